@@ -1,0 +1,27 @@
+// Evaluation: the notebook's per-user ROC AUC, and ranking metrics at k.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "tripletrec/model.hpp"
+#include "tripletrec/split.hpp"
+
+namespace tripletrec {
+
+// ROC AUC of one score vector (labels 0/1), ties counted 1/2 like scikit-learn, O(n log n).
+// Returns NaN when there is no positive or no negative.
+double roc_auc(const float* scores, const std::uint8_t* labels, std::size_t n);
+
+struct Evaluation {
+  double auc = 0;           // mean per-user AUC
+  std::int32_t users = 0;   // users evaluated (>= 1 test positive)
+  int k = 10;
+  double precision_at_k = 0, recall_at_k = 0, map_at_k = 0, ndcg_at_k = 0;
+};
+
+// For every user with at least one test positive: rank every item except the user's train
+// positives, labels = test positives, AUC per user; mean over users. (The notebook's loop skips
+// user 0 and item 0; this does not.) Ranking metrics use the same candidate lists.
+Evaluation evaluate(const Model& model, const Positives& train, const Positives& test, int k = 10);
+
+}  // namespace tripletrec

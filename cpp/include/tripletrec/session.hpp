@@ -1,0 +1,112 @@
+// One object that holds a whole run of the pipeline: loaded files, preprocessed data, split,
+// positives, model. The CLI and the wasm bindings are thin layers over it. Every method either
+// succeeds or throws and leaves the session exactly as it was.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tripletrec/data.hpp"
+#include "tripletrec/metrics.hpp"
+#include "tripletrec/model.hpp"
+#include "tripletrec/preprocess.hpp"
+#include "tripletrec/recommend.hpp"
+#include "tripletrec/sample_data.hpp"
+#include "tripletrec/split.hpp"
+#include "tripletrec/trainer.hpp"
+
+namespace tripletrec {
+
+struct PrepareOptions {
+  PreprocessOptions preprocess;
+  double test_fraction = 0.2;   // random split (ignored when a test file is loaded)
+  std::uint64_t split_seed = 42;
+  float min_positive = 8;       // positives: rating >= this (notebook: > 7)
+};
+
+// What the page and CLI show about the prepared data.
+struct PreparedStats {
+  Counts counts;                 // final users, items, ratings
+  PreprocessReport report;
+  std::int64_t train_rows = 0, test_rows = 0;
+  std::int64_t train_positives = 0, test_positives = 0;
+};
+
+// An item or a recommendation ready to show: ids and metadata.
+struct ItemView {
+  std::int32_t item;       // dense id
+  std::int64_t raw_id;
+  std::string name, genres, type;
+  float score;             // NaN where no score applies
+  bool in_test = false;    // a positive of the user in the test set (a "hit")
+  std::int64_t popularity = 0;
+};
+
+class Session {
+ public:
+  Session();
+  ~Session();
+
+  // --- loading (replaces what was loaded; invalidates prepared data and model) ---
+  void load_ratings(std::string_view bytes, const std::string& source);
+  void load_test_ratings(std::string_view bytes, const std::string& source);  // given split
+  void load_items(std::string_view bytes, const std::string& source);
+  void load_sample(const SampleOptions& options = {});
+  void clear_items();
+  void clear_test_ratings();
+  bool has_ratings() const;
+  bool has_items() const;
+  bool has_test_ratings() const;
+  const RatingsTable& ratings() const;
+  const ItemCatalog* items() const;  // null when none
+  RatingStats loaded_stats() const;  // of the loaded ratings (merged with metadata when loaded)
+
+  // Counts after each preprocessing step, without changing the session (live preview).
+  PreprocessReport preview(const PreprocessOptions& options) const;
+
+  // --- preparing: preprocess, split, positives (invalidates the model) ---
+  void prepare(const PrepareOptions& options);
+  bool prepared() const;
+  const Dataset& dataset() const;
+  const Positives& train_positives() const;
+  const Positives& test_positives() const;
+  PreparedStats prepared_stats() const;
+  RatingStats prepared_rating_stats() const;
+
+  // --- model ---
+  void create_model(const ModelConfig& config, const OptimizerConfig& optimizer, std::uint64_t seed);
+  bool has_model() const;
+  Model& model();
+  TrainResult train(const TrainOptions& options, const ProgressCallback& callback = {},
+                    const std::atomic<bool>* cancel = nullptr);
+  // Steppable training for callers that must return to an event loop between slices.
+  void begin_training(const TrainOptions& options);
+  bool train_step(std::int64_t max_batches);  // false once finished
+  const Progress& training_progress() const;
+  void end_training();
+  Evaluation evaluate(int k = 10) const;
+  std::string model_summary();
+  std::int64_t param_count();
+  std::vector<std::uint8_t> save_model();
+  void load_model(const std::uint8_t* bytes, std::size_t size, const std::string& source);
+
+  // --- results ---
+  std::vector<ItemView> recommend(std::int32_t user, int k) const;   // excludes train positives
+  std::vector<ItemView> similar_items(std::int32_t item, int k) const;
+  std::vector<ItemView> user_train_positives(std::int32_t user) const;
+  std::vector<ItemView> user_test_positives(std::int32_t user) const;
+  std::vector<ItemView> popular(int k) const;
+  ItemView item_view(std::int32_t item) const;
+  std::int32_t user_index(std::int64_t raw_user_id) const;  // -1 when unknown
+  std::int32_t item_index(std::int64_t raw_item_id) const;  // -1 when unknown
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace tripletrec

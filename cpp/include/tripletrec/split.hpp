@@ -1,0 +1,35 @@
+// Train/test split and the implicit-feedback positives.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "tripletrec/preprocess.hpp"
+
+namespace tripletrec {
+
+struct Split {
+  std::vector<std::uint32_t> train, test;  // row indices into a Dataset, ascending
+};
+
+// Seeded random split: each row lands in test with a shuffled 20% (exactly round(n*fraction)).
+Split random_split(std::size_t n_rows, double test_fraction, std::uint64_t seed);
+// The split given by files: rows with in_test_file set go to test.
+Split split_by_file(const Dataset& data);
+
+// Positive (user, item) pairs with rating >= min_rating, as pair lists (training order) and as
+// a per-user sorted set (CSR) for lookups. Duplicate pairs appear once in the CSR.
+struct Positives {
+  std::int32_t n_users = 0, n_items = 0;
+  std::vector<std::int32_t> user, item;   // one entry per positive row
+  std::vector<std::uint32_t> offsets;     // n_users + 1
+  std::vector<std::int32_t> items;        // sorted unique items of each user
+  std::size_t size() const { return user.size(); }
+  const std::int32_t* begin_of(std::int32_t u) const { return items.data() + offsets[u]; }
+  const std::int32_t* end_of(std::int32_t u) const { return items.data() + offsets[u + 1]; }
+  bool contains(std::int32_t u, std::int32_t i) const;  // binary search
+};
+
+Positives make_positives(const Dataset& data, const std::vector<std::uint32_t>& rows,
+                         float min_rating);
+
+}  // namespace tripletrec

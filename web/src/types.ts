@@ -1,0 +1,169 @@
+// Public types of the tripletrec package: the contract between the engine bindings, the
+// synchronous Recommender, the worker client and the demo page. Ids in this API are the raw ids
+// of the user's files (user_id, anime_id, movieId), never the engine's dense indices.
+
+/** Bytes of a file: anything the engine can take in one copy. Strings are encoded as UTF-8. */
+export type FileData = Uint8Array | ArrayBuffer | string;
+
+export interface PreprocessOptions {
+  /** Drop rating == -1 rows ("watched, not rated"). Default true. */
+  dropUnrated?: boolean;
+  /** Keep items of this type ("TV", "Movie", ...) or "any". Default "TV"; ignored without item metadata. */
+  itemType?: string;
+  /** Keep items whose popularity (rating rows in the loaded file) is > this. Default 5000. */
+  minPopularity?: number;
+  /** Keep users whose raw id is < this; null = no bound. Default 10000. */
+  maxUserId?: number | null;
+}
+
+export interface PrepareOptions extends PreprocessOptions {
+  /** Random split test fraction. Default 0.2 (ignored when a test file is loaded). */
+  testFraction?: number;
+  /** Seed of the random split. Default 42. */
+  splitSeed?: number;
+  /** Positives are ratings >= this. Default 8 (the notebook's `rating > 7`). */
+  minPositive?: number;
+}
+
+export type ModelKind = 'bilinear' | 'deep';
+
+export interface ModelOptions {
+  model?: ModelKind;            // default 'bilinear'
+  /** Bilinear: embedding size (64), similarity ('cosine'). */
+  embeddingDim?: number;
+  similarity?: 'cosine' | 'dot';
+  /** Deep: user (32) and item (64) embedding sizes, hidden layer sizes ([128]), dropout (0.1). */
+  userDim?: number;
+  itemDim?: number;
+  hidden?: number[];
+  dropout?: number;
+  /** Loss margin: 1 (bilinear) / 0.5 (deep). L2: 1e-6 (bilinear) / 0 (deep). */
+  margin?: number;
+  l2?: number;
+  /** Adam: 1e-3, 0.9, 0.999, 1e-7. */
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Dense Adam and whole-table L2 exactly as Keras (slower). Default false. */
+  kerasExact?: boolean;
+  /** Initialisation seed. Default 42. */
+  seed?: number;
+}
+
+export type NegativeSampling = 'uniform' | 'unseen' | 'hard';
+
+export interface TrainProgress {
+  epoch: number;            // 0-based epoch in progress (== epochs when finished)
+  epochs: number;
+  batch: number;            // batches done in this epoch
+  batchesPerEpoch: number;
+  loss: number;             // mean loss so far in this epoch
+  epochLosses: number[];    // mean loss of each finished epoch
+  elapsedSeconds: number;
+  triplets: number;
+  tripletsPerSecond: number;
+}
+
+export interface TrainOptions {
+  epochs?: number;          // 10 bilinear, 20 deep
+  batchSize?: number;       // 64
+  seed?: number;            // negatives, shuffling, dropout. Default 42
+  negatives?: NegativeSampling;  // 'uniform' (the notebook)
+  hardCandidates?: number;  // for 'hard': 10
+  onProgress?: (progress: TrainProgress) => void;
+  /** Aborting stops training after the current batch; the promise resolves with cancelled: true. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  cancelled: boolean;
+  epochsCompleted: number;
+  epochLosses: number[];
+  seconds: number;
+  triplets: number;
+  tripletsPerSecond: number;
+}
+
+export interface Counts { users: number; items: number; ratings: number; }
+
+/** What remains after each preprocessing step, in the notebook's order. */
+export interface PreprocessReport {
+  loaded: Counts;
+  merged: Counts;       // after the merge with item metadata
+  itemFilter: Counts;   // after the type and popularity filters
+  ratingFilter: Counts; // after dropping -1 ratings and the user-id bound: the final data
+}
+
+export interface RatingStats {
+  counts: Counts;
+  /** The notebook's histogram: each distinct rating value and its number of rows. */
+  histogram: { value: number; count: number }[];
+  /** Rating rows per item, descending (the long tail). */
+  popularity: number[];
+}
+
+export interface PreparedStats {
+  counts: Counts;
+  report: PreprocessReport;
+  trainRows: number;
+  testRows: number;
+  trainPositives: number;
+  testPositives: number;
+}
+
+export interface Evaluation {
+  auc: number;         // mean per-user ROC AUC
+  users: number;       // users evaluated
+  k: number;
+  precisionAtK: number;
+  recallAtK: number;
+  mapAtK: number;
+  ndcgAtK: number;
+}
+
+export interface ItemView {
+  id: number;          // raw item id
+  name: string;
+  genres: string;
+  type: string;
+  score: number;       // NaN where no score applies
+  inTest: boolean;     // for recommendations: a test positive of the user (a hit)
+  popularity: number;
+}
+
+export interface ModelSummary {
+  kind: ModelKind;
+  params: number;
+  /** The Keras-style summary() table. */
+  text: string;
+}
+
+export interface LoadInfo { rows: number; bytes: number; seconds: number; }
+
+/** The API both the synchronous Recommender and the WorkerRecommender implement (the latter async). */
+export interface RecommenderApi {
+  loadRatings(data: FileData, fileName?: string): LoadInfo;
+  loadTestRatings(data: FileData, fileName?: string): LoadInfo;
+  loadItems(data: FileData, fileName?: string): LoadInfo;
+  loadSample(options?: { users?: number; items?: number; seed?: number }): LoadInfo;
+  /** Preprocessing that suits the loaded sample (the notebook's thresholds are for the full file). */
+  samplePreprocessOptions(): PreprocessOptions;
+  loadedStats(): RatingStats;
+  preview(options?: PreprocessOptions): PreprocessReport;
+  prepare(options?: PrepareOptions): PreparedStats;
+  preparedStats(): PreparedStats;
+  createModel(options?: ModelOptions): ModelSummary;
+  train(options?: TrainOptions): Promise<TrainResult>;
+  evaluate(k?: number): Evaluation;
+  summary(): ModelSummary;
+  /** Raw ids of the prepared users, ascending. */
+  users(): number[];
+  recommend(userId: number, k?: number): ItemView[];
+  similarItems(itemId: number, k?: number): ItemView[];
+  userHistory(userId: number): { train: ItemView[]; test: ItemView[] };
+  popular(k?: number): ItemView[];
+  saveModel(): Uint8Array;
+  loadModel(data: FileData, fileName?: string): ModelSummary;
+  dispose(): void;
+}
