@@ -1,0 +1,118 @@
+// Native benchmark: parse throughput, training throughput of both models (sparse and
+// Keras-exact Adam), evaluation time. Prints one JSON object per line (bench/run.mjs
+// collects them) after a line naming the machine. Not a test: it asserts nothing.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "tripletrec/data.hpp"
+#include "tripletrec/random.hpp"
+#include "tripletrec/session.hpp"
+
+using namespace tripletrec;
+using Clock = std::chrono::steady_clock;
+
+static double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+static std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+static std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+// A ratings file in the anime format, ~target_bytes long.
+static std::string generate_ratings_csv(std::size_t target_bytes) {
+  std::string csv = "user_id,anime_id,rating\n";
+  csv.reserve(target_bytes + 64);
+  Rng rng(1);
+  char line[64];
+  while (csv.size() < target_bytes) {
+    int n = std::snprintf(line, sizeof line, "%u,%u,%d\n", 1 + rng.below(73515), 1 + rng.below(34000),
+                          static_cast<int>(rng.below(11)) - (rng.below(6) == 0 ? 1 : 0));
+    csv.append(line, static_cast<std::size_t>(n));
+  }
+  return csv;
+}
+
+static void bench_parse() {
+  std::string csv = generate_ratings_csv(100u << 20);
+  double best = 1e9;
+  std::size_t rows = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    auto t0 = Clock::now();
+    RatingsTable t = parse_ratings(csv, "generated.csv");
+    best = std::min(best, seconds_since(t0));
+    rows = t.size();
+  }
+  std::printf("{\"bench\":\"parse_ratings\",\"bytes\":%zu,\"rows\":%zu,\"seconds\":%.4f,\"mb_per_s\":%.1f}\n",
+              csv.size(), rows, best, csv.size() / 1e6 / best);
+}
+
+static void bench_training(Session& session, ModelKind kind, bool keras_exact, int epochs) {
+  ModelConfig config = kind == ModelKind::Bilinear ? ModelConfig::bilinear_defaults() : ModelConfig::deep_defaults();
+  OptimizerConfig optimizer;
+  optimizer.keras_exact = keras_exact;
+  session.create_model(config, optimizer, 42);
+  auto t0 = Clock::now();
+  Evaluation untrained = session.evaluate(10);
+  double eval_seconds = seconds_since(t0);
+  TrainOptions options;
+  options.epochs = epochs;
+  TrainResult r = session.train(options);
+  Evaluation trained = session.evaluate(10);
+  std::printf("{\"bench\":\"train\",\"model\":\"%s\",\"optimizer\":\"%s\",\"epochs\":%d,\"triplets\":%lld,"
+              "\"seconds\":%.4f,\"triplets_per_second\":%.0f,\"auc_untrained\":%.4f,\"auc\":%.4f,"
+              "\"eval_seconds\":%.4f,\"eval_users\":%d}\n",
+              kind == ModelKind::Bilinear ? "bilinear" : "deep", keras_exact ? "keras_exact" : "sparse",
+              epochs, static_cast<long long>(r.triplets), r.seconds, r.triplets_per_second, untrained.auc,
+              trained.auc, eval_seconds, trained.users);
+  std::fflush(stdout);
+}
+
+int main(int argc, char** argv) {
+  std::string data_dir = argc > 1 ? argv[1] : TRIPLETREC_DATA_DIR;
+  std::printf("{\"bench\":\"machine\",\"build\":\"native\",\"cpu\":\"%s\",\"threads\":1,\"hardware_threads\":%u}\n",
+              cpu_model().c_str(), std::thread::hardware_concurrency());
+  bench_parse();
+
+  std::string ratings = read_file(data_dir + "/anime/rating_5000users.csv");
+  std::string items = read_file(data_dir + "/anime/anime.csv");
+  if (ratings.empty() || items.empty()) {
+    std::printf("{\"bench\":\"skipped\",\"reason\":\"anime data not found under %s\"}\n", data_dir.c_str());
+    return 0;
+  }
+  Session session;
+  auto t0 = Clock::now();
+  session.load_ratings(ratings, "rating_5000users.csv");
+  double load_seconds = seconds_since(t0);
+  session.load_items(items, "anime.csv");
+  PrepareOptions prepare;
+  prepare.preprocess.min_popularity = 340;  // the notebook's 5000 scaled to the 5,000-user file
+  session.prepare(prepare);
+  PreparedStats st = session.prepared_stats();
+  std::printf("{\"bench\":\"data\",\"file\":\"anime/rating_5000users.csv\",\"bytes\":%zu,\"load_seconds\":%.4f,"
+              "\"users\":%lld,\"items\":%lld,\"train_positives\":%lld,\"test_positives\":%lld}\n",
+              ratings.size(), load_seconds, static_cast<long long>(st.counts.users),
+              static_cast<long long>(st.counts.items), static_cast<long long>(st.train_positives),
+              static_cast<long long>(st.test_positives));
+  bench_training(session, ModelKind::Bilinear, false, 10);
+  bench_training(session, ModelKind::Bilinear, true, 10);
+  bench_training(session, ModelKind::Deep, false, 20);
+  bench_training(session, ModelKind::Deep, true, 5);
+  return 0;
+}
