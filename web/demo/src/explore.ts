@@ -1,0 +1,143 @@
+// Step 2: counts and charts of the loaded data, the preprocessing controls with the notebook's
+// defaults, and live counts of what each filter keeps (engine.preview, debounced).
+import type { Counts, PrepareOptions, PreprocessOptions, PreprocessReport, WorkerRecommender } from 'tripletrec';
+import { DataCharts } from './charts';
+import { byId, debounce, errorMessage, formatInt, numberValue, setText, showError } from './dom';
+import type { LoadedData } from './load';
+
+/** The notebook's preprocessing and split. */
+export const notebookDefaults: Required<Omit<PrepareOptions, 'maxUserId'>> & { maxUserId: number | null } = {
+  dropUnrated: true,
+  itemType: 'TV',
+  minPopularity: 5000,
+  maxUserId: 10000,
+  minPositive: 8,
+  testFraction: 0.2,
+  splitSeed: 42,
+};
+
+const itemTypes = ['TV', 'Movie', 'OVA', 'ONA', 'Special', 'Music', 'any'];
+
+export class ExploreSection {
+  private readonly charts = new DataCharts();
+  private readonly form = byId<HTMLFormElement>('prep-form');
+  private engine: WorkerRecommender | null = null;
+  private previewSequence = 0;
+  private sampleDefaults: PrepareOptions | null = null;
+  private readonly schedulePreview = debounce(() => void this.runPreview(), 200);
+
+  constructor() {
+    const select = byId<HTMLSelectElement>('item-type');
+    select.replaceChildren(...itemTypes.map((type) => new Option(type, type)));
+    this.form.addEventListener('input', () => this.schedulePreview());
+    this.form.addEventListener('change', () => this.schedulePreview());
+    this.form.addEventListener('submit', (event) => event.preventDefault());
+    byId('user-bound').addEventListener('change', () => this.syncUserBound());
+    byId('notebook-defaults').addEventListener('click', () => this.applyOptions(notebookDefaults));
+    byId('sample-defaults').addEventListener('click', () => {
+      if (this.sampleDefaults) this.applyOptions(this.sampleDefaults);
+    });
+  }
+
+  /** Shows a newly loaded data set and picks the controls' starting values for it. */
+  showData(data: LoadedData): void {
+    this.engine = data.engine;
+    const { counts } = data.stats;
+    setText('count-users', formatInt(counts.users));
+    setText('count-items', formatInt(counts.items));
+    setText('count-ratings', formatInt(counts.ratings));
+    this.charts.show(data.stats);
+
+    byId<HTMLSelectElement>('item-type').disabled = !data.hasItems;
+    byId<HTMLSelectElement>('item-type').title = data.hasItems ? '' : 'Needs an item metadata file';
+    this.sampleDefaults = data.samplePreprocess ? { ...notebookDefaults, ...data.samplePreprocess } : null;
+    byId('sample-defaults').hidden = this.sampleDefaults === null;
+    this.applyOptions(this.sampleDefaults ?? defaultsForFile(data));
+  }
+
+  setEnabled(enabled: boolean): void {
+    for (const control of this.form.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>('input, select, button')) {
+      control.disabled = !enabled || (control.id === 'item-type' && control.title !== '');
+    }
+    if (enabled) this.syncUserBound();
+  }
+
+  preprocessOptions(): PreprocessOptions {
+    const userBound = byId<HTMLInputElement>('user-bound').checked;
+    return {
+      dropUnrated: byId<HTMLInputElement>('drop-unrated').checked,
+      itemType: byId<HTMLSelectElement>('item-type').value,
+      minPopularity: Math.max(0, Math.floor(numberValue('min-popularity', notebookDefaults.minPopularity))),
+      maxUserId: userBound ? Math.floor(numberValue('max-user-id', 10000)) : null,
+    };
+  }
+
+  prepareOptions(): PrepareOptions {
+    return {
+      ...this.preprocessOptions(),
+      minPositive: numberValue('min-positive', notebookDefaults.minPositive),
+      testFraction: numberValue('test-fraction', notebookDefaults.testFraction),
+      splitSeed: Math.floor(numberValue('split-seed', notebookDefaults.splitSeed)),
+    };
+  }
+
+  private applyOptions(options: PrepareOptions): void {
+    const merged = { ...notebookDefaults, ...options };
+    byId<HTMLInputElement>('drop-unrated').checked = merged.dropUnrated;
+    byId<HTMLSelectElement>('item-type').value = itemTypes.includes(merged.itemType) ? merged.itemType : 'any';
+    byId<HTMLInputElement>('min-popularity').value = String(merged.minPopularity);
+    byId<HTMLInputElement>('user-bound').checked = merged.maxUserId !== null && merged.maxUserId !== undefined;
+    byId<HTMLInputElement>('max-user-id').value = String(merged.maxUserId ?? notebookDefaults.maxUserId);
+    byId<HTMLInputElement>('min-positive').value = String(merged.minPositive);
+    byId<HTMLInputElement>('test-fraction').value = String(merged.testFraction);
+    byId<HTMLInputElement>('split-seed').value = String(merged.splitSeed);
+    this.syncUserBound();
+    void this.runPreview();
+  }
+
+  private syncUserBound(): void {
+    byId<HTMLInputElement>('max-user-id').disabled = !byId<HTMLInputElement>('user-bound').checked;
+  }
+
+  /** Asks the engine what each filter keeps; a late answer for older options is dropped. */
+  private async runPreview(): Promise<void> {
+    const engine = this.engine;
+    if (!engine) return;
+    const sequence = ++this.previewSequence;
+    byId('preview-busy').hidden = false;
+    try {
+      const report = await engine.preview(this.preprocessOptions());
+      if (sequence !== this.previewSequence || engine !== this.engine) return;
+      showReport(report);
+      showError('preview-error', report.ratingFilter.ratings === 0
+        ? 'Nothing is left after these filters: lower the popularity threshold or widen the item type.'
+        : null);
+    } catch (error) {
+      if (sequence === this.previewSequence) showError('preview-error', errorMessage(error));
+    } finally {
+      if (sequence === this.previewSequence) byId('preview-busy').hidden = true;
+    }
+  }
+}
+
+/** The notebook's settings, adapted where they cannot fit the file (e.g. MovieLens' 0.5-5 stars). */
+function defaultsForFile(data: LoadedData): PrepareOptions {
+  const maxRating = Math.max(...data.stats.histogram.map((h) => h.value));
+  const fivePointScale = maxRating <= 5;
+  return {
+    ...notebookDefaults,
+    itemType: data.hasItems && !fivePointScale ? 'TV' : 'any',
+    minPositive: fivePointScale ? 4 : notebookDefaults.minPositive,  // the MovieLens labs' rating >= 4
+  };
+}
+
+function showReport(report: PreprocessReport): void {
+  const rows = byId('funnel').querySelectorAll<HTMLTableRowElement>('tbody tr');
+  for (const row of rows) {
+    const counts: Counts = report[row.dataset.step as keyof PreprocessReport];
+    const cells = row.querySelectorAll('td');
+    cells[0].textContent = formatInt(counts.users);
+    cells[1].textContent = formatInt(counts.items);
+    cells[2].textContent = formatInt(counts.ratings);
+  }
+}

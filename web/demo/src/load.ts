@@ -1,0 +1,163 @@
+// Step 1: choosing data (file pickers, drag-and-drop, the built-in sample) and loading it into a
+// fresh engine. A data set always goes into a new worker; the old one is kept until the new one
+// has loaded, so a malformed file leaves the page working with its previous data.
+import { WorkerRecommender } from 'tripletrec';
+import type { LoadInfo, PreprocessOptions, RatingStats } from 'tripletrec';
+import { byId, errorMessage, formatBytes, formatInt, formatSeconds, setText, showError } from './dom';
+
+export type DataSource =
+  | { kind: 'sample' }
+  | { kind: 'files'; ratings: File; items: File | null };
+
+export interface LoadedData {
+  engine: WorkerRecommender;
+  label: string;
+  isSample: boolean;
+  hasItems: boolean;
+  stats: RatingStats;
+  /** Preprocessing that suits the sample (null for the user's files). */
+  samplePreprocess: PreprocessOptions | null;
+  loads: { file: string; info: LoadInfo }[];
+}
+
+export type StageReporter = (stage: string) => void;
+
+/** Loads a data source into a new engine; on failure the new engine is terminated and the error rethrown. */
+export async function loadIntoFreshEngine(source: DataSource, stage: StageReporter): Promise<LoadedData> {
+  stage('Starting a fresh engine (WebAssembly in a Web Worker)…');
+  const engine = await WorkerRecommender.create();
+  try {
+    const loads: LoadedData['loads'] = [];
+    let samplePreprocess: PreprocessOptions | null = null;
+    if (source.kind === 'sample') {
+      stage('Generating the built-in sample…');
+      loads.push({ file: 'built-in sample', info: await engine.loadSample() });
+      samplePreprocess = await engine.samplePreprocessOptions();
+    } else {
+      loads.push(await loadFile(engine, source.ratings, 'ratings', stage));
+      if (source.items) loads.push(await loadFile(engine, source.items, 'items', stage));
+    }
+    stage('Computing statistics…');
+    const stats = await engine.loadedStats();
+    const label = source.kind === 'sample'
+      ? 'Built-in sample (synthetic anime-style catalogue)'
+      : [source.ratings.name, source.items?.name].filter(Boolean).join(' + ');
+    const hasItems = source.kind === 'sample' || source.items !== null;
+    return { engine, label, isSample: source.kind === 'sample', hasItems, stats, samplePreprocess, loads };
+  } catch (error) {
+    engine.terminate();
+    throw error;
+  }
+}
+
+async function loadFile(engine: WorkerRecommender, file: File, role: 'ratings' | 'items', stage: StageReporter) {
+  stage(`Reading ${file.name} (${formatBytes(file.size)})…`);
+  // The ArrayBuffer is handed to the worker (transferred, not copied): parsing happens there.
+  const bytes = await file.arrayBuffer();
+  stage(`Parsing ${file.name} in the worker…`);
+  const info = role === 'ratings' ? await engine.loadRatings(bytes, file.name) : await engine.loadItems(bytes, file.name);
+  return { file: file.name, info };
+}
+
+/** Guesses whether a dropped file is item metadata (by name, then by its header line). */
+async function looksLikeItems(file: File): Promise<boolean> {
+  const name = file.name.toLowerCase();
+  if (/rating|u\.data/.test(name)) return false;
+  if (/item|movie|anime|meta/.test(name)) return true;
+  const firstLine = (await file.slice(0, 1024).text()).split(/\r?\n/)[0].toLowerCase();
+  return /name|title|genre/.test(firstLine);
+}
+
+function setInputFile(input: HTMLInputElement, file: File): void {
+  const transfer = new DataTransfer();
+  transfer.items.add(file);
+  input.files = transfer.files;
+}
+
+/** The Load step's controls. `load` does the work and reports success. */
+export class LoadSection {
+  private readonly ratingsInput = byId<HTMLInputElement>('ratings-file');
+  private readonly itemsInput = byId<HTMLInputElement>('items-file');
+  private readonly loadFilesButton = byId<HTMLButtonElement>('load-files');
+  private readonly sampleButton = byId<HTMLButtonElement>('load-sample');
+  private readonly dropZone = byId('drop-zone');
+  private enabled = true;
+
+  constructor(private readonly load: (source: DataSource) => Promise<boolean>) {
+    this.ratingsInput.addEventListener('change', () => this.refreshButtons());
+    this.itemsInput.addEventListener('change', () => this.refreshButtons());
+    this.loadFilesButton.addEventListener('click', () => void this.loadChosenFiles());
+    this.sampleButton.addEventListener('click', () => void this.load({ kind: 'sample' }));
+    this.setUpDropZone();
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.ratingsInput.disabled = !enabled;
+    this.itemsInput.disabled = !enabled;
+    this.sampleButton.disabled = !enabled;
+    this.dropZone.classList.toggle('disabled', !enabled);
+    this.refreshButtons();
+  }
+
+  showStage(stage: string | null): void {
+    byId('load-progress').hidden = stage === null;
+    setText('load-stage', stage ?? '');
+  }
+
+  showError(message: string | null): void {
+    showError('load-error', message);
+  }
+
+  showLoaded(data: LoadedData): void {
+    const parts = data.loads.map(({ file, info }) =>
+      `${file}: ${formatInt(info.rows)} rows${info.bytes ? `, ${formatBytes(info.bytes)}` : ''} in ${formatSeconds(info.seconds)}`);
+    setText('dataset-label', `Loaded: ${data.label}. ${parts.join(' · ')}`);
+    this.sampleButton.textContent = data.isSample ? 'Reload the built-in sample' : 'Load the built-in sample';
+  }
+
+  private refreshButtons(): void {
+    this.loadFilesButton.disabled = !this.enabled || !this.ratingsInput.files?.length;
+  }
+
+  private async loadChosenFiles(): Promise<void> {
+    const ratings = this.ratingsInput.files?.[0];
+    if (!ratings) return;
+    await this.load({ kind: 'files', ratings, items: this.itemsInput.files?.[0] ?? null });
+  }
+
+  private setUpDropZone(): void {
+    const zone = this.dropZone;
+    zone.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      if (this.enabled) zone.classList.add('dragging');
+    });
+    zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+    zone.addEventListener('drop', (event) => {
+      event.preventDefault();
+      zone.classList.remove('dragging');
+      if (!this.enabled) return;
+      void this.takeDroppedFiles([...(event.dataTransfer?.files ?? [])]);
+    });
+  }
+
+  private async takeDroppedFiles(files: File[]): Promise<void> {
+    let droppedRatings = false;
+    for (const file of files.slice(0, 2)) {
+      if (await looksLikeItems(file)) {
+        setInputFile(this.itemsInput, file);
+      } else {
+        setInputFile(this.ratingsInput, file);
+        droppedRatings = true;
+      }
+    }
+    if (files.length === 1 && droppedRatings) this.itemsInput.value = '';  // a lone ratings file: no metadata
+    this.refreshButtons();
+    if (droppedRatings) await this.loadChosenFiles();
+    else this.showError(null);
+  }
+}
+
+export function describeLoadError(error: unknown): string {
+  return `Could not load the data: ${errorMessage(error)}. The previous data is still loaded.`;
+}

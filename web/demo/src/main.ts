@@ -1,0 +1,70 @@
+// The demo page: wires the five steps together around one engine (a WorkerRecommender per data set).
+import { ExploreSection } from './explore';
+import { byId, errorMessage } from './dom';
+import { describeLoadError, LoadSection, loadIntoFreshEngine, type DataSource, type LoadedData } from './load';
+import { RecommendSection } from './recommend';
+import { ResultsSection } from './results';
+import { TrainSection } from './train';
+
+let current: LoadedData | null = null;
+
+const explore = new ExploreSection();
+const results = new ResultsSection();
+const recommend = new RecommendSection();
+const train = new TrainSection(() => explore.prepareOptions(), {
+  busy: setBusy,
+  untrained(before, summary) {
+    results.showUntrained(before, summary);
+  },
+  finished(run) {
+    results.showRun(run);
+    if (current) void recommend.activate(current.engine, run.prepared.counts.items);
+  },
+});
+const load = new LoadSection(loadSource);
+
+/** While the engine works on a load or a run, the other steps must not call it. */
+function setBusy(busy: boolean): void {
+  document.body.dataset.busy = String(busy);
+  load.setEnabled(!busy);
+  explore.setEnabled(!busy);
+  train.setEnabled(!busy);
+  recommend.setEnabled(!busy);
+}
+
+function setEngineStatus(state: 'starting' | 'ready' | 'failed', text: string): void {
+  const chip = byId('engine-status');
+  chip.dataset.state = state;
+  chip.textContent = text;
+}
+
+async function loadSource(source: DataSource): Promise<boolean> {
+  setBusy(true);
+  load.showError(null);
+  try {
+    const data = await loadIntoFreshEngine(source, (stage) => load.showStage(stage));
+    const previous = current;
+    current = data;
+    previous?.engine.terminate();
+    load.showLoaded(data);
+    explore.showData(data);
+    train.setEngine(data.engine);
+    results.clear();
+    recommend.clear();
+    setEngineStatus('ready', 'Engine ready · WebAssembly in a Web Worker');
+    return true;
+  } catch (error) {
+    if (current) load.showError(describeLoadError(error));
+    else {
+      load.showError(`Could not load the data: ${errorMessage(error)}`);
+      setEngineStatus('failed', 'Engine failed to start');
+    }
+    return false;
+  } finally {
+    load.showStage(null);
+    setBusy(false);
+  }
+}
+
+// The built-in sample makes the page useful at once; the user's own files replace it.
+void loadSource({ kind: 'sample' });

@@ -1,0 +1,64 @@
+// Step 4: the moment of truth — AUC of the untrained and the trained model side by side,
+// top-k metrics, a table of the runs in this tab, and the model summary.
+import type { Evaluation, ModelSummary } from 'tripletrec';
+import { byId, el, formatAuc, formatInt, formatRate, setText } from './dom';
+import type { RunRecord } from './train';
+
+export class ResultsSection {
+  private runs = 0;
+
+  clear(): void {
+    this.runs = 0;
+    byId('runs-table').querySelector('tbody')?.replaceChildren();
+    setText('auc-before', '–');
+    setText('auc-after', '–');
+    setText('auc-after-note', 'per-user ROC AUC');
+    this.showMetrics(null);
+    setText('param-count', '');
+    setText('model-summary', 'Train a model to see its layers.');
+  }
+
+  showUntrained(before: Evaluation, summary: ModelSummary): void {
+    setText('auc-before', formatAuc(before.auc));
+    setText('auc-after', '…');
+    setText('auc-after-note', 'training…');
+    this.showMetrics(null);
+    this.showSummary(summary);
+  }
+
+  showRun(run: RunRecord): void {
+    setText('auc-before', formatAuc(run.before.auc));
+    setText('auc-after', formatAuc(run.after.auc));
+    setText('auc-after-note', run.result.cancelled
+      ? `cancelled after ${run.result.epochsCompleted} of ${run.epochsPlanned} epochs`
+      : `per-user ROC AUC after ${run.result.epochsCompleted} epochs`);
+    this.showMetrics(run.after);
+    this.runs += 1;
+    const row = el('tr', {}, [
+      el('td', { text: String(this.runs) }),
+      el('td', { text: run.model }),
+      el('td', { text: run.negatives }),
+      el('td', { text: run.result.cancelled ? `${run.result.epochsCompleted}/${run.epochsPlanned}` : String(run.result.epochsCompleted) }),
+      el('td', { text: formatAuc(run.before.auc) }),
+      el('td', { className: 'strong', text: formatAuc(run.after.auc) }),
+      el('td', { text: run.after.precisionAtK.toFixed(3) }),
+      el('td', { text: run.result.seconds.toFixed(1) }),
+      el('td', { text: formatRate(run.result.tripletsPerSecond) }),
+    ]);
+    byId('runs-table').querySelector('tbody')?.prepend(row);
+  }
+
+  private showMetrics(evaluation: Evaluation | null): void {
+    const metric = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(3));
+    setText('metric-precision', metric(evaluation?.precisionAtK));
+    setText('metric-recall', metric(evaluation?.recallAtK));
+    setText('metric-map', metric(evaluation?.mapAtK));
+    setText('metric-ndcg', metric(evaluation?.ndcgAtK));
+    setText('metric-users', evaluation ? formatInt(evaluation.users) : '–');
+  }
+
+  private showSummary(summary: ModelSummary): void {
+    setText('param-count', `· ${summary.kind} · ${formatInt(summary.params)} parameters`);
+    setText('model-summary', summary.text);
+  }
+}

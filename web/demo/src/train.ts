@@ -1,0 +1,221 @@
+// Step 3: model and training controls, and the run itself: prepare the data, create the model,
+// evaluate it untrained, train with live progress (cancellable), evaluate it trained.
+import type {
+  Evaluation, ModelKind, ModelOptions, ModelSummary, NegativeSampling, PrepareOptions, PreparedStats,
+  TrainOptions, TrainProgress, TrainResult, WorkerRecommender,
+} from 'tripletrec';
+import { LossChart } from './charts';
+import { byId, errorMessage, formatInt, formatRate, formatSeconds, numberValue, setText, showError } from './dom';
+
+/** The notebook's hyperparameters per model; switching the model restores them. */
+const modelDefaults: Record<ModelKind, { margin: number; l2: number; epochs: number }> = {
+  bilinear: { margin: 1, l2: 1e-6, epochs: 10 },
+  deep: { margin: 0.5, l2: 0, epochs: 20 },
+};
+
+export interface RunRecord {
+  model: ModelKind;
+  negatives: NegativeSampling;
+  epochsPlanned: number;
+  prepared: PreparedStats;
+  summary: ModelSummary;
+  before: Evaluation;
+  after: Evaluation;
+  result: TrainResult;
+}
+
+export interface TrainListener {
+  /** True while a run owns the engine (other steps must not call it). */
+  busy(running: boolean): void;
+  untrained(before: Evaluation, summary: ModelSummary): void;
+  finished(run: RunRecord): void;
+}
+
+export class TrainSection {
+  private readonly lossChart = new LossChart();
+  private readonly trainButton = byId<HTMLButtonElement>('train');
+  private readonly cancelButton = byId<HTMLButtonElement>('cancel');
+  private readonly form = byId<HTMLFormElement>('model-form');
+  private engine: WorkerRecommender | null = null;
+  private abort: AbortController | null = null;
+  private latestProgress: TrainProgress | null = null;
+  private renderQueued = false;
+  private lastRun: { label: string; losses: number[] } | null = null;
+
+  constructor(private readonly prepareOptions: () => PrepareOptions, private readonly listener: TrainListener) {
+    this.form.addEventListener('submit', (event) => event.preventDefault());
+    for (const radio of this.form.querySelectorAll<HTMLInputElement>('input[name="model"]')) {
+      radio.addEventListener('change', () => this.switchModel(this.modelKind()));
+    }
+    this.trainButton.addEventListener('click', () => void this.run());
+    this.cancelButton.addEventListener('click', () => {
+      this.abort?.abort();
+      this.cancelButton.disabled = true;
+      this.showStage('Cancelling after the current batch…');
+    });
+  }
+
+  /** A new data set: training starts from scratch on it. */
+  setEngine(engine: WorkerRecommender | null): void {
+    this.engine = engine;
+    this.trainButton.disabled = engine === null;
+    setText('prepared-info', '');
+    this.resetProgress();
+    this.lastRun = null;
+    this.lossChart.start('', null);
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.trainButton.disabled = !enabled || this.engine === null;
+    for (const control of this.form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) control.disabled = !enabled;
+  }
+
+  private modelKind(): ModelKind {
+    return (this.form.querySelector<HTMLInputElement>('input[name="model"]:checked')?.value ?? 'bilinear') as ModelKind;
+  }
+
+  private switchModel(kind: ModelKind): void {
+    for (const fieldset of this.form.querySelectorAll<HTMLFieldSetElement>('fieldset[data-model]')) {
+      fieldset.hidden = fieldset.dataset.model !== kind;
+    }
+    const defaults = modelDefaults[kind];
+    byId<HTMLInputElement>('margin').value = String(defaults.margin);
+    byId<HTMLInputElement>('l2').value = String(defaults.l2);
+    byId<HTMLInputElement>('epochs').value = String(defaults.epochs);
+  }
+
+  private modelOptions(): ModelOptions {
+    const kind = this.modelKind();
+    const shared = {
+      model: kind,
+      margin: numberValue('margin', modelDefaults[kind].margin),
+      l2: numberValue('l2', modelDefaults[kind].l2),
+      learningRate: numberValue('learning-rate', 1e-3),
+      seed: Math.floor(numberValue('train-seed', 42)),
+    };
+    if (kind === 'bilinear') {
+      return {
+        ...shared,
+        embeddingDim: Math.floor(numberValue('embedding-dim', 64)),
+        similarity: byId<HTMLSelectElement>('similarity').value as 'cosine' | 'dot',
+      };
+    }
+    return {
+      ...shared,
+      userDim: Math.floor(numberValue('user-dim', 32)),
+      itemDim: Math.floor(numberValue('item-dim', 64)),
+      hidden: [Math.floor(numberValue('hidden', 128))],
+      dropout: numberValue('dropout', 0.1),
+    };
+  }
+
+  private trainOptions(): Omit<TrainOptions, 'onProgress' | 'signal'> & { epochs: number; negatives: NegativeSampling } {
+    return {
+      epochs: Math.max(1, Math.floor(numberValue('epochs', modelDefaults[this.modelKind()].epochs))),
+      batchSize: Math.max(1, Math.floor(numberValue('batch-size', 64))),
+      seed: Math.floor(numberValue('train-seed', 42)),
+      negatives: byId<HTMLSelectElement>('negatives').value as NegativeSampling,
+    };
+  }
+
+  private async run(): Promise<void> {
+    const engine = this.engine;
+    if (!engine || this.abort) return;
+    const modelOptions = this.modelOptions();
+    const trainOptions = this.trainOptions();
+    this.abort = new AbortController();
+    showError('train-error', null);
+    this.listener.busy(true);
+    this.cancelButton.disabled = false;
+    this.resetProgress();
+    try {
+      this.showStage('Preparing the data: filters, train/test split, positives…');
+      await engine.prepare(this.prepareOptions());
+      const prepared = await engine.preparedStats();
+      setText('prepared-info', describePrepared(prepared));
+      if (prepared.trainPositives === 0) throw new Error('no positive ratings in the training set: lower the positive threshold or loosen the filters');
+
+      this.showStage('Creating the model…');
+      const summary = await engine.createModel(modelOptions);
+      this.showStage('Evaluating the untrained model (per-user AUC)…');
+      const before = await engine.evaluate(10);
+      this.listener.untrained(before, summary);
+
+      const label = `${modelOptions.model} (this run)`;
+      this.lossChart.start(label, this.lastRun);
+      this.showStage(`Training the ${modelOptions.model} model…`);
+      const result = await engine.train({
+        ...trainOptions,
+        signal: this.abort.signal,
+        onProgress: (progress) => this.queueProgress(progress),
+      });
+      this.latestProgress = null;  // a frame still queued must not draw older progress over the result
+      this.renderProgress(result);
+      this.lastRun = { label: `${modelOptions.model} (previous run)`, losses: result.epochLosses };
+
+      this.showStage('Evaluating the trained model…');
+      const after = await engine.evaluate(10);
+      this.listener.finished({
+        model: modelOptions.model ?? 'bilinear', negatives: trainOptions.negatives, epochsPlanned: trainOptions.epochs,
+        prepared, summary, before, after, result,
+      });
+    } catch (error) {
+      showError('train-error', `Training failed: ${errorMessage(error)}`);
+    } finally {
+      this.abort = null;
+      this.cancelButton.disabled = true;
+      this.showStage(null);
+      this.listener.busy(false);
+    }
+  }
+
+  /** Progress events can come faster than frames: keep the latest and draw once per frame. */
+  private queueProgress(progress: TrainProgress): void {
+    this.latestProgress = progress;
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      if (this.latestProgress) this.renderProgress(this.latestProgress);
+    });
+  }
+
+  private renderProgress(progress: TrainProgress | TrainResult): void {
+    const bar = byId<HTMLProgressElement>('train-progress');
+    if ('epoch' in progress) {
+      const done = progress.epoch + (progress.batchesPerEpoch > 0 ? progress.batch / progress.batchesPerEpoch : 0);
+      bar.value = progress.epochs > 0 ? Math.min(1, done / progress.epochs) : 0;
+      setText('train-epoch', `${Math.min(progress.epoch + 1, progress.epochs)} / ${progress.epochs}`);
+      setText('train-loss', progress.loss.toFixed(4));
+      setText('train-elapsed', formatSeconds(progress.elapsedSeconds));
+      setText('train-speed', formatRate(progress.tripletsPerSecond));
+      const inEpoch = progress.epoch < progress.epochs && progress.batch > 0;
+      this.lossChart.show(progress.epochLosses, inEpoch ? progress.loss : null);
+    } else {
+      bar.value = progress.cancelled ? bar.value : 1;
+      const last = progress.epochLosses.at(-1);
+      setText('train-epoch', progress.cancelled ? `${progress.epochsCompleted} (cancelled)` : String(progress.epochsCompleted));
+      if (last !== undefined) setText('train-loss', last.toFixed(4));
+      setText('train-elapsed', formatSeconds(progress.seconds));
+      setText('train-speed', formatRate(progress.tripletsPerSecond));
+      this.lossChart.show(progress.epochLosses, null);
+    }
+  }
+
+  private resetProgress(): void {
+    this.latestProgress = null;
+    byId<HTMLProgressElement>('train-progress').value = 0;
+    for (const id of ['train-epoch', 'train-loss', 'train-elapsed', 'train-speed']) setText(id, '–');
+  }
+
+  private showStage(stage: string | null): void {
+    byId('train-stage-line').hidden = stage === null;
+    setText('train-stage', stage ?? '');
+  }
+}
+
+function describePrepared(prepared: PreparedStats): string {
+  const { counts } = prepared;
+  return `${formatInt(counts.users)} users × ${formatInt(counts.items)} items · ` +
+    `${formatInt(prepared.trainPositives)} train positives (triplets per epoch) · ${formatInt(prepared.testPositives)} test positives`;
+}
