@@ -1,0 +1,107 @@
+#include "adam.hpp"
+
+#include <cmath>
+
+#include "kernels.hpp"
+
+namespace tripletrec {
+
+Adam::Adam(const OptimizerConfig& config) : config_(config) {}
+
+void Adam::begin_step() {
+  ++step_;
+  beta1_power_ *= config_.beta1;
+  beta2_power_ *= config_.beta2;
+  lr_t_ = static_cast<float>(config_.learning_rate * std::sqrt(1.0 - beta2_power_) / (1.0 - beta1_power_));
+}
+
+void Adam::update(float* w, const float* g, float* m, float* v, std::size_t n) const {
+  const float b1 = config_.beta1, b2 = config_.beta2, c1 = 1.0f - b1, c2 = 1.0f - b2;
+  const float lr = lr_t_, eps = config_.epsilon;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float gi = g[i];
+    m[i] = b1 * m[i] + c1 * gi;
+    v[i] = b2 * v[i] + c2 * (gi * gi);
+    w[i] -= lr * m[i] / (std::sqrt(v[i]) + eps);
+  }
+}
+
+void Adam::update_l2(float* w, const float* g, float l2, float* m, float* v, std::size_t n) const {
+  const float b1 = config_.beta1, b2 = config_.beta2, c1 = 1.0f - b1, c2 = 1.0f - b2;
+  const float lr = lr_t_, eps = config_.epsilon, two_l2 = 2.0f * l2;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float gi = g[i] + two_l2 * w[i];
+    m[i] = b1 * m[i] + c1 * gi;
+    v[i] = b2 * v[i] + c2 * (gi * gi);
+    w[i] -= lr * m[i] / (std::sqrt(v[i]) + eps);
+  }
+}
+
+void Adam::update_no_grad(float* w, float l2, float* m, float* v, std::size_t n) const {
+  const float b1 = config_.beta1, b2 = config_.beta2, c1 = 1.0f - b1, c2 = 1.0f - b2;
+  const float lr = lr_t_, eps = config_.epsilon, two_l2 = 2.0f * l2;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float gi = two_l2 * w[i];
+    m[i] = b1 * m[i] + c1 * gi;
+    v[i] = b2 * v[i] + c2 * (gi * gi);
+    w[i] -= lr * m[i] / (std::sqrt(v[i]) + eps);
+  }
+}
+
+void RowGradients::reset(std::int32_t table_rows, int dim) {
+  dim_ = dim;
+  slot_.assign(static_cast<std::size_t>(table_rows), -1);
+  rows_.clear();
+  grads_.clear();
+}
+
+void RowGradients::reserve(int max_rows) {
+  rows_.reserve(static_cast<std::size_t>(max_rows));
+  if (grads_.size() < static_cast<std::size_t>(max_rows) * dim_)
+    grads_.resize(static_cast<std::size_t>(max_rows) * dim_);
+}
+
+float* RowGradients::row(std::int32_t table_row) {
+  std::int32_t& slot = slot_[static_cast<std::size_t>(table_row)];
+  if (slot < 0) {
+    slot = static_cast<std::int32_t>(rows_.size());
+    rows_.push_back(table_row);  // capacity reserved for the batch: no allocation
+    kernels::fill(grad(slot), 0.0f, static_cast<std::size_t>(dim_));
+  }
+  return grad(slot);
+}
+
+const float* RowGradients::find(std::int32_t table_row) const {
+  const std::int32_t slot = slot_[static_cast<std::size_t>(table_row)];
+  return slot < 0 ? nullptr : grads_.data() + static_cast<std::size_t>(slot) * dim_;
+}
+
+void RowGradients::clear() {
+  for (const auto r : rows_) slot_[static_cast<std::size_t>(r)] = -1;
+  rows_.clear();
+}
+
+void apply_embedding_update(const Adam& adam, bool keras_exact, float l2, float* table,
+                            std::int32_t table_rows, AdamMoments& moments, RowGradients& grads) {
+  const std::size_t dim = static_cast<std::size_t>(grads.dim());
+  if (!keras_exact) {
+    for (int k = 0; k < grads.count(); ++k) {
+      const std::size_t offset = static_cast<std::size_t>(grads.table_row(k)) * dim;
+      adam.update_l2(table + offset, grads.grad(k), l2, moments.m.data() + offset,
+                     moments.v.data() + offset, dim);
+    }
+  } else {
+    for (std::int32_t r = 0; r < table_rows; ++r) {
+      const std::size_t offset = static_cast<std::size_t>(r) * dim;
+      float* m = moments.m.data() + offset;
+      float* v = moments.v.data() + offset;
+      if (const float* g = grads.find(r))
+        adam.update_l2(table + offset, g, l2, m, v, dim);
+      else
+        adam.update_no_grad(table + offset, l2, m, v, dim);
+    }
+  }
+  grads.clear();
+}
+
+}  // namespace tripletrec

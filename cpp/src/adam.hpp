@@ -1,0 +1,67 @@
+// Adam as Keras implements it (lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t);
+// w -= lr_t * m / (sqrt(v) + eps)), for dense tensors and for the embedding rows a batch touched.
+// Internal to the engine.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "tripletrec/model.hpp"
+
+namespace tripletrec {
+
+// Adam's moments for one tensor.
+struct AdamMoments {
+  std::vector<float> m, v;
+  explicit AdamMoments(std::size_t size = 0) : m(size, 0.0f), v(size, 0.0f) {}
+};
+
+class Adam {
+ public:
+  explicit Adam(const OptimizerConfig& config);
+  // Advances the global step count; call once per batch before the updates.
+  void begin_step();
+  std::int64_t step() const { return step_; }
+  float step_size() const { return lr_t_; }
+
+  // w -= lr_t * m / (sqrt(v) + eps) after folding g into m, v; n contiguous values.
+  void update(float* w, const float* g, float* m, float* v, std::size_t n) const;
+  // Same with the L2 gradient 2 * l2 * w added to g first.
+  void update_l2(float* w, const float* g, float l2, float* m, float* v, std::size_t n) const;
+  // Same for a parameter whose data gradient is zero (only L2 and momentum move it).
+  void update_no_grad(float* w, float l2, float* m, float* v, std::size_t n) const;
+
+ private:
+  OptimizerConfig config_;
+  std::int64_t step_ = 0;
+  double beta1_power_ = 1, beta2_power_ = 1;  // running products: the same bits everywhere
+  float lr_t_ = 0;
+};
+
+// Per-batch gradient accumulator of an embedding table: one zeroed row per distinct table row
+// the batch used, so a row used several times gets one summed gradient. Sized once for the
+// largest batch; no allocation afterwards.
+class RowGradients {
+ public:
+  void reset(std::int32_t table_rows, int dim);
+  void reserve(int max_rows);          // distinct rows per batch
+  float* row(std::int32_t table_row);  // the row's accumulator, registered and zeroed on first use
+  int count() const { return static_cast<int>(rows_.size()); }
+  std::int32_t table_row(int k) const { return rows_[k]; }
+  float* grad(int k) { return grads_.data() + static_cast<std::size_t>(k) * dim_; }
+  const float* find(std::int32_t table_row) const;  // null when the batch did not use it
+  void clear();                                     // forget the batch's rows
+  int dim() const { return dim_; }
+
+ private:
+  int dim_ = 0;
+  std::vector<std::int32_t> slot_;  // table row -> accumulator index or -1
+  std::vector<std::int32_t> rows_;  // accumulator index -> table row
+  std::vector<float> grads_;
+};
+
+// Applies a batch's embedding gradients: in sparse mode Adam (and L2) only on the touched rows,
+// in Keras-exact mode on every row of the table (untouched rows get the L2 gradient only).
+void apply_embedding_update(const Adam& adam, bool keras_exact, float l2, float* table,
+                            std::int32_t table_rows, AdamMoments& moments, RowGradients& grads);
+
+}  // namespace tripletrec

@@ -1,0 +1,407 @@
+// The notebook's DeepTripletModel: user and item embeddings, concatenated, through a shared MLP
+// (Dropout -> [Dense(h, relu) -> Dropout]* -> Dense(1, relu)) for the positive and the negative
+// item, margin loss, Adam.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+
+#include "adam.hpp"
+#include "kernels.hpp"
+#include "models_internal.hpp"
+#include "tripletrec/error.hpp"
+
+namespace tripletrec {
+namespace {
+
+struct DenseLayer {
+  int in = 0, out = 0;
+  std::vector<float> kernel, bias;    // kernel: in x out, row-major (Keras' layout)
+  std::vector<float> dkernel, dbias;  // the batch's gradients
+  AdamMoments kernel_moments, bias_moments;
+};
+
+// Writes dropout multipliers: 0 with probability p, else 1 / (1 - p) (inverted dropout as
+// Keras). Two 24-bit decisions per 64-bit draw.
+void draw_dropout_mask(Rng& rng, float p, float* mask, std::size_t n) {
+  const auto threshold = static_cast<std::uint32_t>(std::ceil(static_cast<double>(p) * 16777216.0));
+  const float keep = 1.0f / (1.0f - p);
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const std::uint64_t bits = rng.next();
+    mask[i] = static_cast<std::uint32_t>(bits >> 40) >= threshold ? keep : 0.0f;
+    mask[i + 1] = static_cast<std::uint32_t>((bits >> 16) & 0xFFFFFF) >= threshold ? keep : 0.0f;
+  }
+  if (i < n) mask[i] = static_cast<std::uint32_t>(rng.next() >> 40) >= threshold ? keep : 0.0f;
+}
+
+class DeepModel final : public ModelWithOptimizer {
+ public:
+  DeepModel(const ModelConfig& config, const OptimizerConfig& optimizer, std::int32_t n_users,
+            std::int32_t n_items, Rng& init)
+      : ModelWithOptimizer(optimizer), config_(config), user_dim_(config.user_dim), item_dim_(config.item_dim),
+        adam_(optimizer) {
+    n_users_ = n_users;
+    n_items_ = n_items;
+    user_.resize(static_cast<std::size_t>(n_users) * user_dim_);
+    item_.resize(static_cast<std::size_t>(n_items) * item_dim_);
+    for (auto& w : user_) w = init.uniform(-0.05f, 0.05f);
+    for (auto& w : item_) w = init.uniform(-0.05f, 0.05f);
+    user_moments_ = AdamMoments(user_.size());
+    item_moments_ = AdamMoments(item_.size());
+    user_grads_.reset(n_users, user_dim_);
+    item_grads_.reset(n_items, item_dim_);
+
+    int in = user_dim_ + item_dim_;
+    std::vector<int> widths = config.hidden;
+    widths.push_back(1);
+    for (const int out : widths) {
+      DenseLayer layer;
+      layer.in = in;
+      layer.out = out;
+      layer.kernel.resize(static_cast<std::size_t>(in) * out);
+      const float limit = static_cast<float>(std::sqrt(6.0 / (in + out)));  // Glorot uniform
+      for (auto& w : layer.kernel) w = init.uniform(-limit, limit);
+      layer.bias.assign(static_cast<std::size_t>(out), 0.0f);
+      layer.dkernel.assign(layer.kernel.size(), 0.0f);
+      layer.dbias.assign(layer.bias.size(), 0.0f);
+      layer.kernel_moments = AdamMoments(layer.kernel.size());
+      layer.bias_moments = AdamMoments(layer.bias.size());
+      layers_.push_back(std::move(layer));
+      in = out;
+    }
+    max_width_ = user_dim_ + item_dim_;
+    for (const int h : config.hidden) max_width_ = std::max(max_width_, h);
+  }
+
+  ModelKind kind() const override { return ModelKind::Deep; }
+  const ModelConfig& config() const override { return config_; }
+
+  float train_batch(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
+                    int count, Rng& rng) override {
+    check_ids(users, pos, neg, count);
+    if (count == 0) return 0.0f;
+    reserve(count);
+    cache_valid_.store(false, std::memory_order_relaxed);
+    adam_.begin_step();
+
+    const int lanes = 2 * count;  // [0, count): positive item, [count, 2 count): negative item
+    const int n_layers = static_cast<int>(layers_.size());
+    const bool dropout = config_.dropout > 0.0f;
+    // Forward, with dropout on the input and after every hidden layer.
+    const int in0 = user_dim_ + item_dim_;
+    for (int s = 0; s < lanes; ++s) {
+      float* x = acts_[0].data() + static_cast<std::size_t>(s) * in0;
+      const int t = s < count ? s : s - count;
+      kernels::copy(user_row(users[t]), x, user_dim_);
+      kernels::copy(item_row(s < count ? pos[t] : neg[t]), x + user_dim_, item_dim_);
+    }
+    for (int l = 0; l < n_layers; ++l) {
+      const DenseLayer& layer = layers_[l];
+      const std::size_t width = static_cast<std::size_t>(layer.in) * lanes;
+      if (dropout) {
+        draw_dropout_mask(rng, config_.dropout, masks_[l].data(), width);
+        float* a = acts_[l].data();
+        const float* m = masks_[l].data();
+        for (std::size_t k = 0; k < width; ++k) a[k] *= m[k];
+      }
+      float* out = l + 1 < n_layers ? acts_[l + 1].data() : scores_.data();
+      kernels::dense_forward(acts_[l].data(), layer.in, layer.kernel.data(), layer.bias.data(), layer.out,
+                             out, lanes);
+      const std::size_t out_size = static_cast<std::size_t>(layer.out) * lanes;
+      if (l + 1 < n_layers)
+        for (std::size_t k = 0; k < out_size; ++k) out[k] = out[k] > 0.0f ? out[k] : 0.0f;
+      // The output layer's pre-activation stays in scores_; relu(score) is applied below.
+    }
+
+    // Loss and backward, lane by lane; lanes with zero loss or an inactive output relu are skipped.
+    for (auto& layer : layers_) {
+      kernels::fill(layer.dkernel.data(), 0.0f, layer.dkernel.size());
+      kernels::fill(layer.dbias.data(), 0.0f, layer.dbias.size());
+    }
+    const float scale = 1.0f / static_cast<float>(count);
+    double loss_sum = 0;
+    for (int t = 0; t < count; ++t) {
+      float* du = user_grads_.row(users[t]);
+      float* dp = item_grads_.row(pos[t]);
+      float* dq = item_grads_.row(neg[t]);
+      const float pre_pos = scores_[t], pre_neg = scores_[count + t];
+      const float s_pos = pre_pos > 0.0f ? pre_pos : 0.0f, s_neg = pre_neg > 0.0f ? pre_neg : 0.0f;
+      const float loss = config_.margin + s_neg - s_pos;
+      if (!(loss > 0.0f)) continue;
+      loss_sum += loss;
+      if (pre_pos > 0.0f) backward_lane(t, lanes, -scale, du, dp);
+      if (pre_neg > 0.0f) backward_lane(count + t, lanes, scale, du, dq);
+    }
+
+    const bool exact = optimizer_.keras_exact;
+    const float l2 = config_.l2;
+    apply_embedding_update(adam_, exact, l2, user_.data(), n_users_, user_moments_, user_grads_);
+    apply_embedding_update(adam_, exact, l2, item_.data(), n_items_, item_moments_, item_grads_);
+    for (auto& layer : layers_) {
+      adam_.update_l2(layer.kernel.data(), layer.dkernel.data(), l2, layer.kernel_moments.m.data(),
+                      layer.kernel_moments.v.data(), layer.kernel.size());
+      adam_.update(layer.bias.data(), layer.dbias.data(), layer.bias_moments.m.data(),
+                   layer.bias_moments.v.data(), layer.bias.size());
+    }
+    return static_cast<float>(loss_sum / count);
+  }
+
+  double loss_and_gradients(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
+                            int count, std::vector<std::vector<float>>* gradients) override {
+    // Independent double-precision reference, inference mode (no dropout).
+    check_ids(users, pos, neg, count);
+    const int n_layers = static_cast<int>(layers_.size());
+    std::vector<std::vector<double>> grads;
+    grads.emplace_back(user_.size(), 0.0);
+    grads.emplace_back(item_.size(), 0.0);
+    for (const auto& layer : layers_) {
+      grads.emplace_back(layer.kernel.size(), 0.0);
+      grads.emplace_back(layer.bias.size(), 0.0);
+    }
+    // acts[l]: input of layer l; pre: pre-activations of each layer.
+    auto forward = [&](std::int32_t u, std::int32_t i, std::vector<std::vector<double>>& acts,
+                       std::vector<std::vector<double>>& pres) {
+      acts.assign(n_layers + 1, {});
+      pres.assign(n_layers, {});
+      for (int k = 0; k < user_dim_; ++k) acts[0].push_back(user_row(u)[k]);
+      for (int k = 0; k < item_dim_; ++k) acts[0].push_back(item_row(i)[k]);
+      for (int l = 0; l < n_layers; ++l) {
+        const DenseLayer& layer = layers_[l];
+        pres[l].assign(layer.out, 0.0);
+        for (int j = 0; j < layer.out; ++j) {
+          double z = layer.bias[j];
+          for (int k = 0; k < layer.in; ++k) z += acts[l][k] * double(layer.kernel[std::size_t(k) * layer.out + j]);
+          pres[l][j] = z;
+          acts[l + 1].push_back(z > 0 ? z : 0);
+        }
+      }
+      return acts[n_layers][0];
+    };
+    auto backward = [&](std::int32_t u, std::int32_t i, const std::vector<std::vector<double>>& acts,
+                        const std::vector<std::vector<double>>& pres, double dscore) {
+      std::vector<double> da = {dscore};
+      for (int l = n_layers - 1; l >= 0; --l) {
+        const DenseLayer& layer = layers_[l];
+        std::vector<double> dz(layer.out), din(layer.in, 0.0);
+        for (int j = 0; j < layer.out; ++j) dz[j] = pres[l][j] > 0 ? da[j] : 0;
+        auto& dkernel = grads[2 + 2 * l];
+        auto& dbias = grads[3 + 2 * l];
+        for (int j = 0; j < layer.out; ++j) dbias[j] += dz[j];
+        for (int k = 0; k < layer.in; ++k)
+          for (int j = 0; j < layer.out; ++j) {
+            dkernel[std::size_t(k) * layer.out + j] += acts[l][k] * dz[j];
+            din[k] += double(layer.kernel[std::size_t(k) * layer.out + j]) * dz[j];
+          }
+        da = std::move(din);
+      }
+      for (int k = 0; k < user_dim_; ++k) grads[0][std::size_t(u) * user_dim_ + k] += da[k];
+      for (int k = 0; k < item_dim_; ++k) grads[1][std::size_t(i) * item_dim_ + k] += da[user_dim_ + k];
+    };
+    double loss = 0;
+    std::vector<std::vector<double>> acts_p, pres_p, acts_q, pres_q;
+    for (int t = 0; t < count; ++t) {
+      const double sp = forward(users[t], pos[t], acts_p, pres_p);
+      const double sq = forward(users[t], neg[t], acts_q, pres_q);
+      const double l = config_.margin + sq - sp;
+      if (l <= 0) continue;
+      loss += l / count;
+      backward(users[t], pos[t], acts_p, pres_p, -1.0 / count);
+      backward(users[t], neg[t], acts_q, pres_q, 1.0 / count);
+    }
+    // L2 on the embeddings and the dense kernels, as the notebook's regularisers.
+    const double l2 = config_.l2;
+    auto add_l2 = [&](const std::vector<float>& w, std::vector<double>& g) {
+      for (std::size_t k = 0; k < w.size(); ++k) {
+        loss += l2 * double(w[k]) * w[k];
+        g[k] += 2 * l2 * w[k];
+      }
+    };
+    add_l2(user_, grads[0]);
+    add_l2(item_, grads[1]);
+    for (int l = 0; l < n_layers; ++l) add_l2(layers_[l].kernel, grads[2 + 2 * l]);
+    if (gradients) {
+      gradients->clear();
+      for (const auto& g : grads) gradients->emplace_back(g.begin(), g.end());
+    }
+    return loss;
+  }
+
+  void score_items(std::int32_t user, float* out) const override {
+    if (user < 0 || user >= n_users_) throw UsageError("score_items: user " + std::to_string(user) +
+                                                       " out of range [0, " + std::to_string(n_users_) + ")");
+    ensure_item_part();
+    const DenseLayer& first = layers_[0];
+    const int h0 = first.out;
+    // The user's part of the first layer, added to every item's precomputed part.
+    std::vector<float> user_part(static_cast<std::size_t>(h0), 0.0f);
+    const float* u = user_row(user);
+    for (int k = 0; k < user_dim_; ++k)
+      kernels::axpy(u[k], first.kernel.data() + static_cast<std::size_t>(k) * h0, user_part.data(), h0);
+    const std::size_t n = static_cast<std::size_t>(n_items_);
+    std::vector<float> act(n * h0);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float* item_part = item_part_.data() + i * h0;
+      float* a = act.data() + i * h0;
+      for (int j = 0; j < h0; ++j) {
+        const float z = item_part[j] + user_part[j];
+        a[j] = z > 0.0f ? z : 0.0f;
+      }
+    }
+    const int n_layers = static_cast<int>(layers_.size());
+    std::vector<float> next;
+    for (int l = 1; l < n_layers; ++l) {
+      const DenseLayer& layer = layers_[l];
+      next.resize(n * layer.out);
+      kernels::dense_forward(act.data(), layer.in, layer.kernel.data(), layer.bias.data(), layer.out,
+                             next.data(), static_cast<int>(n));
+      for (auto& z : next) z = z > 0.0f ? z : 0.0f;
+      act.swap(next);
+    }
+    for (std::size_t i = 0; i < n; ++i) out[i] = act[i];
+  }
+
+  std::vector<Tensor> parameters() override {
+    std::vector<Tensor> tensors = {{"user_embedding", {n_users_, user_dim_}, user_.data()},
+                                   {"item_embedding", {n_items_, item_dim_}, item_.data()}};
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      const std::string name = "dense_" + std::to_string(l);
+      tensors.push_back({name + "/kernel", {layers_[l].in, layers_[l].out}, layers_[l].kernel.data()});
+      tensors.push_back({name + "/bias", {layers_[l].out}, layers_[l].bias.data()});
+    }
+    return tensors;
+  }
+
+  std::string summary() override {
+    std::int64_t mlp_params = 0;
+    std::string mlp = "mlp = ";
+    char dropout[32];
+    std::snprintf(dropout, sizeof dropout, "Dropout(%g)", static_cast<double>(config_.dropout));
+    mlp += dropout;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      const std::int64_t params = std::int64_t(layers_[l].in) * layers_[l].out + layers_[l].out;
+      mlp_params += params;
+      mlp += " -> Dense(" + std::to_string(layers_[l].out) + ", relu) [" + std::to_string(params) + "]";
+      if (l + 1 < layers_.size()) mlp += std::string(" -> ") + dropout;
+    }
+    const std::string du = std::to_string(user_dim_), di = std::to_string(item_dim_);
+    return format_summary(
+        "TripletModel",
+        {{"user_embedding (Embedding)", "(None, 1, " + du + ")", std::int64_t(n_users_) * user_dim_},
+         {"item_embedding (Embedding)", "(None, 1, " + di + ")", std::int64_t(n_items_) * item_dim_},
+         {"flatten (Flatten)", "multiple", 0},
+         {"concatenate (Concatenate)", "(None, " + std::to_string(user_dim_ + item_dim_) + ")", 0},
+         {"mlp (MLP)", "(None, 1)", mlp_params},
+         {"margin_loss (MarginLoss)", "(None, 1)", 0}},
+        mlp + "; item_embedding and mlp are shared by the positive and the negative item.");
+  }
+
+  void parameters_changed() override { cache_valid_.store(false, std::memory_order_relaxed); }
+
+ private:
+  const float* user_row(std::int32_t u) const { return user_.data() + static_cast<std::size_t>(u) * user_dim_; }
+  const float* item_row(std::int32_t i) const { return item_.data() + static_cast<std::size_t>(i) * item_dim_; }
+
+  void check_ids(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg, int count) const {
+    if (count < 0) throw UsageError("train_batch: negative triplet count");
+    for (int t = 0; t < count; ++t)
+      if (users[t] < 0 || users[t] >= n_users_ || pos[t] < 0 || pos[t] >= n_items_ || neg[t] < 0 ||
+          neg[t] >= n_items_)
+        throw UsageError("triplet " + std::to_string(t) + ": ids (" + std::to_string(users[t]) + ", " +
+                         std::to_string(pos[t]) + ", " + std::to_string(neg[t]) + ") out of range for " +
+                         std::to_string(n_users_) + " users and " + std::to_string(n_items_) + " items");
+  }
+
+  // Buffers for the largest batch seen; training allocates nothing once they are this big.
+  void reserve(int count) {
+    if (count <= capacity_) return;
+    const std::size_t lanes = 2 * static_cast<std::size_t>(count);
+    acts_.resize(layers_.size());
+    masks_.resize(layers_.size());
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      acts_[l].resize(lanes * layers_[l].in);
+      masks_[l].resize(lanes * layers_[l].in);
+    }
+    scores_.resize(lanes);
+    dcur_.resize(static_cast<std::size_t>(max_width_));
+    dnext_.resize(static_cast<std::size_t>(max_width_));
+    user_grads_.reserve(count);
+    item_grads_.reserve(2 * count);
+    capacity_ = count;
+  }
+
+  // Backpropagates d loss / d score = dscore of one lane whose output relu is active, into the
+  // dense gradients and the lane's embedding rows.
+  void backward_lane(int s, int lanes, float dscore, float* duser, float* ditem) {
+    (void)lanes;
+    const bool dropout = config_.dropout > 0.0f;
+    const int n_layers = static_cast<int>(layers_.size());
+    float* dz = dcur_.data();  // gradient w.r.t. the current layer's pre-activation
+    dz[0] = dscore;
+    for (int l = n_layers - 1; l >= 0; --l) {
+      DenseLayer& layer = layers_[l];
+      const float* a = acts_[l].data() + static_cast<std::size_t>(s) * layer.in;  // the layer's input
+      kernels::add_outer(a, layer.in, dz, layer.out, layer.dkernel.data());
+      for (int j = 0; j < layer.out; ++j) layer.dbias[j] += dz[j];
+      float* din = dnext_.data();
+      kernels::dense_backward_input(layer.kernel.data(), layer.in, layer.out, dz, din);
+      const float* m = masks_[l].data() + static_cast<std::size_t>(s) * layer.in;
+      if (l > 0) {
+        // Through dropout and the previous layer's relu: active where the (kept) output is > 0.
+        bool any = false;
+        for (int k = 0; k < layer.in; ++k) {
+          const float g = a[k] > 0.0f ? (dropout ? din[k] * m[k] : din[k]) : 0.0f;
+          din[k] = g;
+          any |= g != 0.0f;
+        }
+        if (!any) return;
+      } else if (dropout) {
+        for (int k = 0; k < layer.in; ++k) din[k] *= m[k];
+      }
+      std::swap(dcur_, dnext_);
+      dz = dcur_.data();
+    }
+    kernels::axpy(1.0f, dz, duser, user_dim_);
+    kernels::axpy(1.0f, dz + user_dim_, ditem, item_dim_);
+  }
+
+  // item_part_[i] = bias_0 + (item i's embedding) x (the item rows of the first kernel).
+  void ensure_item_part() const {
+    if (cache_valid_.load(std::memory_order_acquire)) return;
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (cache_valid_.load(std::memory_order_relaxed)) return;
+    const DenseLayer& first = layers_[0];
+    item_part_.resize(static_cast<std::size_t>(n_items_) * first.out);
+    kernels::dense_forward(item_.data(), item_dim_,
+                           first.kernel.data() + static_cast<std::size_t>(user_dim_) * first.out,
+                           first.bias.data(), first.out, item_part_.data(), n_items_);
+    cache_valid_.store(true, std::memory_order_release);
+  }
+
+  ModelConfig config_;
+  int user_dim_, item_dim_;
+  std::vector<float> user_, item_;
+  AdamMoments user_moments_, item_moments_;
+  std::vector<DenseLayer> layers_;  // hidden layers, then the Dense(1) output
+  Adam adam_;
+  RowGradients user_grads_, item_grads_;
+  int max_width_ = 0;
+
+  // Training buffers, per lane: acts_[l] is layer l's input (after dropout), masks_[l] its mask.
+  int capacity_ = 0;
+  std::vector<std::vector<float>> acts_, masks_;
+  std::vector<float> scores_, dcur_, dnext_;
+
+  mutable std::mutex cache_mutex_;
+  mutable std::atomic<bool> cache_valid_{false};
+  mutable std::vector<float> item_part_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_deep_model(const ModelConfig& config, const OptimizerConfig& optimizer,
+                                       std::int32_t n_users, std::int32_t n_items, Rng& init) {
+  return std::make_unique<DeepModel>(config, optimizer, n_users, n_items, init);
+}
+
+}  // namespace tripletrec

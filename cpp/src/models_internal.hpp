@@ -1,0 +1,41 @@
+// Constructors of the two model classes, for make_model and load_model. Internal.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tripletrec/model.hpp"
+
+namespace tripletrec {
+
+// The engine's models keep their optimiser settings, which model files record.
+class ModelWithOptimizer : public Model {
+ public:
+  explicit ModelWithOptimizer(const OptimizerConfig& optimizer) : optimizer_(optimizer) {}
+  const OptimizerConfig& optimizer_config() const { return optimizer_; }
+
+ protected:
+  OptimizerConfig optimizer_;
+};
+
+// The model's optimiser settings; defaults for a Model defined elsewhere (a test double).
+inline OptimizerConfig model_optimizer_config(const Model& model) {
+  const auto* own = dynamic_cast<const ModelWithOptimizer*>(&model);
+  return own ? own->optimizer_config() : OptimizerConfig{};
+}
+
+// Both expect a validated config (make_model checks it).
+std::unique_ptr<Model> make_bilinear_model(const ModelConfig& config, const OptimizerConfig& optimizer,
+                                           std::int32_t n_users, std::int32_t n_items, Rng& init);
+std::unique_ptr<Model> make_deep_model(const ModelConfig& config, const OptimizerConfig& optimizer,
+                                       std::int32_t n_users, std::int32_t n_items, Rng& init);
+
+// Keras' summary() layout: one row per layer, then the totals.
+struct SummaryRow {
+  std::string layer, output_shape;
+  std::int64_t params;
+};
+std::string format_summary(const std::string& model_name, const std::vector<SummaryRow>& rows,
+                           const std::string& note);
+
+}  // namespace tripletrec
