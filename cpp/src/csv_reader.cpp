@@ -1,0 +1,290 @@
+#include "csv_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "tripletrec/error.hpp"
+
+namespace tripletrec::csv {
+namespace {
+
+bool is_line_end(char c) { return c == '\n' || c == '\r'; }
+
+bool is_blank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c == ' '; });
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+std::string_view trim(std::string_view text) {
+  std::size_t begin = 0, end = text.size();
+  while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
+  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) --end;
+  return text.substr(begin, end - begin);
+}
+
+bool parse_int64(std::string_view text, std::int64_t& out) {
+  text = trim(text);
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  bool negative = false;
+  if (p < end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+  const std::ptrdiff_t digits = end - p;
+  if (digits < 1 || digits > 18) return false;  // 18 digits cannot overflow
+  std::int64_t value = 0;
+  for (; p < end; ++p) {
+    if (!is_digit(*p)) return false;
+    value = value * 10 + (*p - '0');
+  }
+  out = negative ? -value : value;
+  return true;
+}
+
+bool parse_float(std::string_view text, float& out) {
+  text = trim(text);
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  bool negative = false;
+  if (p < end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+  // Decimal digits into a 64-bit mantissa; digits past 19 significant ones only move the exponent.
+  std::uint64_t mantissa = 0;
+  int significant = 0, exponent = 0;
+  bool any_digit = false, truncated = false;
+  auto take_digit = [&](char c, bool fraction) {
+    any_digit = true;
+    if (mantissa == 0 && c == '0') {
+      if (fraction) --exponent;
+      return;
+    }
+    if (significant < 19) {
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
+      ++significant;
+      if (fraction) --exponent;
+    } else {
+      truncated = true;
+      if (!fraction) ++exponent;
+    }
+  };
+  while (p < end && is_digit(*p)) take_digit(*p++, false);
+  if (p < end && *p == '.') {
+    ++p;
+    while (p < end && is_digit(*p)) take_digit(*p++, true);
+  }
+  if (!any_digit) return false;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool negative_exponent = false;
+    if (p < end && (*p == '-' || *p == '+')) negative_exponent = *p++ == '-';
+    if (p == end) return false;
+    int written = 0;
+    for (; p < end && is_digit(*p); ++p) written = std::min(written * 10 + (*p - '0'), 100000);
+    exponent += negative_exponent ? -written : written;
+  }
+  if (p != end) return false;
+
+  double value;
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (mantissa == 0) {
+    value = 0.0;
+  } else if (!truncated && significant <= 15 && exponent >= -22 && exponent <= 22) {
+    // Both operands exact, so the one rounding of * or / gives the correctly rounded double.
+    const double m = static_cast<double>(mantissa);
+    value = exponent < 0 ? m / kPow10[-exponent] : m * kPow10[exponent];
+  } else {
+    // Rare (long mantissas, big exponents): let the C library do it on a terminated copy.
+    if (text.size() >= 128) return false;
+    char buffer[128];
+    std::memcpy(buffer, text.data(), text.size());
+    buffer[text.size()] = '\0';
+    value = std::strtod(buffer, nullptr);
+    negative = false;  // strtod saw the sign
+  }
+  const float result = static_cast<float>(negative ? -value : value);
+  if (!std::isfinite(result)) return false;
+  out = result;
+  return true;
+}
+
+std::string quote_for_message(std::string_view text) {
+  constexpr std::size_t kMaxShown = 40;
+  std::string out = "'";
+  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > kMaxShown) out += "...";
+  out += "'";
+  return out;
+}
+
+std::string detect_separator(std::string_view first_line) {
+  std::size_t commas = 0, tabs = 0, pipes = 0;
+  bool in_quotes = false, double_colon = false;
+  for (std::size_t i = 0; i < first_line.size(); ++i) {
+    const char c = first_line[i];
+    if (c == '"') in_quotes = !in_quotes;
+    if (in_quotes) continue;
+    if (c == ',') ++commas;
+    if (c == '\t') ++tabs;
+    if (c == '|') ++pipes;
+    if (c == ':' && i + 1 < first_line.size() && first_line[i + 1] == ':') double_colon = true;
+  }
+  if (double_colon) return "::";
+  if (pipes > commas && pipes > tabs) return "|";
+  if (tabs > commas) return "\t";
+  return ",";
+}
+
+Reader::Reader(std::string_view bytes, std::string source)
+    : bytes_(bytes), source_(std::move(source)) {
+  if (bytes_.size() >= 3 && bytes_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = line_start_ = 3;
+  // Detect the separator on the first non-blank line.
+  std::size_t start = pos_;
+  while (start < bytes_.size()) {
+    std::size_t stop = start;
+    while (stop < bytes_.size() && !is_line_end(bytes_[stop])) ++stop;
+    const std::string_view line = bytes_.substr(start, stop - start);
+    if (!is_blank(line)) {
+      separator_ = detect_separator(line);
+      break;
+    }
+    start = stop + 1;
+  }
+  if (separator_.empty()) separator_ = ",";
+  sep_ = separator_[0];
+  double_sep_ = separator_ == "::";
+  stops_[static_cast<unsigned char>('\n')] = stops_[static_cast<unsigned char>('\r')] = true;
+  stops_[static_cast<unsigned char>(sep_)] = true;
+}
+
+void Reader::fail(std::size_t line, std::size_t column, const std::string& message) const {
+  throw ParseError(source_, line, column, message);
+}
+
+std::size_t Reader::estimate_rows() const {
+  constexpr std::size_t kSample = 64 * 1024;
+  const std::string_view sample = bytes_.substr(pos_, kSample);
+  std::size_t breaks = std::count(sample.begin(), sample.end(), '\n');
+  if (breaks == 0) breaks = std::count(sample.begin(), sample.end(), '\r');
+  if (breaks == 0) return 1;
+  const double bytes_per_row = static_cast<double>(sample.size()) / static_cast<double>(breaks);
+  const double rows = static_cast<double>(bytes_.size() - pos_) / bytes_per_row;
+  return static_cast<std::size_t>(rows * 1.05) + 16;
+}
+
+void Reader::skip_line_end(const char*& p) {
+  // p points at '\r' or '\n'; "\r\n" is one line end.
+  if (*p == '\r' && p + 1 < bytes_.data() + bytes_.size() && p[1] == '\n') ++p;
+  ++p;
+  ++line_;
+  line_start_ = static_cast<std::size_t>(p - bytes_.data());
+}
+
+bool Reader::next(Record& record) {
+  const char* const data = bytes_.data();
+  const char* const end = data + bytes_.size();
+  for (;;) {
+    record.fields.clear();
+    unescaped_.clear();
+    unescaped_fields_.clear();
+    if (pos_ >= bytes_.size()) return false;
+    const char* p = data + pos_;
+    record.line = line_;
+    bool last_field_quoted = false;
+    for (;;) {
+      Field field{{}, line_, static_cast<std::size_t>(p - data) - line_start_ + 1};
+      last_field_quoted = p < end && *p == '"';
+      if (last_field_quoted) {
+        const std::size_t open_line = field.line, open_column = field.column;
+        const char* content = ++p;
+        bool doubled_quotes = false;
+        for (;;) {
+          if (p >= end)
+            fail(open_line, open_column,
+                 "unterminated quoted field: expected a closing '\"' before the end of the file");
+          if (*p == '"') {
+            if (p + 1 < end && p[1] == '"') {
+              doubled_quotes = true;
+              p += 2;
+              continue;
+            }
+            break;
+          }
+          if (is_line_end(*p)) {
+            skip_line_end(p);  // a line break inside quotes belongs to the field
+            continue;
+          }
+          ++p;
+        }
+        const std::string_view raw(content, static_cast<std::size_t>(p - content));
+        ++p;  // the closing quote
+        if (doubled_quotes) {
+          const std::size_t offset = unescaped_.size();
+          for (std::size_t i = 0; i < raw.size(); ++i) {
+            unescaped_ += raw[i];
+            if (raw[i] == '"') ++i;  // "" -> "
+          }
+          unescaped_fields_.push_back({record.fields.size(), offset, unescaped_.size() - offset});
+        } else {
+          field.text = raw;
+        }
+        const bool at_separator =
+            p < end && *p == sep_ && (!double_sep_ || (p + 1 < end && p[1] == ':'));
+        if (p < end && !at_separator && !is_line_end(*p))
+          fail(line_, static_cast<std::size_t>(p - data) - line_start_ + 1,
+               "expected a separator or the end of the line after a closing quote, found " +
+                   quote_for_message(std::string_view(p, std::min<std::size_t>(end - p, 10))));
+      } else {
+        const char* q = p;
+        for (;;) {
+          while (q < end && !stops_[static_cast<unsigned char>(*q)]) ++q;
+          // A single ':' inside a "::"-separated file is ordinary text.
+          if (double_sep_ && q < end && *q == ':' && !(q + 1 < end && q[1] == ':')) {
+            ++q;
+            continue;
+          }
+          break;
+        }
+        field.text = std::string_view(p, static_cast<std::size_t>(q - p));
+        p = q;
+      }
+      record.fields.push_back(field);
+      if (p < end && *p == sep_) {
+        p += double_sep_ ? 2 : 1;
+        continue;
+      }
+      // End of the line or of the input.
+      record.end_line = line_;
+      record.end_column = static_cast<std::size_t>(p - data) - line_start_ + 1;
+      if (p < end) skip_line_end(p);
+      break;
+    }
+    pos_ = static_cast<std::size_t>(p - data);
+    for (const Unescaped& u : unescaped_fields_)
+      record.fields[u.field].text = std::string_view(unescaped_).substr(u.offset, u.length);
+    const bool blank =
+        record.fields.size() == 1 && !last_field_quoted && is_blank(record.fields[0].text);
+    if (!blank) return true;
+  }
+}
+
+}  // namespace tripletrec::csv
