@@ -1,0 +1,371 @@
+// The Session facade: owns every stage's output and keeps them consistent. Each method builds
+// its result in locals and only then moves it into the state (moves of vectors cannot throw),
+// so a failed call leaves the session as it was. Replacing an input drops everything derived
+// from it: new files drop the prepared data and the model, a new preparation drops the model.
+#include "tripletrec/session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <unordered_map>
+
+#include "tripletrec/error.hpp"
+
+namespace tripletrec {
+
+struct Session::State {
+  // Loaded inputs.
+  std::optional<RatingsTable> ratings;
+  std::optional<RatingsTable> test_ratings;
+  std::optional<ItemCatalog> items;
+  // Prepared data (valid when `prepared`).
+  bool prepared = false;
+  Dataset dataset;
+  Split split;
+  Positives train, test;
+  std::unordered_map<std::int64_t, std::int32_t> item_of_raw_id;
+  // Model and steppable training (the trainer refers to `model` and `train`).
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Trainer> trainer;
+  Progress last_progress;
+
+  void drop_model() noexcept {
+    trainer.reset();
+    model.reset();
+    last_progress = Progress{};
+  }
+  void drop_prepared() noexcept {
+    drop_model();
+    prepared = false;
+    dataset = Dataset{};
+    split = Split{};
+    train = Positives{};
+    test = Positives{};
+    item_of_raw_id.clear();
+  }
+};
+
+namespace {
+
+void require(bool condition, const char* message) {
+  if (!condition) throw UsageError(message);
+}
+
+}  // namespace
+
+Session::Session() : s_(std::make_unique<State>()) {}
+Session::~Session() = default;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+void Session::load_ratings(std::string_view bytes, const std::string& source) {
+  RatingsTable table = parse_ratings(bytes, source);
+  if (table.size() == 0) throw UsageError(source + ": the ratings file has no data rows");
+  s_->drop_prepared();
+  s_->ratings = std::move(table);
+}
+
+void Session::load_test_ratings(std::string_view bytes, const std::string& source) {
+  RatingsTable table = parse_ratings(bytes, source);
+  if (table.size() == 0) throw UsageError(source + ": the test ratings file has no data rows");
+  s_->drop_prepared();
+  s_->test_ratings = std::move(table);
+}
+
+void Session::load_items(std::string_view bytes, const std::string& source) {
+  ItemCatalog catalog = parse_items(bytes, source);
+  if (catalog.size() == 0) throw UsageError(source + ": the item file has no data rows");
+  s_->drop_prepared();
+  s_->items = std::move(catalog);
+}
+
+void Session::load_sample(const SampleOptions& options) {
+  const SampleFiles files = generate_sample(options);
+  RatingsTable ratings = parse_ratings(files.ratings_csv, "sample/rating.csv");
+  ItemCatalog items = parse_items(files.items_csv, "sample/anime.csv");
+  s_->drop_prepared();
+  s_->ratings = std::move(ratings);
+  s_->items = std::move(items);
+  s_->test_ratings.reset();  // the sample is split at random
+}
+
+void Session::clear_items() {
+  s_->drop_prepared();
+  s_->items.reset();
+}
+
+void Session::clear_test_ratings() {
+  s_->drop_prepared();
+  s_->test_ratings.reset();
+}
+
+bool Session::has_ratings() const { return s_->ratings.has_value(); }
+bool Session::has_items() const { return s_->items.has_value(); }
+bool Session::has_test_ratings() const { return s_->test_ratings.has_value(); }
+
+const RatingsTable& Session::ratings() const {
+  require(has_ratings(), "no ratings loaded: load a ratings file or the sample first");
+  return *s_->ratings;
+}
+
+const ItemCatalog* Session::items() const { return s_->items ? &*s_->items : nullptr; }
+
+RatingStats Session::loaded_stats() const { return rating_stats(ratings(), items()); }
+
+PreprocessReport Session::preview(const PreprocessOptions& options) const {
+  const RatingsTable& train = ratings();
+  const RatingsTable* test = s_->test_ratings ? &*s_->test_ratings : nullptr;
+  return preprocess(train, test, items(), options).report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preparing
+
+void Session::prepare(const PrepareOptions& options) {
+  const RatingsTable& loaded = ratings();
+  const RatingsTable* test_file = s_->test_ratings ? &*s_->test_ratings : nullptr;
+  if (!test_file && !(options.test_fraction > 0.0 && options.test_fraction < 1.0))
+    throw UsageError("prepare: test_fraction must be in (0, 1), got " + std::to_string(options.test_fraction));
+  if (!std::isfinite(options.min_positive))
+    throw UsageError("prepare: min_positive must be a finite rating threshold");
+  if (options.preprocess.min_popularity < 0)
+    throw UsageError("prepare: min_popularity must be >= 0, got " +
+                     std::to_string(options.preprocess.min_popularity));
+  if (options.preprocess.item_type.empty())
+    throw UsageError("prepare: item_type must be a type name such as \"TV\", or \"any\"");
+
+  Dataset data = preprocess(loaded, test_file, items(), options.preprocess);
+  if (data.size() == 0)
+    throw UsageError("prepare: no ratings are left after preprocessing (loaded " +
+                     std::to_string(data.report.loaded.ratings) + ", after the item filters " +
+                     std::to_string(data.report.item_filter.ratings) +
+                     "); lower min_popularity, use item_type \"any\" or remove the user-id bound");
+  Split split = test_file ? split_by_file(data) : random_split(data.size(), options.test_fraction, options.split_seed);
+  Positives train = make_positives(data, split.train, options.min_positive);
+  Positives test = make_positives(data, split.test, options.min_positive);
+  if (train.size() == 0)
+    throw UsageError("prepare: no training ratings are >= min_positive " + std::to_string(options.min_positive) +
+                     "; lower min_positive");
+  std::unordered_map<std::int64_t, std::int32_t> item_of_raw_id;
+  item_of_raw_id.reserve(data.item_raw_id.size());
+  for (std::size_t i = 0; i < data.item_raw_id.size(); ++i)
+    item_of_raw_id.emplace(data.item_raw_id[i], static_cast<std::int32_t>(i));
+
+  s_->drop_model();
+  s_->dataset = std::move(data);
+  s_->split = std::move(split);
+  s_->train = std::move(train);
+  s_->test = std::move(test);
+  s_->item_of_raw_id = std::move(item_of_raw_id);
+  s_->prepared = true;
+}
+
+bool Session::prepared() const { return s_->prepared; }
+
+namespace {
+constexpr const char* kNotPrepared = "the data is not prepared yet: call prepare() after loading ratings";
+constexpr const char* kNoModel = "there is no model yet: call create_model() (or load_model()) after prepare()";
+}  // namespace
+
+const Dataset& Session::dataset() const {
+  require(prepared(), kNotPrepared);
+  return s_->dataset;
+}
+const Positives& Session::train_positives() const {
+  require(prepared(), kNotPrepared);
+  return s_->train;
+}
+const Positives& Session::test_positives() const {
+  require(prepared(), kNotPrepared);
+  return s_->test;
+}
+
+PreparedStats Session::prepared_stats() const {
+  require(prepared(), kNotPrepared);
+  PreparedStats stats;
+  stats.report = s_->dataset.report;
+  stats.counts = {s_->dataset.n_users, s_->dataset.n_items, static_cast<std::int64_t>(s_->dataset.size())};
+  stats.train_rows = static_cast<std::int64_t>(s_->split.train.size());
+  stats.test_rows = static_cast<std::int64_t>(s_->split.test.size());
+  stats.train_positives = static_cast<std::int64_t>(s_->train.size());
+  stats.test_positives = static_cast<std::int64_t>(s_->test.size());
+  return stats;
+}
+
+RatingStats Session::prepared_rating_stats() const { return rating_stats(dataset()); }
+
+// ---------------------------------------------------------------------------------------------
+// Model
+
+void Session::create_model(const ModelConfig& config, const OptimizerConfig& optimizer, std::uint64_t seed) {
+  require(prepared(), kNotPrepared);
+  std::unique_ptr<Model> model = make_model(config, optimizer, s_->dataset.n_users, s_->dataset.n_items, seed);
+  s_->drop_model();
+  s_->model = std::move(model);
+}
+
+bool Session::has_model() const { return s_->model != nullptr; }
+
+Model& Session::model() {
+  require(has_model(), kNoModel);
+  return *s_->model;
+}
+
+TrainResult Session::train(const TrainOptions& options, const ProgressCallback& callback,
+                           const std::atomic<bool>* cancel) {
+  require(has_model(), kNoModel);
+  require(!s_->trainer, "a stepped training is in progress: call end_training() first");
+  return tripletrec::train(*s_->model, s_->train, options, callback, cancel);
+}
+
+void Session::begin_training(const TrainOptions& options) {
+  require(has_model(), kNoModel);
+  auto trainer = std::make_unique<Trainer>(*s_->model, s_->train, options);
+  s_->last_progress = trainer->progress();
+  s_->trainer = std::move(trainer);
+}
+
+bool Session::train_step(std::int64_t max_batches) {
+  require(s_->trainer != nullptr, "no training in progress: call begin_training() first");
+  if (max_batches < 1) throw UsageError("train_step: max_batches must be >= 1, got " + std::to_string(max_batches));
+  const bool more = s_->trainer->step(max_batches);
+  s_->last_progress = s_->trainer->progress();
+  return more;
+}
+
+const Progress& Session::training_progress() const {
+  return s_->trainer ? s_->trainer->progress() : s_->last_progress;
+}
+
+void Session::end_training() { s_->trainer.reset(); }
+
+Evaluation Session::evaluate(int k) const {
+  require(has_model(), kNoModel);
+  return tripletrec::evaluate(*s_->model, s_->train, s_->test, k);
+}
+
+std::string Session::model_summary() { return model().summary(); }
+std::int64_t Session::param_count() { return model().param_count(); }
+std::vector<std::uint8_t> Session::save_model() { return tripletrec::save_model(model()); }
+
+void Session::load_model(const std::uint8_t* bytes, std::size_t size, const std::string& source) {
+  require(prepared(), "prepare the data before loading a model: the model's users and items must match it");
+  std::unique_ptr<Model> model = tripletrec::load_model(bytes, size, source);
+  if (model->n_users() != s_->dataset.n_users || model->n_items() != s_->dataset.n_items)
+    throw UsageError(source + ": the model has " + std::to_string(model->n_users()) + " users and " +
+                     std::to_string(model->n_items()) + " items, the prepared data " +
+                     std::to_string(s_->dataset.n_users) + " and " + std::to_string(s_->dataset.n_items) +
+                     "; prepare the same data with the same options first");
+  s_->drop_model();
+  s_->model = std::move(model);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+namespace {
+
+void check_user(const Dataset& data, std::int32_t user) {
+  if (user < 0 || user >= data.n_users)
+    throw UsageError("user index " + std::to_string(user) + " out of range [0, " + std::to_string(data.n_users) + ")");
+}
+void check_item(const Dataset& data, std::int32_t item) {
+  if (item < 0 || item >= data.n_items)
+    throw UsageError("item index " + std::to_string(item) + " out of range [0, " + std::to_string(data.n_items) + ")");
+}
+
+}  // namespace
+
+ItemView Session::item_view(std::int32_t item) const {
+  const Dataset& data = dataset();
+  check_item(data, item);
+  ItemView view;
+  view.item = item;
+  view.raw_id = data.item_raw_id[static_cast<std::size_t>(item)];
+  view.score = std::numeric_limits<float>::quiet_NaN();
+  view.popularity = data.item_popularity[static_cast<std::size_t>(item)];
+  const std::int32_t row = data.item_catalog_row.empty() ? -1 : data.item_catalog_row[static_cast<std::size_t>(item)];
+  if (row >= 0 && s_->items) {
+    const ItemCatalog& catalog = *s_->items;
+    view.name = catalog.name[static_cast<std::size_t>(row)];
+    view.genres = catalog.genres[static_cast<std::size_t>(row)];
+    view.type = catalog.type[static_cast<std::size_t>(row)];
+  } else {
+    view.name = "item " + std::to_string(view.raw_id);
+  }
+  return view;
+}
+
+std::vector<ItemView> Session::recommend(std::int32_t user, int k) const {
+  require(has_model(), kNoModel);
+  check_user(s_->dataset, user);
+  std::vector<ItemView> out;
+  for (const Scored& s : tripletrec::recommend(*s_->model, user, k, &s_->train)) {
+    ItemView view = item_view(s.item);
+    view.score = s.score;
+    view.in_test = s_->test.contains(user, s.item);
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+std::vector<ItemView> Session::similar_items(std::int32_t item, int k) const {
+  require(has_model(), kNoModel);
+  check_item(s_->dataset, item);
+  std::vector<ItemView> out;
+  for (const Scored& s : tripletrec::similar_items(*s_->model, item, k)) {
+    ItemView view = item_view(s.item);
+    view.score = s.score;
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+std::vector<ItemView> Session::user_train_positives(std::int32_t user) const {
+  check_user(dataset(), user);
+  std::vector<ItemView> out;
+  for (const std::int32_t* i = s_->train.begin_of(user); i != s_->train.end_of(user); ++i) {
+    ItemView view = item_view(*i);
+    view.in_test = s_->test.contains(user, *i);
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+std::vector<ItemView> Session::user_test_positives(std::int32_t user) const {
+  check_user(dataset(), user);
+  std::vector<ItemView> out;
+  for (const std::int32_t* i = s_->test.begin_of(user); i != s_->test.end_of(user); ++i) {
+    ItemView view = item_view(*i);
+    view.in_test = true;
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+std::vector<ItemView> Session::popular(int k) const {
+  require(prepared(), kNotPrepared);
+  std::vector<ItemView> out;
+  for (const Scored& s : popular_items(s_->train, 0, k, false)) {
+    ItemView view = item_view(s.item);
+    view.score = s.score;  // number of train positives
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+std::int32_t Session::user_index(std::int64_t raw_user_id) const {
+  const std::vector<std::int64_t>& raw = dataset().user_raw_id;  // ascending
+  const auto it = std::lower_bound(raw.begin(), raw.end(), raw_user_id);
+  return it != raw.end() && *it == raw_user_id ? static_cast<std::int32_t>(it - raw.begin()) : -1;
+}
+
+std::int32_t Session::item_index(std::int64_t raw_item_id) const {
+  require(prepared(), kNotPrepared);
+  const auto it = s_->item_of_raw_id.find(raw_item_id);
+  return it == s_->item_of_raw_id.end() ? -1 : it->second;
+}
+
+}  // namespace tripletrec
