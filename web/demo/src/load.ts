@@ -2,7 +2,7 @@
 // fresh engine. A data set always goes into a new worker; the old one is kept until the new one
 // has loaded, so a malformed file leaves the page working with its previous data.
 import { WorkerRecommender } from 'tripletrec';
-import type { LoadInfo, PreprocessOptions, RatingStats } from 'tripletrec';
+import type { LoadInfo, LoadOptions, LoadStage, PreprocessOptions, RatingStats } from 'tripletrec';
 import { byId, errorMessage, formatBytes, formatInt, formatSeconds, setText, showError } from './dom';
 
 export type DataSource =
@@ -54,8 +54,17 @@ async function loadFile(engine: WorkerRecommender, file: File, role: 'ratings' |
   stage(`Reading ${file.name} (${formatBytes(file.size)})…`);
   // The ArrayBuffer is handed to the worker (transferred, not copied): parsing happens there.
   const bytes = await file.arrayBuffer();
-  stage(`Parsing ${file.name} in the worker…`);
-  const info = role === 'ratings' ? await engine.loadRatings(bytes, file.name) : await engine.loadItems(bytes, file.name);
+  const size = formatBytes(bytes.byteLength);
+  const stages: Record<LoadStage, string> = {
+    transfer: `Handing ${file.name} (${size}) to the worker…`,
+    copy: `Copying ${size} into WebAssembly memory…`,
+    parse: `Parsing ${file.name} in the worker…`,
+    done: `Parsed ${file.name}.`,
+  };
+  const options: LoadOptions = { onProgress: (progress) => stage(stages[progress.stage]) };
+  const info = role === 'ratings'
+    ? await engine.loadRatings(bytes, file.name, options)
+    : await engine.loadItems(bytes, file.name, options);
   return { file: file.name, info };
 }
 
