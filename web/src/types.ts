@@ -167,3 +167,47 @@ export interface RecommenderApi {
   loadModel(data: FileData, fileName?: string): ModelSummary;
   dispose(): void;
 }
+
+// ---- additions of the package implementation (web/src/recommender.ts, worker-recommender.ts) ----
+
+/** How to find the wasm binary when the default (next to the package's JS) does not fit. */
+export interface CreateOptions {
+  /** URL of tripletrec.wasm (e.g. a CDN). */
+  wasmUrl?: string | URL;
+  /** The bytes of tripletrec.wasm, already fetched. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+}
+
+/** Details of a load beyond LoadInfo: where the time went. */
+export interface LoadTiming extends LoadInfo {
+  copySeconds: number;   // bytes into wasm memory (one TypedArray.set / TextEncoder.encodeInto)
+  parseSeconds: number;  // the engine's parse
+}
+
+export type LoadStage = 'transfer' | 'copy' | 'parse' | 'done';
+export interface LoadProgress { stage: LoadStage; bytes: number; elapsedSeconds: number; }
+
+export interface LoadOptions {
+  /** Worker client only: called as the load passes each stage (big files take seconds). */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Worker client only: move ArrayBuffer/Uint8Array bytes to the worker instead of copying
+   * them (the caller's buffer is detached afterwards). Default true. */
+  transfer?: boolean;
+}
+
+export interface TrainResultDetails extends TrainResult {
+  /** Batches trained in this call. */
+  batches: number;
+  /** When cancelled: batches the engine completed after the abort was requested (at most 1). */
+  batchesAfterCancel: number;
+}
+
+export interface HeapStats {
+  /** Bytes malloc has handed out and not taken back (all engines of this wasm instance). */
+  allocatedBytes: number;
+  freeBytes: number;
+  /** Bytes malloc obtained from the wasm memory. */
+  arenaBytes: number;
+  /** Size of the whole wasm memory (it only grows). */
+  memoryBytes: number;
+}

@@ -1,0 +1,545 @@
+// The one Embind translation unit: exposes tripletrec::Session to JavaScript as class `Engine`.
+// Coarse calls only: whole files go in through one engine-owned buffer (JS writes into a
+// typed_memory_view of it, then calls load*), results come back as plain objects and typed arrays.
+// Every engine exception is caught here and rethrown as a JS Error with the engine's message;
+// the Session's strong guarantee keeps its state intact after a failed call.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+#include <malloc.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tripletrec/error.hpp"
+#include "tripletrec/sample_data.hpp"
+#include "tripletrec/session.hpp"
+
+using emscripten::val;
+
+namespace {
+
+// ---- errors ------------------------------------------------------------------------------------
+
+[[noreturn]] void throw_js_error(const std::string& message) {
+  val::global("Error").new_(val(message)).throw_();
+}
+
+// Runs `body`; a C++ exception becomes a JS Error once the C++ exception object is released.
+template <class Body>
+auto guarded(Body&& body) -> decltype(body()) {
+  std::string message;
+  try {
+    return body();
+  } catch (const std::exception& error) {
+    message = error.what();
+  } catch (...) {
+    message = "tripletrec: unknown engine error";
+  }
+  throw_js_error(message);
+}
+
+// ---- reading JS option objects (absent or null fields keep the engine's defaults) --------------
+
+bool has(const val& object, const char* key) {
+  if (object.isUndefined() || object.isNull()) return false;
+  val field = object[key];
+  return !field.isUndefined() && !field.isNull();
+}
+
+template <class T>
+void read_number(const val& object, const char* key, T& target) {
+  if (!has(object, key)) return;
+  val field = object[key];
+  if (field.typeOf().as<std::string>() != "number")
+    throw tripletrec::UsageError(std::string("option ") + key + ": expected a number");
+  double number = field.as<double>();
+  if (!std::isfinite(number))
+    throw tripletrec::UsageError(std::string("option ") + key + ": expected a finite number");
+  target = static_cast<T>(number);
+}
+
+void read_bool(const val& object, const char* key, bool& target) {
+  if (has(object, key)) target = object[key].as<bool>();
+}
+
+void read_string(const val& object, const char* key, std::string& target) {
+  if (has(object, key)) target = object[key].as<std::string>();
+}
+
+tripletrec::PreprocessOptions read_preprocess(const val& options) {
+  tripletrec::PreprocessOptions result;
+  read_bool(options, "dropUnrated", result.drop_unrated);
+  read_string(options, "itemType", result.item_type);
+  read_number(options, "minPopularity", result.min_popularity);
+  // maxUserId: null means "no bound", undefined keeps the default.
+  if (!options.isUndefined() && !options.isNull() && options["maxUserId"].isNull())
+    result.max_user_id = -1;
+  else
+    read_number(options, "maxUserId", result.max_user_id);
+  return result;
+}
+
+tripletrec::PrepareOptions read_prepare(const val& options) {
+  tripletrec::PrepareOptions result;
+  result.preprocess = read_preprocess(options);
+  read_number(options, "testFraction", result.test_fraction);
+  read_number(options, "splitSeed", result.split_seed);
+  read_number(options, "minPositive", result.min_positive);
+  return result;
+}
+
+struct ModelRequest {
+  tripletrec::ModelConfig config;
+  tripletrec::OptimizerConfig optimizer;
+  std::uint64_t seed = 42;
+};
+
+ModelRequest read_model(const val& options) {
+  ModelRequest request;
+  std::string kind = "bilinear";
+  read_string(options, "model", kind);
+  if (kind == "bilinear") {
+    request.config = tripletrec::ModelConfig::bilinear_defaults();
+  } else if (kind == "deep") {
+    request.config = tripletrec::ModelConfig::deep_defaults();
+  } else {
+    throw tripletrec::UsageError("option model: expected 'bilinear' or 'deep', found '" + kind + "'");
+  }
+  auto& config = request.config;
+  read_number(options, "embeddingDim", config.embedding_dim);
+  if (has(options, "similarity")) {
+    std::string similarity = options["similarity"].as<std::string>();
+    if (similarity == "cosine") config.similarity = tripletrec::Similarity::Cosine;
+    else if (similarity == "dot") config.similarity = tripletrec::Similarity::Dot;
+    else throw tripletrec::UsageError("option similarity: expected 'cosine' or 'dot', found '" + similarity + "'");
+  }
+  read_number(options, "userDim", config.user_dim);
+  read_number(options, "itemDim", config.item_dim);
+  if (has(options, "hidden")) {
+    val hidden = options["hidden"];
+    if (!hidden.isArray()) throw tripletrec::UsageError("option hidden: expected an array of layer sizes");
+    config.hidden.clear();
+    const int length = hidden["length"].as<int>();
+    for (int i = 0; i < length; ++i) config.hidden.push_back(hidden[i].as<int>());
+  }
+  read_number(options, "dropout", config.dropout);
+  read_number(options, "margin", config.margin);
+  read_number(options, "l2", config.l2);
+  auto& optimizer = request.optimizer;
+  read_number(options, "learningRate", optimizer.learning_rate);
+  read_number(options, "beta1", optimizer.beta1);
+  read_number(options, "beta2", optimizer.beta2);
+  read_number(options, "epsilon", optimizer.epsilon);
+  read_bool(options, "kerasExact", optimizer.keras_exact);
+  read_number(options, "seed", request.seed);
+  return request;
+}
+
+tripletrec::TrainOptions read_train(const val& options, tripletrec::ModelKind kind) {
+  tripletrec::TrainOptions result;
+  result.epochs = kind == tripletrec::ModelKind::Deep ? 20 : 10;  // the notebook's epochs
+  read_number(options, "epochs", result.epochs);
+  read_number(options, "batchSize", result.batch_size);
+  read_number(options, "seed", result.seed);
+  if (has(options, "negatives")) {
+    std::string negatives = options["negatives"].as<std::string>();
+    if (negatives == "uniform") result.negatives = tripletrec::NegativeSampling::Uniform;
+    else if (negatives == "unseen") result.negatives = tripletrec::NegativeSampling::UniformUnseen;
+    else if (negatives == "hard") result.negatives = tripletrec::NegativeSampling::Hard;
+    else throw tripletrec::UsageError("option negatives: expected 'uniform', 'unseen' or 'hard', found '" + negatives + "'");
+  }
+  read_number(options, "hardCandidates", result.hard_candidates);
+  return result;
+}
+
+// ---- building JS results ------------------------------------------------------------------------
+
+template <class T>
+val copy_to_array(const std::vector<T>& values) {  // a plain JS array of numbers
+  val array = val::array();
+  for (std::size_t i = 0; i < values.size(); ++i) array.set(i, static_cast<double>(values[i]));
+  return array;
+}
+
+val counts_object(const tripletrec::Counts& counts) {
+  val object = val::object();
+  object.set("users", static_cast<double>(counts.users));
+  object.set("items", static_cast<double>(counts.items));
+  object.set("ratings", static_cast<double>(counts.ratings));
+  return object;
+}
+
+val report_object(const tripletrec::PreprocessReport& report) {
+  val object = val::object();
+  object.set("loaded", counts_object(report.loaded));
+  object.set("merged", counts_object(report.merged));
+  object.set("itemFilter", counts_object(report.item_filter));
+  object.set("ratingFilter", counts_object(report.rating_filter));
+  return object;
+}
+
+val rating_stats_object(const tripletrec::RatingStats& stats) {
+  val object = val::object();
+  object.set("counts", counts_object(stats.counts));
+  val histogram = val::array();
+  for (std::size_t i = 0; i < stats.histogram_values.size(); ++i) {
+    val bin = val::object();
+    bin.set("value", stats.histogram_values[i]);
+    bin.set("count", static_cast<double>(stats.histogram_counts[i]));
+    histogram.set(i, bin);
+  }
+  object.set("histogram", histogram);
+  object.set("popularity", copy_to_array(stats.popularity_desc));
+  return object;
+}
+
+val prepared_stats_object(const tripletrec::PreparedStats& stats) {
+  val object = val::object();
+  object.set("counts", counts_object(stats.counts));
+  object.set("report", report_object(stats.report));
+  object.set("trainRows", static_cast<double>(stats.train_rows));
+  object.set("testRows", static_cast<double>(stats.test_rows));
+  object.set("trainPositives", static_cast<double>(stats.train_positives));
+  object.set("testPositives", static_cast<double>(stats.test_positives));
+  return object;
+}
+
+val preprocess_options_object(const tripletrec::PreprocessOptions& options) {
+  val object = val::object();
+  object.set("dropUnrated", options.drop_unrated);
+  object.set("itemType", options.item_type);
+  object.set("minPopularity", static_cast<double>(options.min_popularity));
+  if (options.max_user_id < 0) object.set("maxUserId", val::null());
+  else object.set("maxUserId", static_cast<double>(options.max_user_id));
+  return object;
+}
+
+val item_object(const tripletrec::ItemView& item) {
+  val object = val::object();
+  object.set("id", static_cast<double>(item.raw_id));
+  object.set("name", item.name);
+  object.set("genres", item.genres);
+  object.set("type", item.type);
+  object.set("score", item.score);
+  object.set("inTest", item.in_test);
+  object.set("popularity", static_cast<double>(item.popularity));
+  return object;
+}
+
+val item_list(const std::vector<tripletrec::ItemView>& items) {
+  val array = val::array();
+  for (std::size_t i = 0; i < items.size(); ++i) array.set(i, item_object(items[i]));
+  return array;
+}
+
+val progress_object(const tripletrec::Progress& progress) {
+  val object = val::object();
+  object.set("epoch", progress.epoch);
+  object.set("epochs", progress.epochs);
+  object.set("batch", static_cast<double>(progress.batch));
+  object.set("batchesPerEpoch", static_cast<double>(progress.batches_per_epoch));
+  object.set("loss", progress.loss);
+  object.set("epochLosses", copy_to_array(progress.epoch_losses));
+  object.set("elapsedSeconds", progress.elapsed_seconds);
+  object.set("triplets", static_cast<double>(progress.triplets));
+  object.set("tripletsPerSecond",
+             progress.elapsed_seconds > 0 ? progress.triplets / progress.elapsed_seconds : 0.0);
+  return object;
+}
+
+val summary_object(tripletrec::Session& session) {
+  val object = val::object();
+  const bool deep = session.model().kind() == tripletrec::ModelKind::Deep;
+  object.set("kind", std::string(deep ? "deep" : "bilinear"));
+  object.set("params", static_cast<double>(session.param_count()));
+  object.set("text", session.model_summary());
+  return object;
+}
+
+val evaluation_object(const tripletrec::Evaluation& evaluation) {
+  val object = val::object();
+  object.set("auc", evaluation.auc);
+  object.set("users", evaluation.users);
+  object.set("k", evaluation.k);
+  object.set("precisionAtK", evaluation.precision_at_k);
+  object.set("recallAtK", evaluation.recall_at_k);
+  object.set("mapAtK", evaluation.map_at_k);
+  object.set("ndcgAtK", evaluation.ndcg_at_k);
+  return object;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// ---- the class JS sees ----------------------------------------------------------------------------
+
+class Engine {
+ public:
+  // The input buffer: JS asks for `size` bytes (the prefix is kept, so a caller may grow it while
+  // encoding a string), writes into the returned view at once (memory growth makes views stale),
+  // then calls one of the load* methods with the number of bytes written.
+  val inputBuffer(double size) {
+    return guarded([&] {
+      if (!(size >= 0) || size > 4294967295.0)
+        throw tripletrec::UsageError("input size out of range: " + std::to_string(size));
+      input_.resize(static_cast<std::size_t>(size));
+      // unsigned char: JS sees a Uint8Array (char would give an Int8Array).
+      return val(emscripten::typed_memory_view(input_.size(), reinterpret_cast<unsigned char*>(input_.data())));
+    });
+  }
+
+  void loadRatings(double length, const std::string& source) {
+    consume_input(length, [&](std::string_view bytes) { session_.load_ratings(bytes, source); });
+  }
+  void loadTestRatings(double length, const std::string& source) {
+    consume_input(length, [&](std::string_view bytes) { session_.load_test_ratings(bytes, source); });
+  }
+  void loadItems(double length, const std::string& source) {
+    consume_input(length, [&](std::string_view bytes) { session_.load_items(bytes, source); });
+  }
+  val loadModel(double length, const std::string& source) {
+    consume_input(length, [&](std::string_view bytes) {
+      session_.load_model(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), source);
+    });
+    return guarded([&] { return summary_object(session_); });
+  }
+
+  void loadSample(const val& options) {
+    guarded([&] {
+      tripletrec::SampleOptions sample;
+      read_number(options, "users", sample.users);
+      read_number(options, "items", sample.items);
+      read_number(options, "seed", sample.seed);
+      session_.load_sample(sample);
+    });
+  }
+  double loadedRows() const { return session_.has_ratings() ? session_.ratings().size() : 0; }
+  double loadedItemRows() const { return session_.items() ? session_.items()->size() : 0; }
+  // The session keeps the test file internally; its row count is what the loaded report adds.
+  double loadedTestRows() const {
+    return guarded([&] {
+      if (!session_.has_test_ratings() || !session_.has_ratings()) return 0.0;
+      tripletrec::PreprocessOptions keep_all;
+      keep_all.drop_unrated = false;
+      keep_all.item_type = "any";
+      keep_all.min_popularity = -1;
+      keep_all.max_user_id = -1;
+      return static_cast<double>(session_.preview(keep_all).loaded.ratings) -
+             static_cast<double>(session_.ratings().size());
+    });
+  }
+  void clearItems() { guarded([&] { session_.clear_items(); }); }
+  void clearTestRatings() { guarded([&] { session_.clear_test_ratings(); }); }
+  bool hasRatings() const { return session_.has_ratings(); }
+  bool hasItems() const { return session_.has_items(); }
+  bool prepared() const { return session_.prepared(); }
+  bool hasModel() const { return session_.has_model(); }
+
+  val samplePreprocessOptions() const {
+    return guarded([&] { return preprocess_options_object(tripletrec::sample_preprocess_options()); });
+  }
+  val loadedStats() const { return guarded([&] { return rating_stats_object(session_.loaded_stats()); }); }
+  val preparedRatingStats() const {
+    return guarded([&] { return rating_stats_object(session_.prepared_rating_stats()); });
+  }
+  val preview(const val& options) const {
+    return guarded([&] { return report_object(session_.preview(read_preprocess(options))); });
+  }
+  val prepare(const val& options) {
+    return guarded([&] {
+      training_ = false;
+      session_.prepare(read_prepare(options));
+      return prepared_stats_object(session_.prepared_stats());
+    });
+  }
+  val preparedStats() const {
+    return guarded([&] { return prepared_stats_object(session_.prepared_stats()); });
+  }
+
+  val createModel(const val& options) {
+    return guarded([&] {
+      ModelRequest request = read_model(options);
+      training_ = false;
+      session_.create_model(request.config, request.optimizer, request.seed);
+      return summary_object(session_);
+    });
+  }
+  val summary() { return guarded([&] { require_model(); return summary_object(session_); }); }
+
+  // --- steppable training: JS drives the slices and returns to its event loop in between ---
+  val beginTraining(const val& options) {
+    return guarded([&] {
+      require_model();
+      session_.begin_training(read_train(options, session_.model().kind()));
+      training_ = true;
+      return progress_object(session_.training_progress());
+    });
+  }
+  // Trains until `maxBatches` batches are done or `maxSeconds` have passed (at least one batch);
+  // returns true while epochs remain.
+  bool trainFor(double maxBatches, double maxSeconds) {
+    return guarded([&] {
+      if (!training_) throw tripletrec::UsageError("trainFor: call beginTraining first");
+      const auto start = std::chrono::steady_clock::now();
+      std::int64_t done = 0;
+      const auto limit = static_cast<std::int64_t>(maxBatches);
+      bool more = true;
+      while (more && done < limit) {
+        // Step in small groups so the clock is read rarely but the time budget still holds.
+        const std::int64_t group = std::min<std::int64_t>(limit - done, done == 0 ? 1 : 8);
+        more = session_.train_step(group);
+        done += group;
+        if (seconds_since(start) >= maxSeconds) break;
+      }
+      return more;
+    });
+  }
+  bool trainStep(double maxBatches) {
+    return guarded([&] {
+      if (!training_) throw tripletrec::UsageError("trainStep: call beginTraining first");
+      return session_.train_step(static_cast<std::int64_t>(maxBatches));
+    });
+  }
+  val trainingProgress() const {
+    return guarded([&] { return progress_object(session_.training_progress()); });
+  }
+  void endTraining() {
+    guarded([&] {
+      if (!training_) return;
+      training_ = false;
+      session_.end_training();
+    });
+  }
+
+  val evaluate(int k) const { return guarded([&] { return evaluation_object(session_.evaluate(k)); }); }
+  double paramCount() { return guarded([&] { require_model(); return static_cast<double>(session_.param_count()); }); }
+
+  val users() const {
+    return guarded([&] {
+      require_prepared();
+      return copy_to_array(session_.dataset().user_raw_id);
+    });
+  }
+  val recommend(double rawUser, int k) const {
+    return guarded([&] { return item_list(session_.recommend(user_of(rawUser), k)); });
+  }
+  val similarItems(double rawItem, int k) const {
+    return guarded([&] { return item_list(session_.similar_items(item_of(rawItem), k)); });
+  }
+  val userHistory(double rawUser) const {
+    return guarded([&] {
+      const std::int32_t user = user_of(rawUser);
+      val object = val::object();
+      object.set("train", item_list(session_.user_train_positives(user)));
+      object.set("test", item_list(session_.user_test_positives(user)));
+      return object;
+    });
+  }
+  val popular(int k) const { return guarded([&] { return item_list(session_.popular(k)); }); }
+
+  // A copy of the model file (the engine's buffer is freed before returning).
+  val saveModel() {
+    return guarded([&] {
+      std::vector<std::uint8_t> bytes = session_.save_model();
+      val view(emscripten::typed_memory_view(bytes.size(), bytes.data()));
+      return view.call<val>("slice");
+    });
+  }
+
+ private:
+  template <class Load>
+  void consume_input(double length, Load&& load) {
+    guarded([&] {
+      if (!(length >= 0) || length > static_cast<double>(input_.size()))
+        throw tripletrec::UsageError("load: length " + std::to_string(length) +
+                                     " exceeds the input buffer (" + std::to_string(input_.size()) + " bytes)");
+      // Released whether or not the load succeeds: a failed load must not pin a 100 MB buffer.
+      std::vector<char> bytes = std::move(input_);
+      input_ = {};
+      load(std::string_view(bytes.data(), static_cast<std::size_t>(length)));
+      training_ = false;  // loading replaced the data, so any training run is gone
+    });
+  }
+  void require_model() const {
+    if (!session_.has_model()) throw tripletrec::UsageError("no model: call createModel or loadModel first");
+  }
+  void require_prepared() const {
+    if (!session_.prepared()) throw tripletrec::UsageError("no prepared data: call prepare first");
+  }
+  std::int32_t user_of(double raw) const {
+    require_prepared();
+    const std::int32_t user = session_.user_index(static_cast<std::int64_t>(raw));
+    if (user < 0) throw tripletrec::UsageError("unknown user id " + std::to_string(static_cast<std::int64_t>(raw)));
+    return user;
+  }
+  std::int32_t item_of(double raw) const {
+    require_prepared();
+    const std::int32_t item = session_.item_index(static_cast<std::int64_t>(raw));
+    if (item < 0) throw tripletrec::UsageError("unknown item id " + std::to_string(static_cast<std::int64_t>(raw)));
+    return item;
+  }
+
+  tripletrec::Session session_;
+  std::vector<char> input_;
+  bool training_ = false;
+};
+
+// Heap statistics for leak tests and the page's memory readout.
+val heapStats() {
+  const struct mallinfo info = mallinfo();
+  val object = val::object();
+  object.set("allocatedBytes", static_cast<double>(info.uordblks));  // in use by malloc
+  object.set("freeBytes", static_cast<double>(info.fordblks));
+  object.set("arenaBytes", static_cast<double>(info.arena));         // obtained from sbrk
+  return object;
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(tripletrec) {
+  emscripten::class_<Engine>("Engine")
+      .constructor<>()
+      .function("inputBuffer", &Engine::inputBuffer)
+      .function("loadRatings", &Engine::loadRatings)
+      .function("loadTestRatings", &Engine::loadTestRatings)
+      .function("loadItems", &Engine::loadItems)
+      .function("loadModel", &Engine::loadModel)
+      .function("loadSample", &Engine::loadSample)
+      .function("loadedRows", &Engine::loadedRows)
+      .function("loadedItemRows", &Engine::loadedItemRows)
+      .function("loadedTestRows", &Engine::loadedTestRows)
+      .function("clearItems", &Engine::clearItems)
+      .function("clearTestRatings", &Engine::clearTestRatings)
+      .function("hasRatings", &Engine::hasRatings)
+      .function("hasItems", &Engine::hasItems)
+      .function("prepared", &Engine::prepared)
+      .function("hasModel", &Engine::hasModel)
+      .function("samplePreprocessOptions", &Engine::samplePreprocessOptions)
+      .function("loadedStats", &Engine::loadedStats)
+      .function("preparedRatingStats", &Engine::preparedRatingStats)
+      .function("preview", &Engine::preview)
+      .function("prepare", &Engine::prepare)
+      .function("preparedStats", &Engine::preparedStats)
+      .function("createModel", &Engine::createModel)
+      .function("summary", &Engine::summary)
+      .function("beginTraining", &Engine::beginTraining)
+      .function("trainFor", &Engine::trainFor)
+      .function("trainStep", &Engine::trainStep)
+      .function("trainingProgress", &Engine::trainingProgress)
+      .function("endTraining", &Engine::endTraining)
+      .function("evaluate", &Engine::evaluate)
+      .function("paramCount", &Engine::paramCount)
+      .function("users", &Engine::users)
+      .function("recommend", &Engine::recommend)
+      .function("similarItems", &Engine::similarItems)
+      .function("userHistory", &Engine::userHistory)
+      .function("popular", &Engine::popular)
+      .function("saveModel", &Engine::saveModel);
+  emscripten::function("heapStats", &heapStats);
+}

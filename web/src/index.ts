@@ -1,0 +1,4 @@
+// The package entry: `import { Recommender, WorkerRecommender } from 'tripletrec'`.
+export { Recommender } from './recommender.js';
+export { WorkerRecommender, type AsyncRecommenderApi } from './worker-recommender.js';
+export type * from './types.js';

@@ -1,0 +1,72 @@
+// Hand-written types of the Emscripten module web/dist/tripletrec.mjs (3.1.6 has no --emit-tsd).
+// Mirrors EMSCRIPTEN_BINDINGS in cpp/bindings/embind.cpp. Internal: the package API wraps it.
+import type {
+  Counts, Evaluation, ItemView, ModelSummary, PreparedStats, PreprocessOptions, PreprocessReport,
+  RatingStats, TrainProgress,
+} from './types.js';
+
+export interface HeapStats {
+  /** Bytes malloc has handed out and not taken back. */
+  allocatedBytes: number;
+  freeBytes: number;
+  /** Bytes malloc obtained from the wasm memory. */
+  arenaBytes: number;
+}
+
+export interface EngineHandle {
+  inputBuffer(size: number): Uint8Array;
+  loadRatings(length: number, source: string): void;
+  loadTestRatings(length: number, source: string): void;
+  loadItems(length: number, source: string): void;
+  loadModel(length: number, source: string): ModelSummary;
+  loadSample(options: { users?: number; items?: number; seed?: number }): void;
+  loadedRows(): number;
+  loadedItemRows(): number;
+  loadedTestRows(): number;
+  clearItems(): void;
+  clearTestRatings(): void;
+  hasRatings(): boolean;
+  hasItems(): boolean;
+  prepared(): boolean;
+  hasModel(): boolean;
+  samplePreprocessOptions(): PreprocessOptions;
+  loadedStats(): RatingStats;
+  preparedRatingStats(): RatingStats;
+  preview(options: object): PreprocessReport;
+  prepare(options: object): PreparedStats;
+  preparedStats(): PreparedStats;
+  createModel(options: object): ModelSummary;
+  summary(): ModelSummary;
+  beginTraining(options: object): TrainProgress;
+  trainFor(maxBatches: number, maxSeconds: number): boolean;
+  trainStep(maxBatches: number): boolean;
+  trainingProgress(): TrainProgress;
+  endTraining(): void;
+  evaluate(k: number): Evaluation;
+  paramCount(): number;
+  users(): number[];
+  recommend(userId: number, k: number): ItemView[];
+  similarItems(itemId: number, k: number): ItemView[];
+  userHistory(userId: number): { train: ItemView[]; test: ItemView[] };
+  popular(k: number): ItemView[];
+  saveModel(): Uint8Array;
+  delete(): void;
+  isDeleted(): boolean;
+}
+
+export interface TripletrecModule {
+  Engine: { new (): EngineHandle };
+  heapStats(): HeapStats;
+  HEAP8: Int8Array;
+}
+
+export interface ModuleOverrides {
+  locateFile?: (path: string, scriptDirectory: string) => string;
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  print?: (text: string) => void;
+  printErr?: (text: string) => void;
+}
+
+export type { Counts };
+declare const createTripletrecModule: (overrides?: ModuleOverrides) => Promise<TripletrecModule>;
+export default createTripletrecModule;

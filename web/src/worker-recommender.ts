@@ -1,0 +1,265 @@
+// The worker-backed client: the same API as Recommender, every method async, the engine in a
+// Web Worker (browsers) or a worker_threads worker (Node), so training never blocks the caller.
+import { asBytes } from './file-data.js';
+import {
+  CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL, CONTROL_SLOTS,
+  type FromWorker, type ToWorker,
+} from './worker-protocol.js';
+import type {
+  CreateOptions, Evaluation, FileData, HeapStats, ItemView, LoadOptions, LoadTiming,
+  ModelOptions, ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions,
+  PreprocessReport, RatingStats, RecommenderApi, TrainOptions, TrainProgress,
+  TrainResultDetails, LoadProgress,
+} from './types.js';
+
+/** RecommenderApi with every method returning a Promise. */
+export type AsyncRecommenderApi = {
+  [K in keyof RecommenderApi]: RecommenderApi[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
+};
+
+// The one thing both worker kinds have in common.
+interface WorkerPort {
+  post(message: ToWorker, transfer?: Transferable[]): void;
+  terminate(): void;
+  /** Node only: whether the worker keeps the process alive (only while calls are pending). */
+  keepAlive(alive: boolean): void;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onProgress?: (progress: TrainProgress) => void;
+  onLoadProgress?: (progress: LoadProgress) => void;
+}
+
+export class WorkerRecommender implements AsyncRecommenderApi {
+  #port: WorkerPort | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+
+  /** Starts the worker, loads the wasm module in it and resolves once the engine is ready. */
+  static async create(options: CreateOptions = {}): Promise<WorkerRecommender> {
+    const client = new WorkerRecommender();
+    let ready!: () => void;
+    let failed!: (error: Error) => void;
+    const started = new Promise<void>((resolve, reject) => { ready = resolve; failed = reject; });
+    client.#port = await startWorker((message) => {
+      if (message.type === 'ready') ready();
+      else if (message.type === 'init-error') failed(new Error(message.message));
+      else client.#receive(message);
+    }, (error) => {
+      failed(error);
+      client.#failAll(error);
+    });
+    const { wasmUrl, wasmBinary } = options;
+    client.#port.post({ type: 'init', options: {
+      ...(wasmUrl !== undefined ? { wasmUrl: String(wasmUrl) } : {}),
+      ...(wasmBinary !== undefined ? { wasmBinary } : {}),
+    } });
+    client.#port.keepAlive(true);
+    try {
+      await started;
+    } catch (error) {
+      client.terminate();
+      throw error;
+    } finally {
+      client.#port?.keepAlive(false);
+    }
+    return client;
+  }
+
+  private constructor() {}
+
+  // ---- loading (file bytes move to the worker without a copy unless transfer: false) ----
+  loadRatings(data: FileData, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
+    return this.#load('loadRatings', data, fileName, options);
+  }
+  loadTestRatings(data: FileData, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
+    return this.#load('loadTestRatings', data, fileName, options);
+  }
+  loadItems(data: FileData, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
+    return this.#load('loadItems', data, fileName, options);
+  }
+  loadSample(options?: { users?: number; items?: number; seed?: number }): Promise<LoadTiming> {
+    return this.#call('loadSample', [options]);
+  }
+  samplePreprocessOptions(): Promise<PreprocessOptions> { return this.#call('samplePreprocessOptions', []); }
+  loadedStats(): Promise<RatingStats> { return this.#call('loadedStats', []); }
+  preparedRatingStats(): Promise<RatingStats> { return this.#call('preparedRatingStats', []); }
+
+  // ---- preparing ----
+  preview(options?: PreprocessOptions): Promise<PreprocessReport> { return this.#call('preview', [options]); }
+  prepare(options?: PrepareOptions): Promise<PreparedStats> { return this.#call('prepare', [options]); }
+  preparedStats(): Promise<PreparedStats> { return this.#call('preparedStats', []); }
+
+  // ---- model ----
+  createModel(options?: ModelOptions): Promise<ModelSummary> { return this.#call('createModel', [options]); }
+  summary(): Promise<ModelSummary> { return this.#call('summary', []); }
+  paramCount(): Promise<number> { return this.#call('paramCount', []); }
+  saveModel(): Promise<Uint8Array> { return this.#call('saveModel', []); }
+  loadModel(data: FileData, fileName?: string, options?: LoadOptions): Promise<ModelSummary> {
+    return this.#load('loadModel', data, fileName, options);
+  }
+
+  /**
+   * Trains in the worker. onProgress receives the worker's progress events; aborting the signal
+   * stops the engine before its next batch (with SharedArrayBuffer, i.e. Node or a
+   * cross-origin-isolated page; otherwise at the end of the current ~10 ms slice).
+   */
+  train(options: TrainOptions = {}): Promise<TrainResultDetails> {
+    const { onProgress, signal, ...plain } = options;
+    const control = typeof SharedArrayBuffer === 'function'
+      ? new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT) : undefined;
+    const id = this.#nextId;
+    const cancel = () => {
+      if (control) {
+        const flags = new Int32Array(control);
+        // Record where the engine was, then raise the flag the worker checks before each batch.
+        Atomics.store(flags, CONTROL_BATCHES_AT_CANCEL, Atomics.load(flags, CONTROL_BATCHES_DONE));
+        Atomics.store(flags, CONTROL_CANCEL, 1);
+      }
+      this.#port?.post({ type: 'cancel', id });
+    };
+    if (signal?.aborted) cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+    return this.#call<TrainResultDetails>('train', [plain], { onProgress }, [], control)
+      .finally(() => signal?.removeEventListener('abort', cancel));
+  }
+
+  // ---- results ----
+  evaluate(k?: number): Promise<Evaluation> { return this.#call('evaluate', [k]); }
+  users(): Promise<number[]> { return this.#call('users', []); }
+  recommend(userId: number, k?: number): Promise<ItemView[]> { return this.#call('recommend', [userId, k]); }
+  similarItems(itemId: number, k?: number): Promise<ItemView[]> { return this.#call('similarItems', [itemId, k]); }
+  userHistory(userId: number): Promise<{ train: ItemView[]; test: ItemView[] }> { return this.#call('userHistory', [userId]); }
+  popular(k?: number): Promise<ItemView[]> { return this.#call('popular', [k]); }
+  heapStats(): Promise<HeapStats> { return this.#call('heapStats', []); }
+
+  /** Frees the engine and stops the worker (same as terminate()). */
+  async dispose(): Promise<void> { this.terminate(); }
+
+  /** Stops the worker at once; pending calls reject. */
+  terminate(): void {
+    const port = this.#port;
+    if (port === undefined) return;
+    this.#port = undefined;
+    port.terminate();
+    this.#failAll(new Error('tripletrec: the worker was terminated'));
+  }
+
+  get terminated(): boolean { return this.#port === undefined; }
+
+  #load<T>(method: string, data: FileData, fileName: string | undefined, options: LoadOptions = {}): Promise<T> {
+    const transfer: Transferable[] = [];
+    let payload: FileData = data;
+    if (typeof data !== 'string') {
+      const bytes = asBytes(data);
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength &&
+                    bytes.buffer instanceof ArrayBuffer;
+      if (options.transfer === false) {
+        payload = bytes;  // structured clone copies it
+      } else if (whole) {
+        payload = bytes;
+        transfer.push(bytes.buffer as ArrayBuffer);
+      } else {
+        payload = bytes.slice();  // a view into a larger or shared buffer: copy just these bytes
+        transfer.push(payload.buffer as ArrayBuffer);
+      }
+    }
+    const start = performance.now();
+    options.onProgress?.({ stage: 'transfer', bytes: typeof data === 'string' ? data.length : asBytes(payload as Uint8Array).length,
+                           elapsedSeconds: 0 });
+    const onLoadProgress = options.onProgress
+      ? (progress: LoadProgress) => options.onProgress!({ ...progress, elapsedSeconds: (performance.now() - start) / 1000 })
+      : undefined;
+    return this.#call<T>(method, [payload, fileName], { onLoadProgress }, transfer);
+  }
+
+  #call<T>(method: string, args: unknown[], hooks: Omit<Pending, 'resolve' | 'reject'> = {},
+           transfer: Transferable[] = [], control?: SharedArrayBuffer): Promise<T> {
+    const port = this.#port;
+    if (port === undefined) return Promise.reject(new Error('tripletrec: the worker was terminated'));
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, ...hooks });
+      port.keepAlive(true);
+      port.post({ type: 'call', id, method, args, ...(control ? { control } : {}) }, transfer);
+    });
+  }
+
+  #receive(message: FromWorker): void {
+    if (message.type === 'ready' || message.type === 'init-error') return;
+    const pending = this.#pending.get(message.id);
+    if (pending === undefined) return;
+    if (message.type === 'progress') {
+      pending.onProgress?.(message.progress);
+      return;
+    }
+    if (message.type === 'load-progress') {
+      pending.onLoadProgress?.(message.progress);
+      return;
+    }
+    this.#pending.delete(message.id);
+    if (this.#pending.size === 0) this.#port?.keepAlive(false);
+    if (message.type === 'result') pending.resolve(message.value);
+    else pending.reject(engineError(message.message, message.name));
+  }
+
+  #failAll(error: Error): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const call of pending) call.reject(error);
+  }
+}
+
+function engineError(message: string, name: string): Error {
+  const error = new Error(message);
+  if (name === 'TypeError') return new TypeError(message);
+  return error;
+}
+
+async function startWorker(onMessage: (message: FromWorker) => void,
+                           onError: (error: Error) => void): Promise<WorkerPort> {
+  if (typeof Worker === 'function') {
+    // The literal `new Worker(new URL(...), { type: 'module' })` lets bundlers find the worker.
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    worker.addEventListener('message', (event: MessageEvent<FromWorker>) => onMessage(event.data));
+    worker.addEventListener('error', (event: ErrorEvent) => {
+      event.preventDefault();
+      onError(new Error(`tripletrec worker failed: ${event.message || 'could not start the worker script'}`));
+    });
+    return {
+      post: (message, transfer) => worker.postMessage(message, transfer ?? []),
+      terminate: () => worker.terminate(),
+      keepAlive: () => {},
+    };
+  }
+  // Node: worker_threads (hidden from bundlers).
+  const specifier = 'node:worker_threads';
+  const threads = await import(/* @vite-ignore */ specifier) as {
+    Worker: new (url: URL) => {
+      on(event: 'message', listener: (message: FromWorker) => void): void;
+      on(event: 'error', listener: (error: Error) => void): void;
+      on(event: 'exit', listener: (code: number) => void): void;
+      postMessage(message: unknown, transfer?: unknown[]): void;
+      terminate(): Promise<number>;
+      ref(): void;
+      unref(): void;
+    };
+  };
+  const worker = new threads.Worker(new URL('./worker.js', import.meta.url));
+  let terminating = false;
+  worker.on('message', onMessage);
+  worker.on('error', (error) => onError(error instanceof Error ? error : new Error(String(error))));
+  worker.on('exit', (code) => {
+    if (!terminating) onError(new Error(`tripletrec worker exited unexpectedly (code ${code})`));
+  });
+  worker.unref();
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer ?? []),
+    terminate: () => { terminating = true; void worker.terminate(); },
+    keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
+  };
+}

@@ -1,0 +1,122 @@
+// The engine side of WorkerRecommender: a Web Worker (module worker) in browsers, a worker_threads
+// worker under Node. Holds one Recommender and answers calls one at a time, in order.
+import { batchesTrained, Recommender, trainWithControl } from './recommender.js';
+import {
+  CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL,
+  type FromWorker, type ToWorker,
+} from './worker-protocol.js';
+import type { FileData, TrainOptions, TrainProgress } from './types.js';
+
+interface Endpoint {
+  post(message: FromWorker, transfer?: Transferable[]): void;
+  listen(handler: (message: ToWorker) => void): void;
+}
+
+// Slices between progress reports; with a shared cancel flag the engine is called per batch.
+const WORKER_SLICE_SECONDS = 0.05;
+const WORKER_SLICE_SECONDS_WITHOUT_FLAG = 0.01;
+
+let recommender: Recommender | undefined;
+const cancelled = new Set<number>();
+let queue: Promise<void> = Promise.resolve();
+
+function connect(): Promise<Endpoint> {
+  const scope = globalThis as unknown as {
+    postMessage?: (message: unknown, transfer?: Transferable[]) => void;
+    addEventListener?: (type: string, listener: (event: MessageEvent) => void) => void;
+    WorkerGlobalScope?: unknown;
+  };
+  if (scope.WorkerGlobalScope !== undefined && typeof scope.postMessage === 'function') {
+    return Promise.resolve({
+      post: (message, transfer) => scope.postMessage!(message, transfer ?? []),
+      listen: (handler) => scope.addEventListener!('message', (event) => handler(event.data as ToWorker)),
+    });
+  }
+  // Node: hidden from bundlers, which must not try to resolve a Node built-in for the browser.
+  const specifier = 'node:worker_threads';
+  return import(/* @vite-ignore */ specifier).then((threads: {
+    parentPort: { postMessage(message: unknown, transfer?: unknown[]): void; on(event: 'message', listener: (message: ToWorker) => void): void };
+  }) => ({
+    post: (message, transfer) => threads.parentPort.postMessage(message, transfer ?? []),
+    listen: (handler) => threads.parentPort.on('message', handler),
+  }));
+}
+
+function errorMessage(error: unknown): { message: string; name: string } {
+  if (error instanceof Error) return { message: error.message, name: error.name };
+  return { message: String(error), name: 'Error' };
+}
+
+async function handleCall(endpoint: Endpoint, message: Extract<ToWorker, { type: 'call' }>): Promise<void> {
+  const { id, method, args } = message;
+  try {
+    if (recommender === undefined) throw new Error('tripletrec: the worker engine is not ready');
+    let value: unknown;
+    const transfer: Transferable[] = [];
+    if (method === 'train') {
+      const options = { ...((args[0] ?? {}) as TrainOptions),
+        onProgress: (progress: TrainProgress) => endpoint.post({ type: 'progress', id, progress }) };
+      value = await train(id, options, message.control);
+    } else if (method === 'loadRatings' || method === 'loadTestRatings' || method === 'loadItems') {
+      const start = performance.now();
+      const report = (stage: 'copy' | 'parse' | 'done', bytes: number) => endpoint.post({
+        type: 'load-progress', id, progress: { stage, bytes, elapsedSeconds: (performance.now() - start) / 1000 },
+      });
+      const data = args[0] as FileData;
+      report('copy', 0);
+      const info = recommender[method](data, args[1] as string | undefined);
+      report('parse', info.bytes);  // the engine's parse is one call: reported once it is known
+      report('done', info.bytes);
+      value = info;
+    } else if (method === 'saveModel') {
+      const bytes = recommender.saveModel();
+      transfer.push(bytes.buffer);
+      value = bytes;
+    } else {
+      const target = recommender as unknown as Record<string, (...callArgs: unknown[]) => unknown>;
+      if (typeof target[method] !== 'function' || method.startsWith('#')) throw new Error(`tripletrec: unknown method ${method}`);
+      value = target[method]!(...args);
+    }
+    endpoint.post({ type: 'result', id, value }, transfer);
+  } catch (error) {
+    endpoint.post({ type: 'error', id, ...errorMessage(error) });
+  } finally {
+    cancelled.delete(id);
+    cancelAt.delete(id);
+  }
+}
+
+function train(id: number, options: TrainOptions, control?: SharedArrayBuffer) {
+  const flags = control ? new Int32Array(control) : undefined;
+  return trainWithControl(recommender!, options, {
+    isCancelled: () => cancelled.has(id) || (flags !== undefined && Atomics.load(flags, CONTROL_CANCEL) !== 0),
+    batchesPerCall: flags ? 1 : Number.MAX_SAFE_INTEGER,
+    sliceSeconds: flags ? WORKER_SLICE_SECONDS : WORKER_SLICE_SECONDS_WITHOUT_FLAG,
+    onBatches: flags ? (batches) => Atomics.store(flags, CONTROL_BATCHES_DONE, batches) : undefined,
+    batchesAtCancel: () => {
+      if (flags && Atomics.load(flags, CONTROL_CANCEL) !== 0) return Atomics.load(flags, CONTROL_BATCHES_AT_CANCEL);
+      return cancelAt.get(id);
+    },
+  });
+}
+
+// Without a shared flag the cancel arrives as a message between slices: note where training was.
+const cancelAt = new Map<number, number>();
+
+void connect().then((endpoint) => {
+  endpoint.listen((message) => {
+    if (message.type === 'init') {
+      Recommender.create(message.options).then(
+        (created) => { recommender = created; endpoint.post({ type: 'ready' }); },
+        (error: unknown) => endpoint.post({ type: 'init-error', message: errorMessage(error).message }));
+    } else if (message.type === 'cancel') {
+      cancelled.add(message.id);
+      if (recommender !== undefined && !cancelAt.has(message.id)) {
+        cancelAt.set(message.id, batchesTrained(recommender));
+      }
+    } else if (message.type === 'call') {
+      // One call at a time, in arrival order; cancel messages bypass the queue.
+      queue = queue.then(() => handleCall(endpoint, message));
+    }
+  });
+});
