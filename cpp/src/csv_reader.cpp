@@ -16,6 +16,12 @@ bool is_blank(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c == ' '; });
 }
 
+std::string_view rest_of_line(const char* p, const char* end) {
+  const char* stop = p;
+  while (stop < end && !is_line_end(*stop)) ++stop;
+  return std::string_view(p, static_cast<std::size_t>(stop - p));
+}
+
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
@@ -252,7 +258,7 @@ bool Reader::next(Record& record) {
         if (p < end && !at_separator && !is_line_end(*p))
           fail(line_, static_cast<std::size_t>(p - data) - line_start_ + 1,
                "expected a separator or the end of the line after a closing quote, found " +
-                   quote_for_message(std::string_view(p, std::min<std::size_t>(end - p, 10))));
+                   quote_for_message(rest_of_line(p, end)));
       } else {
         const char* q = p;
         for (;;) {
