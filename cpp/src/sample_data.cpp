@@ -42,7 +42,7 @@ constexpr std::array kSecondWords = {
     "Knights", "Labyrinth", "Festival", "Tide",  "Empire",    "Circuit", "Lantern",  "Orchestra",
     "Summit",  "Sky",     "Odyssey",  "Saga",    "Express",   "Kingdom", "Detective", "Diary",
     "Harbor",  "Legion",  "Rhapsody", "Voyage",  "Dominion",  "Caf\xC3\xA9", "Spiral", "Archive"};
-constexpr std::array kSequelSuffixes = {": Second Season", " 2", ": Final Arc", ": The Movie",
+constexpr std::array kSequelSuffixes = {": Second Season", " 2", ": Final Arc", ": Another Story",
                                         " Zero", ": Third Season"};
 // Names with HTML entities as the anime file writes them (Gintama&#039;), and one with a comma
 // (quoted in the CSV).
