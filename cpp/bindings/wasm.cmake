@@ -47,3 +47,7 @@ set_target_properties(tripletrec_wasm_profiling PROPERTIES
     OUTPUT_NAME tripletrec_profiling SUFFIX ".mjs"
     RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/profiling"
     LINK_DEPENDS "${TRIPLETREC_WASM_LINK_DEPENDS}")
+
+# The C++ test runner is CommonJS glue (tripletrec_tests.js); the repository's package.json says
+# "type": "module", so mark the build tree as CommonJS for Node.
+file(WRITE "${CMAKE_BINARY_DIR}/package.json" "{ \"type\": \"commonjs\" }\n")
