@@ -1,0 +1,257 @@
+// The synchronous Recommender against the real wasm build: every method of the public API on the
+// built-in sample, plus bad input (clear errors, state intact) and cancellation.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Recommender, type ItemView, type TrainProgress } from 'tripletrec';
+import { malformedRatings } from './helpers';
+
+// The default sample (3000 users, 400 items) learns visibly in 3 epochs: measured AUC 0.50 -> 0.755.
+const DEFAULT_SAMPLE = {};
+// A small one for tests that do not look at quality.
+const SAMPLE = { users: 600, items: 150, seed: 7 };
+
+function expectItemView(item: ItemView): void {
+  expect(typeof item.id).toBe('number');
+  expect(typeof item.name).toBe('string');
+  expect(item.name.length).toBeGreaterThan(0);
+  expect(typeof item.genres).toBe('string');
+  expect(typeof item.type).toBe('string');
+  expect(typeof item.inTest).toBe('boolean');
+  expect(item.popularity).toBeGreaterThan(0);
+}
+
+describe('Recommender on the built-in sample', () => {
+  let rec: Recommender;
+  beforeAll(async () => {
+    rec = await Recommender.create();
+  });
+  afterAll(() => rec.dispose());
+
+  it('loads the sample and reports loaded statistics', () => {
+    const info = rec.loadSample(DEFAULT_SAMPLE);
+    expect(info.rows).toBeGreaterThan(3000);  // several ratings per user
+    const stats = rec.loadedStats();
+    expect(stats.counts.ratings).toBe(info.rows);
+    expect(stats.counts.users).toBe(3000);
+    expect(stats.counts.items).toBeLessThanOrEqual(400);
+    const histogramTotal = stats.histogram.reduce((sum, bin) => sum + bin.count, 0);
+    expect(histogramTotal).toBe(stats.counts.ratings);
+    const values = stats.histogram.map((bin) => bin.value);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(stats.popularity.length).toBe(stats.counts.items);
+    for (let i = 1; i < stats.popularity.length; ++i) {
+      expect(stats.popularity[i]!).toBeLessThanOrEqual(stats.popularity[i - 1]!);
+    }
+  });
+
+  it('previews preprocessing without changing the session, then prepares', () => {
+    const options = rec.samplePreprocessOptions();
+    expect(typeof options.minPopularity).toBe('number');
+    const report = rec.preview(options);
+    expect(report.loaded.ratings).toBe(rec.loadedStats().counts.ratings);
+    expect(report.ratingFilter.ratings).toBeLessThanOrEqual(report.itemFilter.ratings);
+    expect(report.itemFilter.ratings).toBeLessThanOrEqual(report.merged.ratings);
+    // A stricter filter (the median popularity) keeps fewer items: the preview follows its options.
+    const popularity = rec.loadedStats().popularity;
+    const strict = rec.preview({ ...options, minPopularity: popularity[Math.floor(popularity.length / 2)]! });
+    expect(strict.itemFilter.items).toBeLessThan(report.itemFilter.items);
+    expect(() => rec.preparedStats()).toThrow();  // preview did not prepare anything
+
+    const prepared = rec.prepare({ ...options, testFraction: 0.2, splitSeed: 42 });
+    expect(prepared.counts).toEqual(report.ratingFilter);
+    expect(prepared.trainRows + prepared.testRows).toBe(prepared.counts.ratings);
+    expect(prepared.testRows).toBe(Math.round(prepared.counts.ratings * 0.2));
+    expect(prepared.trainPositives).toBeGreaterThan(0);
+    expect(rec.preparedStats()).toEqual(prepared);
+    const users = rec.users();
+    expect(users.length).toBe(prepared.counts.users);
+    expect(users).toEqual([...users].sort((a, b) => a - b));
+  });
+
+  it('creates a bilinear model with the notebook parameter count', () => {
+    const prepared = rec.preparedStats();
+    const summary = rec.createModel({ model: 'bilinear', embeddingDim: 16 });
+    expect(summary.kind).toBe('bilinear');
+    expect(summary.params).toBe((prepared.counts.users + prepared.counts.items) * 16);
+    expect(summary.text).toContain('Total params');
+    expect(rec.summary()).toEqual(summary);
+    expect(rec.paramCount()).toBe(summary.params);
+  });
+
+  it('trains with progress events, lowers the loss and beats chance', async () => {
+    rec.createModel({ model: 'bilinear' });
+    const untrained = rec.evaluate(10);
+    const events: TrainProgress[] = [];
+    const result = await rec.train({ epochs: 3, batchSize: 64, onProgress: (p) => events.push(p) });
+    expect(result.cancelled).toBe(false);
+    expect(result.epochsCompleted).toBe(3);
+    expect(result.epochLosses.length).toBe(3);
+    expect(result.epochLosses[2]!).toBeLessThan(result.epochLosses[0]!);
+    expect(result.triplets).toBe(3 * rec.preparedStats().trainPositives);
+    expect(events.length).toBeGreaterThan(0);
+    const last = events[events.length - 1]!;
+    expect(last.epoch).toBe(3);
+    expect(last.triplets).toBe(result.triplets);
+    for (let i = 1; i < events.length; ++i) expect(events[i]!.triplets).toBeGreaterThanOrEqual(events[i - 1]!.triplets);
+    const trained = rec.evaluate(10);
+    expect(trained.users).toBe(untrained.users);
+    expect(trained.auc).toBeGreaterThan(untrained.auc + 0.1);
+    expect(trained.precisionAtK).toBeGreaterThanOrEqual(0);
+    expect(trained.k).toBe(10);
+  });
+
+  it('stops within one batch when the AbortSignal fires during training', async () => {
+    rec.createModel({ model: 'bilinear', embeddingDim: 16 });
+    const controller = new AbortController();
+    let progressAtAbort: TrainProgress | undefined;
+    const result = await rec.train({
+      epochs: 50,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (!progressAtAbort) { progressAtAbort = p; controller.abort(); }
+      },
+    });
+    expect(result.cancelled).toBe(true);
+    expect(progressAtAbort).toBeDefined();
+    expect(result.batchesAfterCancel).toBeLessThanOrEqual(1);
+    expect(result.triplets - progressAtAbort!.triplets).toBeLessThanOrEqual(64);
+    expect(result.epochsCompleted).toBeLessThan(50);
+    // The model keeps what it learnt and remains usable.
+    expect(rec.recommend(rec.users()[0]!, 3).length).toBe(3);
+  });
+
+  it('an already aborted signal trains nothing', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const result = await rec.train({ epochs: 2, signal: controller.signal });
+    expect(result.cancelled).toBe(true);
+    expect(result.batches).toBe(0);
+  });
+
+  it('recommends with names, excluding train positives; similar items; history; popular', async () => {
+    await rec.train({ epochs: 2 });
+    const user = rec.users()[3]!;
+    const history = rec.userHistory(user);
+    expect(history.train.length).toBeGreaterThan(0);
+    history.train.forEach(expectItemView);
+    const recommendations = rec.recommend(user, 10);
+    expect(recommendations.length).toBe(10);
+    recommendations.forEach(expectItemView);
+    const trainIds = new Set(history.train.map((item) => item.id));
+    for (const item of recommendations) expect(trainIds.has(item.id)).toBe(false);
+    for (let i = 1; i < recommendations.length; ++i) {
+      expect(recommendations[i]!.score).toBeLessThanOrEqual(recommendations[i - 1]!.score);
+    }
+    const testIds = new Set(history.test.map((item) => item.id));
+    for (const item of recommendations) expect(item.inTest).toBe(testIds.has(item.id));
+
+    const anchor = recommendations[0]!.id;
+    const similar = rec.similarItems(anchor, 5);
+    expect(similar.length).toBe(5);
+    expect(similar.some((item) => item.id === anchor)).toBe(false);
+    similar.forEach(expectItemView);
+
+    const popular = rec.popular(5);
+    expect(popular.length).toBe(5);
+    popular.forEach(expectItemView);
+    expect(new Set(popular.map((item) => item.id)).size).toBe(5);
+  });
+
+  it('unknown ids give an Error naming the id', () => {
+    expect(() => rec.recommend(987654321, 5)).toThrow(/987654321/);
+    expect(() => rec.similarItems(-5, 5)).toThrow(/-5/);
+  });
+
+  it('saves and loads a model: same scores after the round trip', async () => {
+    const user = rec.users()[1]!;
+    const before = rec.recommend(user, 5);
+    const bytes = rec.saveModel();
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(bytes.length).toBeGreaterThan(rec.paramCount() * 4);
+    rec.createModel({ model: 'bilinear', embeddingDim: 16, seed: 999 });  // a different model
+    expect(rec.recommend(user, 5).map((i) => i.score)).not.toEqual(before.map((i) => i.score));
+    const summary = rec.loadModel(bytes, 'round-trip.bin');
+    expect(summary.kind).toBe('bilinear');
+    expect(rec.recommend(user, 5)).toEqual(before);
+  });
+
+  it('creates and trains a deep model', async () => {
+    const prepared = rec.preparedStats();
+    const summary = rec.createModel({ model: 'deep', userDim: 8, itemDim: 16, hidden: [32] });
+    expect(summary.kind).toBe('deep');
+    const { users, items } = prepared.counts;
+    // Embeddings, then Dense(24 -> 32) and Dense(32 -> 1) with biases.
+    expect(summary.params).toBe(users * 8 + items * 16 + (24 * 32 + 32) + (32 + 1));
+    const result = await rec.train({ epochs: 2 });
+    expect(result.epochsCompleted).toBe(2);
+    expect(Number.isFinite(result.epochLosses[1]!)).toBe(true);
+    expect(rec.evaluate().auc).toBeGreaterThan(0.5);
+  });
+
+  it('refuses to replace data while training runs, and accepts it afterwards', async () => {
+    rec.createModel({ embeddingDim: 8 });
+    const controller = new AbortController();
+    const training = rec.train({ epochs: 100, signal: controller.signal });
+    expect(() => rec.prepare(rec.samplePreprocessOptions())).toThrow(/training is in progress/);
+    controller.abort();
+    expect((await training).cancelled).toBe(true);
+    expect(() => rec.prepare(rec.samplePreprocessOptions())).not.toThrow();
+  });
+});
+
+describe('bad input', () => {
+  it('a malformed CSV gives an Error with file:line:column and leaves the data usable', async () => {
+    const rec = await Recommender.create();
+    rec.loadSample(SAMPLE);
+    rec.prepare(rec.samplePreprocessOptions());
+    rec.createModel({ embeddingDim: 8 });
+    await rec.train({ epochs: 1 });
+    const user = rec.users()[0]!;
+    const before = rec.recommend(user, 5);
+    const loadedBefore = rec.loadedStats();
+
+    let error: unknown;
+    try {
+      rec.loadRatings(malformedRatings, 'broken.csv');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^broken\.csv:3:3: /);
+    expect((error as Error).message).toContain('abc');
+
+    // Bytes too: same message.
+    expect(() => rec.loadItems(new TextEncoder().encode('anime_id,name\n"unterminated'), 'items.csv'))
+      .toThrow(/^items\.csv:\d+:\d+: /);
+
+    // Everything from before still works and is unchanged.
+    expect(rec.loadedStats()).toEqual(loadedBefore);
+    expect(rec.recommend(user, 5)).toEqual(before);
+    expect((await rec.train({ epochs: 1 })).epochsCompleted).toBe(1);
+    rec.dispose();
+  });
+
+  it('option and state errors are Errors with a clear message', async () => {
+    const rec = await Recommender.create();
+    expect(() => rec.prepare()).toThrow(Error);
+    expect(() => rec.createModel()).toThrow(Error);
+    await expect(rec.train()).rejects.toThrow(/model/);
+    rec.loadSample(SAMPLE);
+    rec.prepare(rec.samplePreprocessOptions());
+    expect(() => rec.createModel({ model: 'transformer' as never })).toThrow(/'bilinear' or 'deep'/);
+    expect(() => rec.createModel({ embeddingDim: 'big' as never })).toThrow(/embeddingDim: expected a number/);
+    expect(() => rec.loadModel(new Uint8Array([1, 2, 3, 4]), 'junk.bin')).toThrow(/junk\.bin/);
+    rec.dispose();
+    expect(() => rec.loadedStats()).toThrow(/disposed/);
+  });
+
+  it('a non-ASCII string file is encoded as UTF-8', async () => {
+    const rec = await Recommender.create();
+    rec.loadItems('anime_id,name,genre,type,episodes,rating,members\n1,Café ☕ 日本,Drama,TV,12,8.5,100\n2,Plain,Drama,TV,1,7,10\n', 'items.csv');
+    rec.loadRatings('user_id,anime_id,rating\n1,1,9\n1,2,8\n2,1,9\n2,2,3\n3,1,10\n3,2,9\n', 'r.csv');
+    rec.prepare({ minPopularity: 0, itemType: 'any', maxUserId: null, testFraction: 0.3 });
+    rec.createModel({ embeddingDim: 4 });
+    const names = rec.popular(2).map((item) => item.name);
+    expect(names).toContain('Café ☕ 日本');
+    rec.dispose();
+  });
+});
