@@ -45,6 +45,7 @@ struct CliOptions {
   bool train_flag_used = false;  // --train FILE (a given split, needs --test)
   bool sample = false;
   int sample_users = SampleOptions{}.users, sample_items = SampleOptions{}.items;
+  std::optional<double> sample_ratings_per_user;
   std::uint64_t sample_seed = SampleOptions{}.seed;
   // preprocessing (unset = the default of the data source: the notebook's, or the sample's)
   std::optional<std::string> item_type;
@@ -149,6 +150,8 @@ std::vector<Flag> train_flags() {
        [](CliOptions& o, const std::string& v) { o.sample_users = parse_integer_at_least<int>("--sample-users", v, 1); }},
       {"--sample-items", "N", std::to_string(SampleOptions{}.items), "items in the sample",
        [](CliOptions& o, const std::string& v) { o.sample_items = parse_integer_at_least<int>("--sample-items", v, 10); }},
+      {"--sample-ratings", "N", "60 (at most items / 3)", "mean ratings per user in the sample",
+       [](CliOptions& o, const std::string& v) { o.sample_ratings_per_user = parse_integer_at_least<int>("--sample-ratings", v, 1); }},
       {"--sample-seed", "N", std::to_string(SampleOptions{}.seed), "seed of the sample generator",
        [](CliOptions& o, const std::string& v) { o.sample_seed = parse_integer<std::uint64_t>("--sample-seed", v); }},
       {"--item-type", "TYPE|any", "TV", "keep items of this type (ignored without --items)",
@@ -236,7 +239,7 @@ std::vector<Flag> stats_flags() {
   std::vector<Flag> out;
   for (Flag& f : train_flags())
     for (const char* name : {"--ratings", "--items", "--train", "--test", "--sample", "--sample-users",
-                             "--sample-items", "--sample-seed", "--item-type", "--min-popularity",
+                             "--sample-items", "--sample-ratings", "--sample-seed", "--item-type", "--min-popularity",
                              "--max-user-id", "--keep-unrated", "--json"})
       if (f.name == name) out.push_back(f);
   return out;
@@ -245,7 +248,7 @@ std::vector<Flag> stats_flags() {
 std::vector<Flag> sample_flags() {
   std::vector<Flag> out;
   for (Flag& f : train_flags())
-    for (const char* name : {"--sample-users", "--sample-items", "--sample-seed"})
+    for (const char* name : {"--sample-users", "--sample-items", "--sample-ratings", "--sample-seed"})
       if (f.name == name) out.push_back(f);
   out.push_back({"--out", "DIR", ".", "directory for sample_rating.csv and sample_anime.csv",
                  [](CliOptions& o, const std::string& v) { o.out_dir = v; }});
@@ -326,12 +329,19 @@ std::string read_file(const std::string& path) {
   return bytes.str();
 }
 
+SampleOptions sample_options(const CliOptions& o) {
+  SampleOptions sample;
+  sample.users = o.sample_users;
+  sample.items = o.sample_items;
+  sample.seed = o.sample_seed;
+  // The default density suits the default catalogue; a small catalogue gets a third of it.
+  sample.ratings_per_user = o.sample_ratings_per_user.value_or(std::min(sample.ratings_per_user, o.sample_items / 3.0));
+  return sample;
+}
+
 void load_inputs(Session& session, const CliOptions& o) {
   if (o.sample) {
-    SampleOptions sample;
-    sample.users = o.sample_users;
-    sample.items = o.sample_items;
-    sample.seed = o.sample_seed;
+    const SampleOptions sample = sample_options(o);
     session.load_sample(sample);
     return;
   }
@@ -767,10 +777,7 @@ int run_train(const CliOptions& o) {
 }
 
 int run_sample(const CliOptions& o) {
-  SampleOptions sample;
-  sample.users = o.sample_users;
-  sample.items = o.sample_items;
-  sample.seed = o.sample_seed;
+  const SampleOptions sample = sample_options(o);
   const SampleFiles files = generate_sample(sample);
   for (const auto& [name, bytes] : {std::pair{std::string("sample_rating.csv"), &files.ratings_csv},
                                     std::pair{std::string("sample_anime.csv"), &files.items_csv}}) {
