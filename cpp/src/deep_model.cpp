@@ -17,22 +17,29 @@ namespace {
 struct DenseLayer {
   int in = 0, out = 0;
   std::vector<float> kernel, bias;    // kernel: in x out, row-major (Keras' layout)
+  std::vector<float> kernel_t;        // out x in: the kernel transposed, for the backward pass
   std::vector<float> dkernel, dbias;  // the batch's gradients
   AdamMoments kernel_moments, bias_moments;
 };
 
 // Writes dropout multipliers: 0 with probability p, else 1 / (1 - p) (inverted dropout as
-// Keras). Two 24-bit decisions per 64-bit draw.
+// Keras). Three 21-bit decisions per 64-bit draw (p is resolved to 2^-21).
 void draw_dropout_mask(Rng& rng, float p, float* mask, std::size_t n) {
-  const auto threshold = static_cast<std::uint32_t>(std::ceil(static_cast<double>(p) * 16777216.0));
+  constexpr int kBits = 21;
+  constexpr std::uint64_t kMask = (1u << kBits) - 1;
+  const auto threshold = static_cast<std::uint64_t>(std::ceil(static_cast<double>(p) * (1u << kBits)));
   const float keep = 1.0f / (1.0f - p);
   std::size_t i = 0;
-  for (; i + 2 <= n; i += 2) {
+  for (; i + 3 <= n; i += 3) {
     const std::uint64_t bits = rng.next();
-    mask[i] = static_cast<std::uint32_t>(bits >> 40) >= threshold ? keep : 0.0f;
-    mask[i + 1] = static_cast<std::uint32_t>((bits >> 16) & 0xFFFFFF) >= threshold ? keep : 0.0f;
+    mask[i] = (bits >> 43) >= threshold ? keep : 0.0f;
+    mask[i + 1] = ((bits >> 22) & kMask) >= threshold ? keep : 0.0f;
+    mask[i + 2] = ((bits >> 1) & kMask) >= threshold ? keep : 0.0f;
   }
-  if (i < n) mask[i] = static_cast<std::uint32_t>(rng.next() >> 40) >= threshold ? keep : 0.0f;
+  if (i < n) {
+    const std::uint64_t bits = rng.next();
+    for (int k = 0; i < n; ++i, ++k) mask[i] = ((bits >> (43 - 21 * k)) & kMask) >= threshold ? keep : 0.0f;
+  }
 }
 
 class DeepModel final : public ModelWithOptimizer {
@@ -63,6 +70,7 @@ class DeepModel final : public ModelWithOptimizer {
       const float limit = static_cast<float>(std::sqrt(6.0 / (in + out)));  // Glorot uniform
       for (auto& w : layer.kernel) w = init.uniform(-limit, limit);
       layer.bias.assign(static_cast<std::size_t>(out), 0.0f);
+      layer.kernel_t.assign(layer.kernel.size(), 0.0f);
       layer.dkernel.assign(layer.kernel.size(), 0.0f);
       layer.dbias.assign(layer.bias.size(), 0.0f);
       layer.kernel_moments = AdamMoments(layer.kernel.size());
@@ -84,6 +92,7 @@ class DeepModel final : public ModelWithOptimizer {
     reserve(count);
     cache_valid_.store(false, std::memory_order_relaxed);
     adam_.begin_step();
+    for (auto& layer : layers_) kernels::transpose(layer.kernel.data(), layer.in, layer.out, layer.kernel_t.data());
 
     const int lanes = 2 * count;  // [0, count): positive item, [count, 2 count): negative item
     const int n_layers = static_cast<int>(layers_.size());
@@ -114,25 +123,28 @@ class DeepModel final : public ModelWithOptimizer {
       // The output layer's pre-activation stays in scores_; relu(score) is applied below.
     }
 
-    // Loss and backward, lane by lane; lanes with zero loss or an inactive output relu are skipped.
-    for (auto& layer : layers_) {
-      kernels::fill(layer.dkernel.data(), 0.0f, layer.dkernel.size());
-      kernels::fill(layer.dbias.data(), 0.0f, layer.dbias.size());
-    }
+    // Loss; the backward pass runs over the lanes that carry a gradient: triplets whose hinge is
+    // active, and of those only the lanes whose output relu is on.
     const float scale = 1.0f / static_cast<float>(count);
     double loss_sum = 0;
+    int n_active = 0;
     for (int t = 0; t < count; ++t) {
-      float* du = user_grads_.row(users[t]);
-      float* dp = item_grads_.row(pos[t]);
-      float* dq = item_grads_.row(neg[t]);
+      user_grads_.row(users[t]);  // every row the batch used gets an update, as in Keras
+      item_grads_.row(pos[t]);
+      item_grads_.row(neg[t]);
       const float pre_pos = scores_[t], pre_neg = scores_[count + t];
       const float s_pos = pre_pos > 0.0f ? pre_pos : 0.0f, s_neg = pre_neg > 0.0f ? pre_neg : 0.0f;
       const float loss = config_.margin + s_neg - s_pos;
       if (!(loss > 0.0f)) continue;
       loss_sum += loss;
-      if (pre_pos > 0.0f) backward_lane(t, lanes, -scale, du, dp);
-      if (pre_neg > 0.0f) backward_lane(count + t, lanes, scale, du, dq);
+      if (pre_pos > 0.0f) active_[n_active] = t, dz_[n_active++] = -scale;
+      if (pre_neg > 0.0f) active_[n_active] = count + t, dz_[n_active++] = scale;
     }
+    for (auto& layer : layers_) {
+      kernels::fill(layer.dkernel.data(), 0.0f, layer.dkernel.size());
+      kernels::fill(layer.dbias.data(), 0.0f, layer.dbias.size());
+    }
+    if (n_active > 0) backward(n_active, users, pos, neg, count);
 
     const bool exact = optimizer_.keras_exact;
     const float l2 = config_.l2;
@@ -231,34 +243,35 @@ class DeepModel final : public ModelWithOptimizer {
     if (user < 0 || user >= n_users_) throw UsageError("score_items: user " + std::to_string(user) +
                                                        " out of range [0, " + std::to_string(n_users_) + ")");
     ensure_item_part();
+    // Activations are kept unit-major (unit x item), so every step is vectorised over the items.
     const DenseLayer& first = layers_[0];
-    const int h0 = first.out;
-    // The user's part of the first layer, added to every item's precomputed part.
-    std::vector<float> user_part(static_cast<std::size_t>(h0), 0.0f);
+    const int h0 = first.out, n = n_items_;
+    thread_local std::vector<float> user_part, act, next;  // scratch, per thread
+    user_part.assign(static_cast<std::size_t>(h0), 0.0f);
     const float* u = user_row(user);
     for (int k = 0; k < user_dim_; ++k)
       kernels::axpy(u[k], first.kernel.data() + static_cast<std::size_t>(k) * h0, user_part.data(), h0);
-    const std::size_t n = static_cast<std::size_t>(n_items_);
-    std::vector<float> act(n * h0);
-    for (std::size_t i = 0; i < n; ++i) {
-      const float* item_part = item_part_.data() + i * h0;
-      float* a = act.data() + i * h0;
-      for (int j = 0; j < h0; ++j) {
-        const float z = item_part[j] + user_part[j];
-        a[j] = z > 0.0f ? z : 0.0f;
+    act.resize(static_cast<std::size_t>(h0) * n);
+    for (int j = 0; j < h0; ++j) {
+      const float* part = item_part_t_.data() + static_cast<std::size_t>(j) * n;
+      float* a = act.data() + static_cast<std::size_t>(j) * n;
+      const float add = user_part[j];
+      for (int i = 0; i < n; ++i) {
+        const float z = part[i] + add;
+        a[i] = z > 0.0f ? z : 0.0f;
       }
     }
-    const int n_layers = static_cast<int>(layers_.size());
-    std::vector<float> next;
-    for (int l = 1; l < n_layers; ++l) {
+    for (std::size_t l = 1; l < layers_.size(); ++l) {
       const DenseLayer& layer = layers_[l];
-      next.resize(n * layer.out);
-      kernels::dense_forward(act.data(), layer.in, layer.kernel.data(), layer.bias.data(), layer.out,
-                             next.data(), static_cast<int>(n));
+      next.resize(static_cast<std::size_t>(layer.out) * n);
+      for (int j = 0; j < layer.out; ++j)
+        kernels::fill(next.data() + static_cast<std::size_t>(j) * n, layer.bias[j], static_cast<std::size_t>(n));
+      // next (out x items) += kernel^T (read transposed) x act (in x items)
+      kernels::gemm_add(layer.kernel.data(), 1, layer.out, act.data(), n, next.data(), n, layer.out, layer.in, n);
       for (auto& z : next) z = z > 0.0f ? z : 0.0f;
       act.swap(next);
     }
-    for (std::size_t i = 0; i < n; ++i) out[i] = act[i];
+    kernels::copy(act.data(), out, n);
   }
 
   std::vector<Tensor> parameters() override {
@@ -323,58 +336,73 @@ class DeepModel final : public ModelWithOptimizer {
       masks_[l].resize(lanes * layers_[l].in);
     }
     scores_.resize(lanes);
-    dcur_.resize(static_cast<std::size_t>(max_width_));
-    dnext_.resize(static_cast<std::size_t>(max_width_));
+    active_.resize(lanes);
+    gathered_.resize(lanes * max_width_);
+    dz_.resize(lanes * max_width_);
+    din_.resize(lanes * max_width_);
     user_grads_.reserve(count);
     item_grads_.reserve(2 * count);
     capacity_ = count;
   }
 
-  // Backpropagates d loss / d score = dscore of one lane whose output relu is active, into the
-  // dense gradients and the lane's embedding rows.
-  void backward_lane(int s, int lanes, float dscore, float* duser, float* ditem) {
-    (void)lanes;
+  // Backpropagates dz_ (d loss / d output pre-activation of the active lanes) through the MLP into
+  // the dense gradients and the embedding rows, layer by layer for all active lanes at once.
+  void backward(int n_active, const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
+                int count) {
     const bool dropout = config_.dropout > 0.0f;
-    const int n_layers = static_cast<int>(layers_.size());
-    float* dz = dcur_.data();  // gradient w.r.t. the current layer's pre-activation
-    dz[0] = dscore;
-    for (int l = n_layers - 1; l >= 0; --l) {
+    for (int l = static_cast<int>(layers_.size()) - 1; l >= 0; --l) {
       DenseLayer& layer = layers_[l];
-      const float* a = acts_[l].data() + static_cast<std::size_t>(s) * layer.in;  // the layer's input
-      kernels::add_outer(a, layer.in, dz, layer.out, layer.dkernel.data());
-      for (int j = 0; j < layer.out; ++j) layer.dbias[j] += dz[j];
-      float* din = dnext_.data();
-      kernels::dense_backward_input(layer.kernel.data(), layer.in, layer.out, dz, din);
-      const float* m = masks_[l].data() + static_cast<std::size_t>(s) * layer.in;
-      if (l > 0) {
-        // Through dropout and the previous layer's relu: active where the (kept) output is > 0.
-        bool any = false;
-        for (int k = 0; k < layer.in; ++k) {
-          const float g = a[k] > 0.0f ? (dropout ? din[k] * m[k] : din[k]) : 0.0f;
-          din[k] = g;
-          any |= g != 0.0f;
-        }
-        if (!any) return;
-      } else if (dropout) {
-        for (int k = 0; k < layer.in; ++k) din[k] *= m[k];
+      const int in = layer.in, out = layer.out;
+      // The layer's inputs for the active lanes, gathered into rows.
+      float* x = gathered_.data();
+      for (int i = 0; i < n_active; ++i)
+        kernels::copy(acts_[l].data() + static_cast<std::size_t>(active_[i]) * in, x + static_cast<std::size_t>(i) * in, in);
+      // dW += x^T dz (x read transposed), db += column sums of dz.
+      kernels::gemm_add(x, 1, in, dz_.data(), out, layer.dkernel.data(), out, in, n_active, out);
+      for (int i = 0; i < n_active; ++i) kernels::axpy(1.0f, dz_.data() + static_cast<std::size_t>(i) * out, layer.dbias.data(), out);
+      // d input = dz W^T.
+      float* din = din_.data();
+      kernels::fill(din, 0.0f, static_cast<std::size_t>(n_active) * in);
+      kernels::gemm_add(dz_.data(), out, 1, layer.kernel_t.data(), in, din, in, n_active, out, in);
+      // Through dropout, and (above the first layer) the previous layer's relu: the kept input is > 0.
+      for (int i = 0; i < n_active; ++i) {
+        const std::size_t row = static_cast<std::size_t>(i) * in;
+        const float* m = masks_[l].data() + static_cast<std::size_t>(active_[i]) * in;
+        float* g = din + row;
+        if (dropout)
+          for (int k = 0; k < in; ++k) g[k] *= m[k];
+        if (l > 0)
+          for (int k = 0; k < in; ++k) g[k] = x[row + k] > 0.0f ? g[k] : 0.0f;
       }
-      std::swap(dcur_, dnext_);
-      dz = dcur_.data();
+      if (l > 0) {
+        dz_.swap(din_);
+        continue;
+      }
+      for (int i = 0; i < n_active; ++i) {
+        const int s = active_[i];
+        const int t = s < count ? s : s - count;
+        const float* g = din + static_cast<std::size_t>(i) * in;
+        kernels::axpy(1.0f, g, user_grads_.row(users[t]), user_dim_);
+        kernels::axpy(1.0f, g + user_dim_, item_grads_.row(s < count ? pos[t] : neg[t]), item_dim_);
+      }
     }
-    kernels::axpy(1.0f, dz, duser, user_dim_);
-    kernels::axpy(1.0f, dz + user_dim_, ditem, item_dim_);
   }
 
-  // item_part_[i] = bias_0 + (item i's embedding) x (the item rows of the first kernel).
+  // item_part_t_[j][i] = bias_0[j] + (item i's embedding) x (the item rows of the first kernel)[j],
+  // unit-major for score_items.
   void ensure_item_part() const {
     if (cache_valid_.load(std::memory_order_acquire)) return;
     std::lock_guard<std::mutex> lock(cache_mutex_);
     if (cache_valid_.load(std::memory_order_relaxed)) return;
     const DenseLayer& first = layers_[0];
-    item_part_.resize(static_cast<std::size_t>(n_items_) * first.out);
-    kernels::dense_forward(item_.data(), item_dim_,
-                           first.kernel.data() + static_cast<std::size_t>(user_dim_) * first.out,
-                           first.bias.data(), first.out, item_part_.data(), n_items_);
+    const int h0 = first.out, n = n_items_;
+    std::vector<float> items_t(item_.size());
+    kernels::transpose(item_.data(), n, item_dim_, items_t.data());
+    item_part_t_.resize(static_cast<std::size_t>(h0) * n);
+    for (int j = 0; j < h0; ++j)
+      kernels::fill(item_part_t_.data() + static_cast<std::size_t>(j) * n, first.bias[j], static_cast<std::size_t>(n));
+    kernels::gemm_add(first.kernel.data() + static_cast<std::size_t>(user_dim_) * h0, 1, h0, items_t.data(), n,
+                      item_part_t_.data(), n, h0, item_dim_, n);
     cache_valid_.store(true, std::memory_order_release);
   }
 
@@ -390,11 +418,14 @@ class DeepModel final : public ModelWithOptimizer {
   // Training buffers, per lane: acts_[l] is layer l's input (after dropout), masks_[l] its mask.
   int capacity_ = 0;
   std::vector<std::vector<float>> acts_, masks_;
-  std::vector<float> scores_, dcur_, dnext_;
+  std::vector<float> scores_;
+  // Backward: the active lanes, their gathered inputs, and gradients (d pre-activation, d input).
+  std::vector<int> active_;
+  std::vector<float> gathered_, dz_, din_;
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};
-  mutable std::vector<float> item_part_;
+  mutable std::vector<float> item_part_t_;
 };
 
 }  // namespace

@@ -71,53 +71,72 @@ inline void fill(float* y, float value, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] = value;
 }
 
-// Dense layer, forward, for `rows` samples: out[s][j] = bias[j] + sum_k in[s][k] * W[k][j]
-// (W is in_dim x out_dim, row-major as Keras' kernel). Vectorised over j; k runs in a fixed
-// order; zero inputs (dropped or relu-off units) are skipped, which changes no bits.
+// C[r][j] += sum_p a(r, p) * B[p][j] for r < rows, j < cols, with a(r, p) = A[r * a_row + p * a_col]
+// (so A may be read transposed). Every C element sums over p in increasing order, whatever the
+// blocking, so results do not depend on the block sizes or on the instruction set. Register
+// blocks of 4 rows x 32 columns keep the accumulators in vector registers.
+namespace detail {
+constexpr int kBlockRows = 4, kBlockCols = 32;
+
+template <int R>
+inline void gemm_block(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc,
+                       int depth) {
+  float acc[R][kBlockCols];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < kBlockCols; ++j) acc[r][j] = C[r * ldc + j];
+  for (int p = 0; p < depth; ++p) {
+    const float* b = B + static_cast<std::size_t>(p) * ldb;
+    for (int r = 0; r < R; ++r) {
+      const float a = A[r * a_row + p * a_col];
+      for (int j = 0; j < kBlockCols; ++j) acc[r][j] += a * b[j];
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < kBlockCols; ++j) C[r * ldc + j] = acc[r][j];
+}
+
+// Columns past the last full block, one at a time (same summation order).
+inline void gemm_tail(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc,
+                      int rows, int depth, int cols) {
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < cols; ++j) {
+      float c = C[r * ldc + j];
+      for (int p = 0; p < depth; ++p) c += A[r * a_row + p * a_col] * B[static_cast<std::size_t>(p) * ldb + j];
+      C[r * ldc + j] = c;
+    }
+}
+}  // namespace detail
+
+inline void gemm_add(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc, int rows,
+                     int depth, int cols) {
+  using namespace detail;
+  const int full_cols = cols / kBlockCols * kBlockCols;
+  for (int j0 = 0; j0 < full_cols; j0 += kBlockCols) {
+    int r0 = 0;
+    for (; r0 + kBlockRows <= rows; r0 += kBlockRows)
+      gemm_block<kBlockRows>(A + r0 * a_row, a_row, a_col, B + j0, ldb, C + r0 * ldc + j0, ldc, depth);
+    for (; r0 < rows; ++r0) gemm_block<1>(A + r0 * a_row, a_row, a_col, B + j0, ldb, C + r0 * ldc + j0, ldc, depth);
+  }
+  if (full_cols < cols)
+    gemm_tail(A, a_row, a_col, B + full_cols, ldb, C + full_cols, ldc, rows, depth, cols - full_cols);
+}
+
+// Dense layer forward for `rows` samples: out[s][j] = bias[j] + sum_k in[s][k] * W[k][j]
+// (W is in_dim x out_dim, row-major as Keras' kernel). The single-output layer is a dot product.
 inline void dense_forward(const float* in, int in_dim, const float* W, const float* bias, int out_dim,
                           float* out, int rows) {
   if (out_dim == 1) {
-    for (int s = 0; s < rows; ++s) out[s] = bias[0] + dot(in + s * in_dim, W, in_dim);
+    for (int s = 0; s < rows; ++s) out[s] = bias[0] + dot(in + static_cast<std::size_t>(s) * in_dim, W, in_dim);
     return;
   }
-  constexpr int kBlock = 4;  // samples sharing each loaded kernel row
-  int s0 = 0;
-  for (; s0 + kBlock <= rows; s0 += kBlock) {
-    float* o[kBlock];
-    const float* x[kBlock];
-    for (int b = 0; b < kBlock; ++b) {
-      o[b] = out + (s0 + b) * out_dim;
-      x[b] = in + (s0 + b) * in_dim;
-      copy(bias, o[b], out_dim);
-    }
-    for (int k = 0; k < in_dim; ++k) {
-      const float* w = W + static_cast<std::size_t>(k) * out_dim;
-      for (int b = 0; b < kBlock; ++b)
-        if (x[b][k] != 0.0f) axpy(x[b][k], w, o[b], out_dim);
-    }
-  }
-  for (; s0 < rows; ++s0) {
-    float* o = out + s0 * out_dim;
-    const float* x = in + s0 * in_dim;
-    copy(bias, o, out_dim);
-    for (int k = 0; k < in_dim; ++k)
-      if (x[k] != 0.0f) axpy(x[k], W + static_cast<std::size_t>(k) * out_dim, o, out_dim);
-  }
+  for (int s = 0; s < rows; ++s) copy(bias, out + static_cast<std::size_t>(s) * out_dim, out_dim);
+  gemm_add(in, in_dim, 1, W, out_dim, out, out_dim, rows, in_dim, out_dim);
 }
 
-// Adds the outer product in (in_dim) x grad (out_dim) to dW, skipping zero inputs.
-inline void add_outer(const float* in, int in_dim, const float* grad, int out_dim, float* dW) {
-  for (int k = 0; k < in_dim; ++k)
-    if (in[k] != 0.0f) axpy(in[k], grad, dW + static_cast<std::size_t>(k) * out_dim, out_dim);
-}
-
-// Backward through a kernel: din[k] = sum_j W[k][j] * grad[j].
-inline void dense_backward_input(const float* W, int in_dim, int out_dim, const float* grad, float* din) {
-  if (out_dim == 1) {
-    for (int k = 0; k < in_dim; ++k) din[k] = W[k] * grad[0];
-    return;
-  }
-  for (int k = 0; k < in_dim; ++k) din[k] = dot(W + static_cast<std::size_t>(k) * out_dim, grad, out_dim);
+// out (cols x rows) = in (rows x cols) transposed.
+inline void transpose(const float* in, int rows, int cols, float* out) {
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) out[static_cast<std::size_t>(c) * rows + r] = in[static_cast<std::size_t>(r) * cols + c];
 }
 
 }  // namespace tripletrec::kernels
