@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -273,10 +273,11 @@ TEST(Evaluate, AnimeScaleRunsWellUnder100Milliseconds) {
   const TableModel model(n_users, n_items, table);
   const Positives train = make_test_positives(n_users, n_items, train_pairs);
   const Positives test = make_test_positives(n_users, n_items, test_pairs);
-  const auto start = std::chrono::steady_clock::now();
+  // Processor time: wall time on a shared, busy machine says little about the code.
+  const std::clock_t start = std::clock();
   const Evaluation e = evaluate(model, train, test, 10);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  std::printf("[ evaluate ] %d users x %d items: %.1f ms (random scores, AUC %.4f)\n", e.users,
+  const double ms = 1000.0 * static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+  std::printf("[ evaluate ] %d users x %d items: %.1f ms CPU (random scores, AUC %.4f)\n", e.users,
               n_items, ms, e.auc);
   EXPECT_NEAR(e.auc, 0.5, 0.02);  // random scores
   EXPECT_LT(ms, 100.0);
