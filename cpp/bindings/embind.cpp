@@ -1,7 +1,7 @@
 // The one Embind translation unit: exposes tripletrec::Session to JavaScript as class `Engine`.
 // Coarse calls only: whole files go in through one engine-owned buffer (JS writes into a
 // typed_memory_view of it, then calls load*), results come back as plain objects and typed arrays.
-// Every engine exception is caught here and rethrown as a JS Error with the engine's message;
+// Every engine exception is caught here; its message reaches JS as an Error (see `guarded`), and
 // the Session's strong guarantee keeps its state intact after a failed call.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -24,23 +25,42 @@ using emscripten::val;
 namespace {
 
 // ---- errors ------------------------------------------------------------------------------------
+//
+// A JS exception thrown from inside a wasm call skips every C++ destructor on the way out
+// (Emscripten's exception support only unwinds C++ exceptions), and Embind's invoker would skip
+// freeing the call's string arguments: each failed call would leak. So a failed call returns
+// normally with a default value and leaves the engine's message in `last_error`; the module's
+// JS side (web/src/module.ts) wraps every Engine method to throw it as an Error right after the
+// call returns. The slot is per thread of JS, like the calls themselves.
+std::string last_error;
 
-[[noreturn]] void throw_js_error(const std::string& message) {
-  val::global("Error").new_(val(message)).throw_();
+template <class Result>
+Result failed_result() {
+  if constexpr (std::is_void_v<Result>) return;
+  else if constexpr (std::is_same_v<Result, val>) return val::undefined();
+  else return Result{};
 }
 
-// Runs `body`; a C++ exception becomes a JS Error once the C++ exception object is released.
+// Runs `body`; a C++ exception is caught here (and freed) and its message kept for JS.
 template <class Body>
 auto guarded(Body&& body) -> decltype(body()) {
-  std::string message;
+  using Result = decltype(body());
   try {
     return body();
   } catch (const std::exception& error) {
-    message = error.what();
+    last_error = error.what();
   } catch (...) {
-    message = "tripletrec: unknown engine error";
+    last_error = "tripletrec: unknown engine error";
   }
-  throw_js_error(message);
+  if (last_error.empty()) last_error = "tripletrec: engine error without a message";
+  return failed_result<Result>();
+}
+
+// The message of the last failed call, cleared by reading it ("" when the call succeeded).
+std::string takeError() {
+  std::string message;
+  message.swap(last_error);
+  return message;
 }
 
 // ---- reading JS option objects (absent or null fields keep the engine's defaults) --------------
@@ -295,19 +315,21 @@ class Engine {
   }
 
   void loadRatings(double length, const std::string& source) {
-    consume_input(length, [&](std::string_view bytes) { session_.load_ratings(bytes, source); });
+    guarded([&] { consume_input(length, [&](std::string_view bytes) { session_.load_ratings(bytes, source); }); });
   }
   void loadTestRatings(double length, const std::string& source) {
-    consume_input(length, [&](std::string_view bytes) { session_.load_test_ratings(bytes, source); });
+    guarded([&] { consume_input(length, [&](std::string_view bytes) { session_.load_test_ratings(bytes, source); }); });
   }
   void loadItems(double length, const std::string& source) {
-    consume_input(length, [&](std::string_view bytes) { session_.load_items(bytes, source); });
+    guarded([&] { consume_input(length, [&](std::string_view bytes) { session_.load_items(bytes, source); }); });
   }
   val loadModel(double length, const std::string& source) {
-    consume_input(length, [&](std::string_view bytes) {
-      session_.load_model(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), source);
+    return guarded([&] {
+      consume_input(length, [&](std::string_view bytes) {
+        session_.load_model(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), source);
+      });
+      return summary_object(session_);
     });
-    return guarded([&] { return summary_object(session_); });
   }
 
   void loadSample(const val& options) {
@@ -455,16 +477,14 @@ class Engine {
  private:
   template <class Load>
   void consume_input(double length, Load&& load) {
-    guarded([&] {
-      if (!(length >= 0) || length > static_cast<double>(input_.size()))
-        throw tripletrec::UsageError("load: length " + std::to_string(length) +
-                                     " exceeds the input buffer (" + std::to_string(input_.size()) + " bytes)");
-      // Released whether or not the load succeeds: a failed load must not pin a 100 MB buffer.
-      std::vector<char> bytes = std::move(input_);
-      input_ = {};
-      load(std::string_view(bytes.data(), static_cast<std::size_t>(length)));
-      training_ = false;  // loading replaced the data, so any training run is gone
-    });
+    if (!(length >= 0) || length > static_cast<double>(input_.size()))
+      throw tripletrec::UsageError("load: length " + std::to_string(length) +
+                                   " exceeds the input buffer (" + std::to_string(input_.size()) + " bytes)");
+    // Released whether or not the load succeeds: a failed load must not pin a 100 MB buffer.
+    std::vector<char> bytes = std::move(input_);
+    input_ = {};
+    load(std::string_view(bytes.data(), static_cast<std::size_t>(length)));
+    training_ = false;  // loading replaced the data, so any training run is gone
   }
   void require_model() const {
     if (!session_.has_model()) throw tripletrec::UsageError("no model: call createModel or loadModel first");
@@ -542,4 +562,5 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("popular", &Engine::popular)
       .function("saveModel", &Engine::saveModel);
   emscripten::function("heapStats", &heapStats);
+  emscripten::function("takeError", &takeError);
 }

@@ -25,5 +25,25 @@ function instantiate(options: CreateOptions): Promise<TripletrecModule> {
         : path,
   };
   if (options.wasmBinary !== undefined) overrides.wasmBinary = options.wasmBinary;
-  return createTripletrecModule(overrides);
+  return createTripletrecModule(overrides).then(throwEngineErrors);
+}
+
+// Engine methods report a failure through the module's error slot (a JS exception thrown inside
+// wasm would skip C++ destructors and leak, see cpp/bindings/embind.cpp). Wrapping each method
+// once turns that message into a thrown Error right after the call returns.
+const UNCHECKED = new Set(['constructor', 'delete', 'isDeleted', 'clone', 'deleteLater', 'isAliasOf']);
+
+function throwEngineErrors(module: TripletrecModule): TripletrecModule {
+  const prototype = module.Engine.prototype as unknown as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const method = prototype[name];
+    if (UNCHECKED.has(name) || typeof method !== 'function') continue;
+    prototype[name] = function checked(this: unknown, ...args: unknown[]): unknown {
+      const result = (method as (...callArgs: unknown[]) => unknown).apply(this, args);
+      const message = module.takeError();
+      if (message !== '') throw new Error(message);
+      return result;
+    };
+  }
+  return module;
 }

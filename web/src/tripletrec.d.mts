@@ -57,6 +57,8 @@ export interface EngineHandle {
 export interface TripletrecModule {
   Engine: { new (): EngineHandle };
   heapStats(): HeapStats;
+  /** Message of the last failed Engine call ("" if none), cleared by reading. */
+  takeError(): string;
   HEAP8: Int8Array;
 }
 
