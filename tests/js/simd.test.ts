@@ -1,0 +1,82 @@
+// The shipped .wasm really contains SIMD, and the hot loops (bilinear training kernel, dot
+// products) are vectorised: checked by disassembling with binaryen's wasm-dis. Function names come
+// from the profiling link of the same objects (build/wasm*/profiling, --profiling-funcs).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { profilingWasm, report, shippedGlue, shippedWasm } from './helpers';
+
+function disassemble(file: string): string {
+  return execFileSync('wasm-dis', [file], { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
+}
+
+function count(text: string, pattern: RegExp): number {
+  return (text.match(pattern) ?? []).length;
+}
+
+/** Function bodies of a wasm-dis listing, by (demangled, escaped) name. */
+function functionBodies(wat: string): Map<string, string> {
+  const bodies = new Map<string, string>();
+  const starts = [...wat.matchAll(/^ \(func \$(\S+)/gm)];
+  starts.forEach((match, i) => {
+    const end = i + 1 < starts.length ? starts[i + 1]!.index! : wat.length;
+    bodies.set(match[1]!, wat.slice(match.index!, end));
+  });
+  return bodies;
+}
+
+const haveWasmDis = (() => {
+  try { execFileSync('wasm-dis', ['--version']); return true; } catch { return false; }
+})();
+
+describe.skipIf(!haveWasmDis)('SIMD in the wasm build', () => {
+  it('the shipped tripletrec.wasm contains f32x4 / v128 instructions and no name section', () => {
+    const wat = disassemble(shippedWasm);
+    const f32x4 = count(wat, /\bf32x4\.\w+/g);
+    const v128 = count(wat, /\bv128\.\w+/g);
+    report('shipped wasm SIMD instructions', { f32x4, v128, f32x4_mul: count(wat, /f32x4\.mul/g), f32x4_add: count(wat, /f32x4\.add/g) });
+    expect(f32x4).toBeGreaterThan(100);
+    expect(v128).toBeGreaterThan(100);
+    expect(wat).not.toMatch(/\(func \$tripletrec::/);  // shipped optimised, without names
+  });
+
+  it('the bilinear training kernel and the dot products use f32x4.mul and f32x4.add', () => {
+    if (!profilingWasm || !existsSync(profilingWasm)) {
+      console.warn('skipping: no profiling build (build/wasm/profiling/tripletrec_profiling.wasm)');
+      return;
+    }
+    const bodies = functionBodies(disassemble(profilingWasm));
+    const hot = [
+      'kernels::dot',                     // dot products (scores, similarities)
+      'kernels::triplet_sums',            // the bilinear cosine triplet's five reductions
+      'BilinearModel::train_batch',       // the bilinear training step
+      'apply_embedding_update',           // Adam on the touched embedding rows
+    ];
+    const found: Record<string, { mul: number; add: number }> = {};
+    for (const key of hot) {
+      const matches = [...bodies.entries()].filter(([name]) => name.includes(key.replace(/::/g, '::')));
+      expect(matches.length, `no function named like ${key}`).toBeGreaterThan(0);
+      const body = matches.map(([, text]) => text).join('\n');
+      found[key] = { mul: count(body, /f32x4\.mul/g), add: count(body, /f32x4\.add/g) };
+      expect(found[key]!.mul, `${key} has no f32x4.mul`).toBeGreaterThan(0);
+      expect(found[key]!.add, `${key} has no f32x4.add`).toBeGreaterThan(0);
+    }
+    report('f32x4 mul/add in hot functions', found);
+    // Same objects: the profiling link must have as much SIMD as the shipped one.
+    const shipped = count(disassemble(shippedWasm), /\bf32x4\.mul/g);
+    const withNames = [...bodies.values()].reduce((sum, body) => sum + count(body, /f32x4\.mul/g), 0);
+    expect(withNames).toBe(shipped);
+  });
+
+  it('reports the package size (target <= 300 KB gzipped for .wasm + glue)', () => {
+    const wasm = readFileSync(shippedWasm);
+    const glue = readFileSync(shippedGlue);
+    const sizes = {
+      wasmBytes: wasm.length, wasmGzip: gzipSync(wasm, { level: 9 }).length,
+      glueBytes: glue.length, glueGzip: gzipSync(glue, { level: 9 }).length,
+    };
+    report('sizes', sizes);
+    expect(sizes.wasmGzip + sizes.glueGzip).toBeLessThanOrEqual(300 * 1024);
+  });
+});
