@@ -150,7 +150,7 @@ std::vector<Flag> train_flags() {
        [](CliOptions& o, const std::string& v) { o.sample_users = parse_integer_at_least<int>("--sample-users", v, 1); }},
       {"--sample-items", "N", std::to_string(SampleOptions{}.items), "items in the sample",
        [](CliOptions& o, const std::string& v) { o.sample_items = parse_integer_at_least<int>("--sample-items", v, 10); }},
-      {"--sample-ratings", "N", "60 (at most items / 3)", "mean ratings per user in the sample",
+      {"--sample-ratings", "N", "60, at most items/3", "mean ratings per user in the sample",
        [](CliOptions& o, const std::string& v) { o.sample_ratings_per_user = parse_integer_at_least<int>("--sample-ratings", v, 1); }},
       {"--sample-seed", "N", std::to_string(SampleOptions{}.seed), "seed of the sample generator",
        [](CliOptions& o, const std::string& v) { o.sample_seed = parse_integer<std::uint64_t>("--sample-seed", v); }},
@@ -159,9 +159,9 @@ std::vector<Flag> train_flags() {
          if (v.empty()) throw CliError("--item-type expects a type such as TV, or any");
          o.item_type = v;
        }},
-      {"--min-popularity", "N", "5000 (sample: 20)", "keep items with more than N rating rows",
+      {"--min-popularity", "N", "5000; with --sample 20", "keep items with more than N rating rows",
        [](CliOptions& o, const std::string& v) { o.min_popularity = parse_integer_at_least<std::int64_t>("--min-popularity", v, 0); }},
-      {"--max-user-id", "N|off", "10000 (sample: off)", "keep users whose raw id is < N",
+      {"--max-user-id", "N|off", "10000; with --sample off", "keep users whose raw id is < N",
        [](CliOptions& o, const std::string& v) {
          o.max_user_id = v == "off" ? -1 : parse_integer_at_least<std::int64_t>("--max-user-id", v, 1);
        }},
@@ -195,15 +195,15 @@ std::vector<Flag> train_flags() {
        [](CliOptions& o, const std::string& v) { o.hidden = parse_layers("--hidden", v); }},
       {"--dropout", "P", "0.1", "deep: dropout rate in [0, 1)",
        [](CliOptions& o, const std::string& v) { o.dropout = static_cast<float>(parse_number_in("--dropout", v, 0, 1, false, true)); }},
-      {"--margin", "M", "1 (deep: 0.5)", "triplet loss margin",
+      {"--margin", "M", "1; deep 0.5", "triplet loss margin",
        [](CliOptions& o, const std::string& v) { o.margin = static_cast<float>(parse_number_in("--margin", v, 0, 1e6, false, false)); }},
-      {"--l2", "L", "1e-6 (deep: 0)", "L2 regularisation weight",
+      {"--l2", "L", "1e-6; deep 0", "L2 regularisation weight",
        [](CliOptions& o, const std::string& v) { o.l2 = static_cast<float>(parse_number_in("--l2", v, 0, 1e6, false, false)); }},
       {"--learning-rate", "LR", "0.001", "Adam learning rate",
        [](CliOptions& o, const std::string& v) { o.learning_rate = static_cast<float>(parse_number_in("--learning-rate", v, 0, 1e3, true, false)); }},
       {"--keras-exact", "", "off", "dense Adam and whole-table L2 every step, as Keras (slower)",
        [](CliOptions& o, const std::string&) { o.keras_exact = true; }},
-      {"--epochs", "N", "10 (deep: 20)", "training epochs",
+      {"--epochs", "N", "10; deep 20", "training epochs",
        [](CliOptions& o, const std::string& v) { o.epochs = parse_integer_at_least<int>("--epochs", v, 1); }},
       {"--batch-size", "N", "64", "triplets per optimiser step",
        [](CliOptions& o, const std::string& v) { o.batch_size = parse_integer_at_least<int>("--batch-size", v, 1); }},
@@ -258,7 +258,7 @@ std::vector<Flag> sample_flags() {
 void print_flags(const std::vector<Flag>& flags) {
   for (const Flag& f : flags) {
     std::string left = "  " + f.name + (f.value.empty() ? "" : " " + f.value);
-    if (left.size() < 34) left.resize(34, ' ');
+    if (left.size() < 33) left.resize(34, ' ');
     else left += "\n" + std::string(34, ' ');
     std::cout << left << f.help;
     if (!f.default_text.empty()) std::cout << " (default: " << f.default_text << ")";
@@ -435,6 +435,13 @@ class JsonObject {
     return *this;
   }
   JsonObject& num(const std::string& key, double v) { return add(key, json_number(v)); }
+  // A float parameter, written with the digits a float has (1e-06, not 9.99999997e-07).
+  JsonObject& real(const std::string& key, float v) {
+    if (!std::isfinite(v)) return add(key, "null");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(v));
+    return add(key, buf);
+  }
   JsonObject& integer(const std::string& key, std::int64_t v) { return add(key, json_number(v)); }
   JsonObject& str(const std::string& key, const std::string& v) { return add(key, json_string(v)); }
   JsonObject& boolean(const std::string& key, bool v) { return add(key, v ? "true" : "false"); }
@@ -692,14 +699,14 @@ int run_train(const CliOptions& o) {
         .integer("seed", static_cast<std::int64_t>(o.seed))
         .integer("split_seed", static_cast<std::int64_t>(o.split_seed))
         .num("test_fraction", session.has_test_ratings() ? NAN : o.test_fraction)
-        .num("min_positive", o.min_positive)
+        .real("min_positive", o.min_positive)
         .str("item_type", prepare.preprocess.item_type)
         .integer("min_popularity", prepare.preprocess.min_popularity)
         .integer("max_user_id", prepare.preprocess.max_user_id)
         .boolean("drop_unrated", prepare.preprocess.drop_unrated)
-        .num("margin", config.margin)
-        .num("l2", config.l2)
-        .num("learning_rate", o.learning_rate)
+        .real("margin", config.margin)
+        .real("l2", config.l2)
+        .real("learning_rate", o.learning_rate)
         .boolean("keras_exact", o.keras_exact)
         .str("negatives", o.negatives == NegativeSampling::Uniform ? "uniform"
                           : o.negatives == NegativeSampling::UniformUnseen ? "unseen" : "hard")
@@ -711,7 +718,7 @@ int run_train(const CliOptions& o) {
       params.integer("user_dim", config.user_dim)
           .integer("item_dim", config.item_dim)
           .add("hidden", json_array(config.hidden, [](int h) { return json_number(static_cast<std::int64_t>(h)); }))
-          .num("dropout", config.dropout);
+          .real("dropout", config.dropout);
     }
     std::vector<std::string> example_json;
     for (const Example& e : examples)
@@ -734,7 +741,7 @@ int run_train(const CliOptions& o) {
         .add("loaded", stats_json(loaded))
         .str("model", o.model == ModelKind::Deep ? "deep" : "bilinear")
         .integer("params", session.param_count())
-        .add("parameters", params.text())
+        .add("config", params.text())
         .num("auc_untrained", untrained.auc)
         .num("auc", trained.auc)
         .integer("k", o.k)
@@ -798,8 +805,13 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   try {
     if (command.empty() || command == "--help" || command == "-h" || command == "help") {
+      if (command.empty()) {
+        std::cerr << "tripletrec: error: no command given\n";
+        print_main_help();
+        return 2;
+      }
       print_main_help();
-      return command.empty() ? 2 : 0;
+      return 0;
     }
     struct Command {
       const char* name;

@@ -2,8 +2,8 @@
 #include "tripletrec/metrics.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "tripletrec/error.hpp"
@@ -16,7 +16,9 @@ namespace {
 // evaluation loop.
 std::uint32_t order_key(float score) {
   if (std::isnan(score)) return 0;
-  std::uint32_t bits = std::bit_cast<std::uint32_t>(score == 0.0f ? 0.0f : score);  // -0 == +0
+  const float value = score == 0.0f ? 0.0f : score;  // -0 sorts with +0
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);  // (Emscripten 3.1.6's libc++ has no std::bit_cast)
   return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
 }
 
