@@ -113,7 +113,10 @@ export class ExploreSection {
         ? 'Nothing is left after these filters: lower the popularity threshold or widen the item type.'
         : null);
     } catch (error) {
-      if (sequence === this.previewSequence) showError('preview-error', errorMessage(error));
+      // The engine reports "nothing left" as an error that says which filter emptied the data.
+      if (sequence !== this.previewSequence) return;
+      clearReport();
+      showError('preview-error', errorMessage(error));
     } finally {
       if (sequence === this.previewSequence) byId('preview-busy').hidden = true;
     }
@@ -129,6 +132,10 @@ function defaultsForFile(data: LoadedData): PrepareOptions {
     itemType: data.hasItems && !fivePointScale ? 'TV' : 'any',
     minPositive: fivePointScale ? 4 : notebookDefaults.minPositive,  // the MovieLens labs' rating >= 4
   };
+}
+
+function clearReport(): void {
+  for (const cell of byId('funnel').querySelectorAll('tbody td')) cell.textContent = '–';
 }
 
 function showReport(report: PreprocessReport): void {

@@ -119,9 +119,11 @@ export class LoadSection {
   }
 
   showLoaded(data: LoadedData): void {
-    const parts = data.loads.map(({ file, info }) =>
-      `${file}: ${formatInt(info.rows)} rows${info.bytes ? `, ${formatBytes(info.bytes)}` : ''} in ${formatSeconds(info.seconds)}`);
-    setText('dataset-label', `Loaded: ${data.label}. ${parts.join(' · ')}`);
+    const parts = data.isSample
+      ? [`${formatInt(data.loads[0].info.rows)} ratings generated in ${formatSeconds(data.loads[0].info.seconds)}`]
+      : data.loads.map(({ file, info }) =>
+        `${file}: ${formatInt(info.rows)} rows, ${formatBytes(info.bytes)} parsed in ${formatSeconds(info.seconds)}`);
+    setText('dataset-label', `Loaded: ${data.label} — ${parts.join(' · ')}`);
     this.sampleButton.textContent = data.isSample ? 'Reload the built-in sample' : 'Load the built-in sample';
   }
 

@@ -5,7 +5,7 @@ import { byId, debounce, decodeEntities, el, errorMessage, formatInt, numberValu
 
 /** Datalists with tens of thousands of options make typing sluggish; any id can still be typed. */
 const maxListOptions = 5000;
-const maxLikedShown = 30;
+const maxLikedShown = 10;
 
 export function itemName(item: ItemView): string {
   return item.name ? decodeEntities(item.name) : `item #${item.id}`;

@@ -40,6 +40,8 @@ export class TrainSection {
   private abort: AbortController | null = null;
   private latestProgress: TrainProgress | null = null;
   private renderQueued = false;
+  private lastChartDraw = 0;
+  private lastChartEpochs = -1;
   private lastRun: { label: string; losses: number[] } | null = null;
 
   constructor(private readonly prepareOptions: () => PrepareOptions, private readonly listener: TrainListener) {
@@ -189,8 +191,14 @@ export class TrainSection {
       setText('train-loss', progress.loss.toFixed(4));
       setText('train-elapsed', formatSeconds(progress.elapsedSeconds));
       setText('train-speed', formatRate(progress.tripletsPerSecond));
-      const inEpoch = progress.epoch < progress.epochs && progress.batch > 0;
-      this.lossChart.show(progress.epochLosses, inEpoch ? progress.loss : null);
+      // Redrawing the chart is the costliest part: at most a few times a second, and at each new epoch.
+      const now = performance.now();
+      if (now - this.lastChartDraw > 250 || progress.epochLosses.length !== this.lastChartEpochs) {
+        this.lastChartDraw = now;
+        this.lastChartEpochs = progress.epochLosses.length;
+        const inEpoch = progress.epoch < progress.epochs && progress.batch > 0;
+        this.lossChart.show(progress.epochLosses, inEpoch ? progress.loss : null);
+      }
     } else {
       bar.value = progress.cancelled ? bar.value : 1;
       const last = progress.epochLosses.at(-1);
@@ -204,6 +212,7 @@ export class TrainSection {
 
   private resetProgress(): void {
     this.latestProgress = null;
+    this.lastChartEpochs = -1;
     byId<HTMLProgressElement>('train-progress').value = 0;
     for (const id of ['train-epoch', 'train-loss', 'train-elapsed', 'train-speed']) setText(id, '–');
   }
