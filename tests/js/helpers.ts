@@ -24,7 +24,7 @@ export function findBuildFile(relative: string, dirs: string[]): string | undefi
 }
 
 export const nativeCli = process.env.TRIPLETREC_NATIVE_CLI ??
-  findBuildFile('tripletrec', ['build/native']);
+  findBuildFile('tripletrec', ['build/native', 'build/native-pkg']);
 export const profilingWasm = process.env.TRIPLETREC_PROFILING_WASM ??
   findBuildFile('profiling/tripletrec_profiling.wasm', ['build/wasm', 'build/wasm-dev']);
 
