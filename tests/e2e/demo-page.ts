@@ -46,6 +46,14 @@ export async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).first().textContent())?.trim() ?? '';
 }
 
+/** Clicks a button that starts a load or a run, and waits until that operation has finished. */
+export async function clickAndWaitIdle(page: Page, selector: string, timeout = 120_000): Promise<void> {
+  const finishedBefore = await page.evaluate(() => Number(document.body.dataset.finished ?? 0));
+  await page.locator(selector).click();
+  await page.waitForFunction((before) =>
+    Number(document.body.dataset.finished ?? 0) > before && document.body.dataset.busy === 'false', finishedBefore, { timeout });
+}
+
 /** Reads a number shown with thousands separators ("4,610"). */
 export async function shownInt(page: Page, selector: string): Promise<number> {
   return Number((await text(page, selector)).replace(/,/g, ''));
@@ -69,9 +77,7 @@ export async function chooseModel(page: Page, model: 'bilinear' | 'deep'): Promi
 
 /** Clicks Train and waits for the trained AUC and the recommendation list. */
 export async function trainAndWait(page: Page, timeout = 200_000): Promise<{ before: number; after: number }> {
-  await page.locator('#train').click();
-  await page.waitForFunction(() => document.body.dataset.busy === 'true', undefined, { timeout: 10_000 }).catch(() => undefined);
-  await waitIdle(page, timeout);
+  await clickAndWaitIdle(page, '#train', timeout);
   const error = await page.locator('#train-error').isVisible() ? await text(page, '#train-error') : '';
   if (error) throw new Error(`the page reported: ${error}`);
   await page.waitForSelector('#user-recs li.item', { timeout: 30_000 });
@@ -96,9 +102,7 @@ export async function loadFiles(
   await page.locator('#ratings-file').setInputFiles(ratings);
   if (items) await page.locator('#items-file').setInputFiles(items);
   else await page.locator('#items-file').setInputFiles([]);
-  await page.locator('#load-files').click();
-  await page.waitForFunction(() => document.body.dataset.busy === 'true', undefined, { timeout: 10_000 }).catch(() => undefined);
-  await waitIdle(page);
+  await clickAndWaitIdle(page, '#load-files');
 }
 
 export function csvFile(name: string, content: string): { name: string; mimeType: string; buffer: Buffer } {

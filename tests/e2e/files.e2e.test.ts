@@ -1,9 +1,10 @@
 // The demo page with the user's files: a malformed file, a hostile item name, the real anime data.
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
-  csvFile, dataDir, finalCounts, launchBrowser, loadFiles, openDemo, setControl, shownInt, text, trainAndWait,
+  clickAndWaitIdle, csvFile, dataDir, finalCounts, launchBrowser, loadFiles, openDemo, setControl, shownInt, text, trainAndWait,
 } from './demo-page';
 
 let browser: Browser;
@@ -71,6 +72,49 @@ describe('demo page with files', () => {
     await page.close();
   });
 
+  it('loads a 100 MB ratings file while the page keeps drawing frames', async () => {
+    const directory = mkdtempSync(`${tmpdir()}/tripletrec-e2e-`);
+    const path = `${directory}/big_ratings.csv`;
+    const bytes = await writeBigRatingsFile(path, 100 * 1024 * 1024);
+    try {
+      const { page, problems } = await openDemo(browser, inject('demoUrl'));
+      await page.locator('#ratings-file').setInputFiles(path);
+      await page.locator('#items-file').setInputFiles([]);
+      await page.evaluate(() => {
+        const state = window as unknown as { frameTimes: number[] };
+        state.frameTimes = [];
+        const tick = () => {
+          state.frameTimes.push(performance.now());
+          requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+      const started = Date.now();
+      await clickAndWaitIdle(page, '#load-files');
+      const seconds = (Date.now() - started) / 1000;
+      expect(await text(page, '#load-error')).toBe('');
+      const rows = await shownInt(page, '#count-ratings');
+      const frames = await page.evaluate(() => {
+        const times = (window as unknown as { frameTimes: number[] }).frameTimes;
+        let maxGapMs = 0;
+        for (let i = 1; i < times.length; i++) maxGapMs = Math.max(maxGapMs, times[i] - times[i - 1]);
+        return { count: times.length, maxGapMs };
+      });
+      console.log(`100 MB file (${bytes} bytes, ${rows} rows) loaded in ${seconds.toFixed(1)} s; ` +
+        `${frames.count} frames meanwhile, longest gap ${frames.maxGapMs.toFixed(0)} ms`);
+      expect(rows).toBeGreaterThan(5_000_000);
+      expect(await text(page, '#dataset-label')).toMatch(/big_ratings\.csv/);
+      // The page's thread only reads the file and hands it over; the parse runs in the worker.
+      // Loose bound (shared 2-core machine): a parse on the page's thread would stall it for seconds.
+      expect(frames.maxGapMs).toBeLessThan(1500);
+      expect(frames.count).toBeGreaterThan(seconds * 5);
+      expect(problems.errors).toEqual([]);
+      await page.close();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it.skipIf(!haveAnimeData)('trains the bilinear model on the real anime data to AUC >= 0.80', async () => {
     const { page, problems } = await openDemo(browser, inject('demoUrl'));
     await loadFiles(page, animeRatings, animeItems);
@@ -96,3 +140,25 @@ describe('demo page with files', () => {
     await page.close();
   });
 });
+
+/** Writes a ratings CSV of at least `size` bytes in the anime format (like the full rating.csv). */
+async function writeBigRatingsFile(path: string, size: number): Promise<number> {
+  const out = createWriteStream(path);
+  out.write('user_id,anime_id,rating\n');
+  let written = 0;
+  let row = 0;
+  while (written < size) {
+    const lines: string[] = [];
+    for (let i = 0; i < 100_000; i++, row++) {
+      const user = 1 + Math.floor(row / 106);              // ~106 ratings per user, like the full file
+      const item = 1 + ((row * 7919) % 11_200);
+      const rating = ((row * 31) % 12) - 1;                  // -1..10
+      lines.push(`${user},${item},${rating === 0 ? 7 : rating}`);
+    }
+    const chunk = lines.join('\n') + '\n';
+    written += chunk.length;
+    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return statSync(path).size;
+}

@@ -25,7 +25,9 @@ const load = new LoadSection(loadSource);
 
 /** While the engine works on a load or a run, the other steps must not call it. */
 function setBusy(busy: boolean): void {
+  // data-busy and the count of finished operations let automation (the e2e tests) wait for them.
   document.body.dataset.busy = String(busy);
+  if (!busy) document.body.dataset.finished = String(Number(document.body.dataset.finished ?? 0) + 1);
   load.setEnabled(!busy);
   explore.setEnabled(!busy);
   train.setEnabled(!busy);
