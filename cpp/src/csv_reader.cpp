@@ -187,13 +187,24 @@ void Reader::fail(std::size_t line, std::size_t column, const std::string& messa
 }
 
 std::size_t Reader::estimate_rows() const {
-  constexpr std::size_t kSample = 64 * 1024;
-  const std::string_view sample = bytes_.substr(pos_, kSample);
-  std::size_t breaks = std::count(sample.begin(), sample.end(), '\n');
-  if (breaks == 0) breaks = std::count(sample.begin(), sample.end(), '\r');
+  // Line lengths drift through a file (ids get longer), so sample its start, middle and end.
+  constexpr std::size_t kSample = 16 * 1024;
+  const std::size_t remaining = bytes_.size() - pos_;
+  std::size_t sampled = 0, breaks = 0;
+  for (const std::size_t offset : {std::size_t{0}, remaining / 2, remaining - std::min(remaining, kSample)}) {
+    const std::string_view sample = bytes_.substr(pos_ + offset, kSample);
+    sampled += sample.size();
+    breaks += static_cast<std::size_t>(std::count(sample.begin(), sample.end(), '\n'));
+    if (remaining <= kSample) break;
+  }
+  if (breaks == 0) {  // old Mac line ends, or one long line
+    const std::string_view sample = bytes_.substr(pos_, kSample);
+    breaks = static_cast<std::size_t>(std::count(sample.begin(), sample.end(), '\r'));
+    sampled = sample.size();
+  }
   if (breaks == 0) return 1;
-  const double bytes_per_row = static_cast<double>(sample.size()) / static_cast<double>(breaks);
-  const double rows = static_cast<double>(bytes_.size() - pos_) / bytes_per_row;
+  const double rows = static_cast<double>(remaining) * static_cast<double>(breaks) /
+                      static_cast<double>(sampled);
   return static_cast<std::size_t>(rows * 1.05) + 16;
 }
 

@@ -8,7 +8,6 @@
 #include "tripletrec/preprocess.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <unordered_map>
 
 #include "tripletrec/error.hpp"
