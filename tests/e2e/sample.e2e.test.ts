@@ -95,26 +95,16 @@ describe('demo page with the built-in sample', () => {
     expect(await finalCounts(page)).toEqual(before);
   });
 
-  it('trains the bilinear model, AUC rises from about 0.5, the page keeps drawing frames', async () => {
+  it('trains the bilinear model: AUC rises from about 0.5, results and recommendations appear', async () => {
     await chooseModel(page, 'bilinear');
     expect(await page.locator('#epochs').inputValue()).toBe('10');
     expect(await page.locator('#margin').inputValue()).toBe('1');
-    await recordFramesAndStages(page);
-    const idle = await idleFrameRate(page);
     const auc = await trainAndWait(page);
-    // Measured on the sample: untrained 0.50, trained well above (see the report).
+    // Measured on the sample: untrained 0.496, trained 0.842 (see the report).
+    console.log(`bilinear on the sample: AUC ${auc.before} -> ${auc.after}`);
     expect(auc.before).toBeGreaterThan(0.4);
     expect(auc.before).toBeLessThan(0.6);
     expect(auc.after).toBeGreaterThan(auc.before + 0.1);
-    const frames = await framesDuringTraining(page);
-    console.log(`bilinear on the sample: AUC ${auc.before} -> ${auc.after}; ` +
-      `${frames.frames} frames in ${frames.seconds.toFixed(2)} s of training (${(frames.frames / frames.seconds).toFixed(0)}/s; ` +
-      `idle page just before: ${idle.toFixed(0)}/s), longest gap ${frames.maxGapMs.toFixed(0)} ms`);
-    // Training on the page's own thread would give no frame for its whole duration. The bounds
-    // are loose because the test machine is shared (2 cores, load ~10 during the measurements).
-    expect(frames.seconds).toBeGreaterThan(0.5);
-    expect(frames.frames / frames.seconds).toBeGreaterThan(5);
-    expect(frames.maxGapMs).toBeLessThan(Math.min(1000, (frames.seconds * 1000) / 2));
 
     expect(await text(page, '#param-count')).toMatch(/parameters/);
     expect(await text(page, '#model-summary')).toMatch(/embedding/i);
@@ -126,13 +116,23 @@ describe('demo page with the built-in sample', () => {
     expect(await canvasPainted(page, 'loss-chart')).toBe(true);
   });
 
-  it('trains the deep model with its own defaults', async () => {
+  it('trains the deep model with its own defaults while the page keeps drawing frames', async () => {
     await chooseModel(page, 'deep');
     expect(await page.locator('#epochs').inputValue()).toBe('20');
     expect(await page.locator('#margin').inputValue()).toBe('0.5');
     await setControl(page, '#epochs', '8');  // keeps the suite short; defaults checked above
+    await recordFramesAndStages(page);
+    const idle = await idleFrameRate(page);
     const auc = await trainAndWait(page);
-    console.log(`deep on the sample (8 epochs): AUC ${auc.before} -> ${auc.after}`);
+    const frames = await framesDuringTraining(page);
+    console.log(`deep on the sample (8 epochs): AUC ${auc.before} -> ${auc.after}; ` +
+      `${frames.frames} frames in ${frames.seconds.toFixed(2)} s of training (${(frames.frames / frames.seconds).toFixed(0)}/s; ` +
+      `idle page just before: ${idle.toFixed(0)}/s), longest gap ${frames.maxGapMs.toFixed(0)} ms`);
+    // The page keeps drawing while the worker trains; training on the page's own thread would
+    // give no frame for its whole duration. Loose bounds: the test machine is shared (2 cores).
+    expect(frames.seconds).toBeGreaterThan(1);
+    expect(frames.frames / frames.seconds).toBeGreaterThan(10);
+    expect(frames.maxGapMs).toBeLessThan(500);
     expect(auc.before).toBeGreaterThan(0.3);
     expect(auc.before).toBeLessThan(0.7);
     expect(auc.after).toBeGreaterThan(auc.before + 0.05);

@@ -191,9 +191,12 @@ export class TrainSection {
       setText('train-loss', progress.loss.toFixed(4));
       setText('train-elapsed', formatSeconds(progress.elapsedSeconds));
       setText('train-speed', formatRate(progress.tripletsPerSecond));
-      // Redrawing the chart is the costliest part: at most a few times a second, and at each new epoch.
+      // Redrawing the chart is the costliest part of a frame (tens of ms on a busy machine): at a
+      // new epoch, at most every 300 ms, and every 1.5 s within a long epoch.
       const now = performance.now();
-      if (now - this.lastChartDraw > 250 || progress.epochLosses.length !== this.lastChartEpochs) {
+      const sinceDraw = now - this.lastChartDraw;
+      const newEpoch = progress.epochLosses.length !== this.lastChartEpochs;
+      if ((newEpoch && sinceDraw > 300) || sinceDraw > 1500) {
         this.lastChartDraw = now;
         this.lastChartEpochs = progress.epochLosses.length;
         const inEpoch = progress.epoch < progress.epochs && progress.batch > 0;
