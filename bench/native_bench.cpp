@@ -1,8 +1,13 @@
 // Native benchmark: parse throughput, training throughput of both models (sparse and
 // Keras-exact Adam), evaluation time. Prints one JSON object per line (bench/run.mjs
 // collects them) after a line naming the machine. Not a test: it asserts nothing.
+//
+// Usage: tripletrec_bench [DATA_DIR] [--bilinear-epochs N] [--keras-exact-epochs N]
+//                         [--deep-epochs N] [--deep-keras-exact-epochs N] [--parse-repeats N]
+// (an epoch count of 0 skips that run).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -49,11 +54,11 @@ static std::string generate_ratings_csv(std::size_t target_bytes) {
   return csv;
 }
 
-static void bench_parse() {
+static void bench_parse(int repeats) {
   std::string csv = generate_ratings_csv(100u << 20);
   double best = 1e9;
   std::size_t rows = 0;
-  for (int rep = 0; rep < 3; ++rep) {
+  for (int rep = 0; rep < repeats; ++rep) {
     auto t0 = Clock::now();
     RatingsTable t = parse_ratings(csv, "generated.csv");
     best = std::min(best, seconds_since(t0));
@@ -64,6 +69,7 @@ static void bench_parse() {
 }
 
 static void bench_training(Session& session, ModelKind kind, bool keras_exact, int epochs) {
+  if (epochs <= 0) return;
   ModelConfig config = kind == ModelKind::Bilinear ? ModelConfig::bilinear_defaults() : ModelConfig::deep_defaults();
   OptimizerConfig optimizer;
   optimizer.keras_exact = keras_exact;
@@ -84,11 +90,47 @@ static void bench_training(Session& session, ModelKind kind, bool keras_exact, i
   std::fflush(stdout);
 }
 
+struct Options {
+  std::string data_dir = TRIPLETREC_DATA_DIR;
+  int bilinear_epochs = 10;
+  int keras_exact_epochs = 10;  // bilinear with Keras-exact Adam
+  int deep_epochs = 20;
+  int deep_keras_exact_epochs = 5;
+  int parse_repeats = 3;
+};
+
+static Options parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    int* target = arg == "--bilinear-epochs"           ? &options.bilinear_epochs
+                  : arg == "--keras-exact-epochs"      ? &options.keras_exact_epochs
+                  : arg == "--deep-epochs"             ? &options.deep_epochs
+                  : arg == "--deep-keras-exact-epochs" ? &options.deep_keras_exact_epochs
+                  : arg == "--parse-repeats"           ? &options.parse_repeats
+                                                       : nullptr;
+    if (target != nullptr) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "tripletrec_bench: %s needs a number\n", arg.c_str());
+        std::exit(2);
+      }
+      *target = std::atoi(argv[++i]);
+    } else if (arg.rfind("--", 0) == 0) {
+      std::fprintf(stderr, "tripletrec_bench: unknown option %s\n", arg.c_str());
+      std::exit(2);
+    } else {
+      options.data_dir = arg;
+    }
+  }
+  return options;
+}
+
 int main(int argc, char** argv) {
-  std::string data_dir = argc > 1 ? argv[1] : TRIPLETREC_DATA_DIR;
+  const Options options = parse_options(argc, argv);
+  const std::string& data_dir = options.data_dir;
   std::printf("{\"bench\":\"machine\",\"build\":\"native\",\"cpu\":\"%s\",\"threads\":1,\"hardware_threads\":%u}\n",
               cpu_model().c_str(), std::thread::hardware_concurrency());
-  bench_parse();
+  if (options.parse_repeats > 0) bench_parse(options.parse_repeats);
 
   std::string ratings = read_file(data_dir + "/anime/rating_5000users.csv");
   std::string items = read_file(data_dir + "/anime/anime.csv");
@@ -110,9 +152,9 @@ int main(int argc, char** argv) {
               ratings.size(), load_seconds, static_cast<long long>(st.counts.users),
               static_cast<long long>(st.counts.items), static_cast<long long>(st.train_positives),
               static_cast<long long>(st.test_positives));
-  bench_training(session, ModelKind::Bilinear, false, 10);
-  bench_training(session, ModelKind::Bilinear, true, 10);
-  bench_training(session, ModelKind::Deep, false, 20);
-  bench_training(session, ModelKind::Deep, true, 5);
+  bench_training(session, ModelKind::Bilinear, false, options.bilinear_epochs);
+  bench_training(session, ModelKind::Bilinear, true, options.keras_exact_epochs);
+  bench_training(session, ModelKind::Deep, false, options.deep_epochs);
+  bench_training(session, ModelKind::Deep, true, options.deep_keras_exact_epochs);
   return 0;
 }

@@ -1,0 +1,83 @@
+// The tripletrec (wasm) measurements, the same in Node and in the browser page: parse throughput,
+// bilinear and deep training throughput (the TrainResult the package reports, plus wall clock),
+// AUC, evaluation time. Takes the package's Recommender class and the file bytes as arguments.
+import { generateRatingsCsv } from './generate-ratings.mjs';
+import { loadBenchData } from './prepare-options.mjs';
+
+const nowSeconds = () => performance.now() / 1000;
+
+function bestOf(repeats, run) {
+  let best;
+  for (let i = 0; i < repeats; ++i) {
+    const result = run();
+    if (best === undefined || result.parseSeconds < best.parseSeconds) best = result;
+  }
+  return best;
+}
+
+function parseResult(timing, what) {
+  return {
+    bench: 'parse_ratings', file: what, bytes: timing.bytes, rows: timing.rows,
+    seconds: timing.seconds, copySeconds: timing.copySeconds, parseSeconds: timing.parseSeconds,
+    mb_per_s: timing.bytes / 1e6 / timing.parseSeconds,
+    mb_per_s_with_copy: timing.bytes / 1e6 / timing.seconds,
+  };
+}
+
+async function trainAndEvaluate(recommender, modelOptions, epochs) {
+  recommender.createModel(modelOptions);
+  const start = nowSeconds();
+  const result = await recommender.train({ epochs });
+  const wallSeconds = nowSeconds() - start;
+  const evalStart = nowSeconds();
+  const evaluation = recommender.evaluate(10);
+  const evalSeconds = nowSeconds() - evalStart;
+  return {
+    bench: 'train', model: modelOptions.model, optimizer: modelOptions.kerasExact ? 'keras_exact' : 'sparse',
+    epochs, triplets: result.triplets, seconds: result.seconds,
+    triplets_per_second: result.tripletsPerSecond,
+    wall_seconds: wallSeconds, wall_triplets_per_second: result.triplets / wallSeconds,
+    final_loss: result.epochLosses.at(-1), auc: evaluation.auc, eval_seconds: evalSeconds,
+    eval_users: evaluation.users,
+  };
+}
+
+/**
+ * options: { Recommender, ratings?: Uint8Array, items?: Uint8Array, deepEpochs, kerasExactEpochs,
+ *            parseRepeats, log(line) }. Returns an array of result objects (native_bench's shapes).
+ */
+export async function runWasmSuite(options) {
+  const { Recommender, log = () => {} } = options;
+  const results = [];
+  const record = (result) => { results.push(result); log(result); };
+
+  // Parse: a generated ~100 MB file, best of parseRepeats (the first load also grows memory).
+  {
+    const generated = generateRatingsCsv();
+    const recommender = await Recommender.create();
+    record(parseResult(bestOf(options.parseRepeats, () => recommender.loadRatings(generated.bytes, 'generated.csv')),
+                       'generated ~100 MB'));
+    recommender.dispose();
+  }
+  if (options.ratings) {
+    const recommender = await Recommender.create();
+    record(parseResult(bestOf(options.parseRepeats, () => recommender.loadRatings(options.ratings, 'rating_5000users.csv')),
+                       'anime/rating_5000users.csv'));
+    recommender.dispose();
+  }
+
+  const recommender = await Recommender.create();
+  const loaded = loadBenchData(recommender, options);
+  record({ bench: 'data', source: loaded.source, users: loaded.stats.counts.users, items: loaded.stats.counts.items,
+           train_positives: loaded.stats.trainPositives, test_positives: loaded.stats.testPositives });
+
+  // AUC after one epoch: the point of comparison with TF.js, which trains one epoch in its time budget.
+  const oneEpoch = await trainAndEvaluate(recommender, { model: 'bilinear' }, 1);
+  record({ ...oneEpoch, bench: 'train_one_epoch' });
+  record(await trainAndEvaluate(recommender, { model: 'bilinear' }, 10));
+  if (options.kerasExactEpochs > 0)
+    record(await trainAndEvaluate(recommender, { model: 'bilinear', kerasExact: true }, options.kerasExactEpochs));
+  record(await trainAndEvaluate(recommender, { model: 'deep' }, options.deepEpochs));
+  recommender.dispose();
+  return results;
+}

@@ -1,0 +1,25 @@
+// Part of `npm run bench` (run by bench/run.mjs in its own process): the bilinear triplet model
+// in TF.js (CPU backend) under Node, on the positives tripletrec prepares. Prints JSON lines.
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { Recommender } from 'tripletrec';
+import { readAnimeData } from './lib/node-data.mjs';
+import { extractPositives } from './lib/positives.mjs';
+import { loadBenchData } from './lib/prepare-options.mjs';
+import { runTfjsSuite } from './lib/tfjs-suite.mjs';
+
+const { values } = parseArgs({ options: {
+  'max-epochs': { type: 'string', default: '1' },
+  'max-seconds': { type: 'string', default: '30' },
+  variant: { type: 'string', default: 'tuned' },
+} });
+
+await tf.setBackend('cpu');
+const recommender = await Recommender.create();
+loadBenchData(recommender, readAnimeData());
+const positives = extractPositives(recommender);
+recommender.dispose();
+await runTfjsSuite({
+  tf, positives, variant: values.variant, maxEpochs: Number(values['max-epochs']), maxSeconds: Number(values['max-seconds']),
+  log: (result) => console.log(JSON.stringify(result)),
+});

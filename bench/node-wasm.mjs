@@ -1,0 +1,20 @@
+// Part of `npm run bench` (run by bench/run.mjs in its own process): the tripletrec package's
+// wasm engine under Node. Prints one JSON object per line.
+import { parseArgs } from 'node:util';
+import { Recommender } from 'tripletrec';
+import { readAnimeData } from './lib/node-data.mjs';
+import { runWasmSuite } from './lib/wasm-suite.mjs';
+
+const { values } = parseArgs({ options: {
+  'deep-epochs': { type: 'string', default: '5' },
+  'keras-exact-epochs': { type: 'string', default: '3' },
+  'parse-repeats': { type: 'string', default: '3' },
+} });
+
+await runWasmSuite({
+  Recommender, ...readAnimeData(),
+  deepEpochs: Number(values['deep-epochs']),
+  kerasExactEpochs: Number(values['keras-exact-epochs']),
+  parseRepeats: Number(values['parse-repeats']),
+  log: (result) => console.log(JSON.stringify(result)),
+});
