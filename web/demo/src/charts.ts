@@ -39,6 +39,19 @@ export function histogramBars(stats: RatingStats): { labels: string[]; counts: n
   return { labels, counts };
 }
 
+type Point = { x: number; y: number };
+
+/** At most about `maxPoints` (rank, count) points of a descending curve: tens of thousands of
+ * items would make every redraw slow, and a curve this smooth loses nothing when thinned. */
+export function longTailPoints(descending: number[], maxPoints: number): Point[] {
+  const step = Math.max(1, Math.ceil(descending.length / maxPoints));
+  const points: Point[] = [];
+  for (let i = 0; i < descending.length; i += step) points.push({ x: i + 1, y: descending[i] });
+  const last = descending.length - 1;
+  if (last >= 0 && points.at(-1)!.x !== last + 1) points.push({ x: last + 1, y: descending[last] });
+  return points;
+}
+
 export class DataCharts {
   private readonly histogram = new Chart<'bar', number[], string>(canvas('histogram-chart'), {
     type: 'bar',
@@ -49,14 +62,14 @@ export class DataCharts {
     },
   });
 
-  private readonly popularity = new Chart<'line', number[], number>(canvas('popularity-chart'), {
+  private readonly popularity = new Chart<'line', Point[]>(canvas('popularity-chart'), {
     type: 'line',
-    data: { labels: [], datasets: [{ label: 'ratings per item', data: [], borderColor: accent, backgroundColor: accentSoft, fill: true, pointRadius: 0, borderWidth: 1.5 }] },
+    data: { datasets: [{ label: 'ratings per item', data: [], borderColor: accent, backgroundColor: accentSoft, fill: true, pointRadius: 0, borderWidth: 1.5 }] },
     options: {
       plugins: { legend: { display: false } },
-      interaction: { mode: 'index', intersect: false },
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: { title: { display: true, text: 'item rank (most popular first)' }, ticks: { maxTicksLimit: 6 } },
+        x: { type: 'linear', min: 1, title: { display: true, text: 'item rank (most popular first)' }, ticks: { maxTicksLimit: 6 } },
         y: { type: 'logarithmic', title: { display: true, text: 'ratings' } },
       },
     },
@@ -68,10 +81,10 @@ export class DataCharts {
     this.histogram.data.datasets[0].data = bars.counts;
     this.histogram.update();
 
-    // Every item as one point; items with zero rows would break the log scale.
+    // Items with zero rows would break the log scale.
     const popularity = stats.popularity.filter((count) => count > 0);
-    this.popularity.data.labels = popularity.map((_, rank) => rank + 1);
-    this.popularity.data.datasets[0].data = popularity;
+    this.popularity.data.datasets[0].data = longTailPoints(popularity, 600);
+    this.popularity.options.scales!.x!.max = Math.max(2, popularity.length);
     this.popularity.update();
   }
 }

@@ -47,6 +47,7 @@ export class ExploreSection {
     setText('count-items', formatInt(counts.items));
     setText('count-ratings', formatInt(counts.ratings));
     this.charts.show(data.stats);
+    byId('unrated-note').hidden = !data.stats.histogram.some((h) => h.value === -1);
 
     byId<HTMLSelectElement>('item-type').disabled = !data.hasItems;
     byId<HTMLSelectElement>('item-type').title = data.hasItems ? '' : 'Needs an item metadata file';
@@ -131,6 +132,8 @@ function defaultsForFile(data: LoadedData): PrepareOptions {
     ...notebookDefaults,
     itemType: data.hasItems && !fivePointScale ? 'TV' : 'any',
     minPositive: fivePointScale ? 4 : notebookDefaults.minPositive,  // the MovieLens labs' rating >= 4
+    // MovieLens files have no item with 5000 ratings: keep items with a little data instead.
+    minPopularity: fivePointScale ? 10 : notebookDefaults.minPopularity,
   };
 }
 
