@@ -51,6 +51,22 @@ export async function runWasmSuite(options) {
   const results = [];
   const record = (result) => { results.push(result); log(result); };
 
+  // Warm-up on the small built-in sample: every hot function is compiled by the engine's optimising
+  // tier (browsers start wasm on a baseline compiler) before anything is timed.
+  {
+    const start = nowSeconds();
+    const recommender = await Recommender.create();
+    recommender.loadSample({ users: 500 });
+    recommender.prepare(recommender.samplePreprocessOptions());
+    for (const model of ['bilinear', 'deep']) {
+      recommender.createModel({ model });
+      await recommender.train({ epochs: 1 });
+      recommender.evaluate(10);
+    }
+    recommender.dispose();
+    record({ bench: 'warmup', seconds: nowSeconds() - start });
+  }
+
   // Parse: a generated ~100 MB file, best of parseRepeats (the first load also grows memory).
   {
     const generated = generateRatingsCsv();

@@ -1,0 +1,96 @@
+// Part of `npm run bench` (run by bench/run.mjs in its own process): the tripletrec package's wasm
+// engine, and the TF.js model, in headless Chromium. A static server on 127.0.0.1 (free port)
+// serves the page (bench/browser), the built package as plain ES modules (web/dist), TF.js's ES
+// module bundle and the anime data; playwright-core drives the system Chromium.
+// Prints one JSON object per line.
+import { createServer } from 'node:http';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { DATA_DIR, REPO_ROOT } from './lib/node-data.mjs';
+
+const { values } = parseArgs({ options: {
+  'deep-epochs': { type: 'string', default: '5' },
+  'keras-exact-epochs': { type: 'string', default: '3' },
+  'parse-repeats': { type: 'string', default: '3' },
+  'tfjs-max-seconds': { type: 'string', default: '15' },
+  'skip-tfjs': { type: 'boolean', default: false },
+} });
+
+// URL prefix -> directory. Nothing else is served.
+const ROUTES = [
+  ['/bench/', path.join(REPO_ROOT, 'bench')],
+  ['/pkg/', path.join(REPO_ROOT, 'web', 'dist')],
+  ['/tfjs/', path.join(REPO_ROOT, 'node_modules', '@tensorflow', 'tfjs', 'dist')],
+  ['/data/', DATA_DIR],
+];
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
+               '.wasm': 'application/wasm', '.csv': 'text/csv', '.json': 'application/json' };
+
+function resolveRequest(url) {
+  const pathname = decodeURIComponent(new URL(url, 'http://localhost').pathname);
+  for (const [prefix, dir] of ROUTES) {
+    if (!pathname.startsWith(prefix)) continue;
+    const file = path.resolve(dir, '.' + pathname.slice(prefix.length - 1));
+    if (!file.startsWith(dir + path.sep)) return undefined;  // no escaping the folder
+    try { return statSync(file).isFile() ? file : undefined; } catch { return undefined; }
+  }
+  return undefined;
+}
+
+function startServer() {
+  const server = createServer((request, response) => {
+    const file = resolveRequest(request.url);
+    if (!file) { response.writeHead(404).end('not found'); return; }
+    response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+                              'Cache-Control': 'no-store' });
+    createReadStream(file).pipe(response);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const print = (result) => console.log(JSON.stringify(result));
+const server = await startServer();
+const origin = `http://127.0.0.1:${server.address().port}`;
+const userDataDir = mkdtempSync(path.join(tmpdir(), 'tripletrec-bench-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  print({ bench: 'machine', build: 'chromium', chromium: context.browser()?.version() ?? 'unknown',
+          user_agent: await (await context.newPage()).evaluate(() => navigator.userAgent) });
+
+  // One fresh page per suite, so TF.js never shares a realm (or its memory) with the wasm run.
+  async function runInPage(suite, options) {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(`${origin}/bench/browser/index.html`);
+    try {
+      await page.waitForFunction(() => window.tripletrecBenchReady === true, null, { timeout: 30_000 });
+    } catch (error) {
+      throw new Error(`benchmark page did not load: ${errors.join('; ') || error.message}`);
+    }
+    const results = await page.evaluate(([name, args]) => window.tripletrecBench[name](args), [suite, options]);
+    await page.close();
+    return results;
+  }
+
+  const wasmResults = await runInPage('wasm', {
+    deepEpochs: Number(values['deep-epochs']), kerasExactEpochs: Number(values['keras-exact-epochs']),
+    parseRepeats: Number(values['parse-repeats']),
+  });
+  wasmResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
+  if (!values['skip-tfjs']) {
+    const tfjsResult = await runInPage('tfjs', { variant: 'tuned', maxEpochs: 1, maxSeconds: Number(values['tfjs-max-seconds']) });
+    print({ ...tfjsResult, runtime: 'tfjs-chromium' });
+  }
+} finally {
+  await context.close();
+  server.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}

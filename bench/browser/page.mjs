@@ -1,0 +1,35 @@
+// The benchmark page (served by bench/browser.mjs): the same suites as under Node, on data
+// fetched from the local server. bench/browser.mjs calls window.tripletrecBench.* through
+// page.evaluate and reads the returned results.
+import { Recommender } from '/pkg/index.js';
+import { extractPositives } from '/bench/lib/positives.mjs';
+import { loadBenchData } from '/bench/lib/prepare-options.mjs';
+import { runTfjsSuite } from '/bench/lib/tfjs-suite.mjs';
+import { runWasmSuite } from '/bench/lib/wasm-suite.mjs';
+
+/** The anime files from the server, or {} when it has none (the suites then use the sample). */
+async function fetchAnimeData() {
+  const [ratings, items] = await Promise.all(['/data/anime/rating_5000users.csv', '/data/anime/anime.csv']
+    .map(async (url) => {
+      const response = await fetch(url);
+      return response.ok ? new Uint8Array(await response.arrayBuffer()) : undefined;
+    }));
+  return ratings && items ? { ratings, items } : {};
+}
+
+window.tripletrecBench = {
+  async wasm(options) {
+    return runWasmSuite({ Recommender, ...(await fetchAnimeData()), ...options,
+                          log: (result) => console.log(JSON.stringify(result)) });
+  },
+  async tfjs(options) {
+    const tf = await import('/tfjs/tf.fesm.min.js');
+    await tf.setBackend('cpu');
+    const recommender = await Recommender.create();
+    loadBenchData(recommender, await fetchAnimeData());
+    const positives = extractPositives(recommender);
+    recommender.dispose();
+    return runTfjsSuite({ tf, positives, ...options, log: (result) => console.log(JSON.stringify(result)) });
+  },
+};
+window.tripletrecBenchReady = true;

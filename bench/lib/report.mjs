@@ -1,0 +1,113 @@
+// Turns the collected results (bench/run.mjs) into the Markdown that `npm run bench` prints:
+// the machine, the speed table (ready to paste into the README) with ratio columns, the sizes.
+
+const find = (lines, predicate) => (lines ?? []).find(predicate);
+const trainLine = (lines, model, optimizer, bench = 'train') =>
+  find(lines, (l) => l.bench === bench && l.model === model && l.optimizer === optimizer);
+
+function formatNumber(value, digits = 0) {
+  if (value === undefined || value === null || Number.isNaN(value)) return '–';
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  return value.toFixed(digits);
+}
+const epochs = (n) => `${n} epoch${n === 1 ? '' : 's'}`;
+const ratio = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×` : '–');
+
+/** One row: label, a value per column, and how to show a value. */
+function row(label, values, digits, withRatios) {
+  const [native, wasmNode, wasmChromium, tfjsNode, tfjsChromium] = values;
+  const cells = values.map((v) => (typeof v === 'string' ? v : formatNumber(v, digits)));
+  const ratios = withRatios
+    ? [ratio(wasmNode, native), ratio(wasmNode, tfjsNode), ratio(wasmChromium, tfjsChromium)]
+    : ['', '', ''];
+  return `| ${label} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`;
+}
+
+export function formatReport(results) {
+  const { machine, parts, sizes, settings, errors } = results;
+  const native = parts.native ?? [];
+  const node = parts.wasm_node ?? [];
+  const chromium = parts.wasm_chromium ?? [];
+  const tfNode = find(parts.tfjs_node, (l) => l.bench === 'train');
+  const tfNodePlain = find(parts.tfjs_node_plain, (l) => l.bench === 'train');
+  const tfChromium = find(parts.tfjs_chromium, (l) => l.bench === 'train');
+  const out = [];
+
+  out.push('## Machine', '');
+  out.push(`- CPU: ${machine.cpu} (${machine.cores} logical cores; every measurement is single-threaded)`);
+  out.push(`- Node ${machine.node}, Chromium ${machine.chromium ?? '–'} (headless), TF.js ${tfNode?.tfjs_version ?? tfChromium?.tfjs_version ?? '–'} (CPU backend)`);
+  out.push(`- Date: ${machine.date}; load average at start ${machine.load_start}, at end ${machine.load_end}` +
+           ' (a shared machine: other jobs can slow any column)');
+  out.push(`- Data: ${settings.data}`, '');
+
+  const dataLine = find(node, (l) => l.bench === 'data') ?? find(native, (l) => l.bench === 'data');
+  if (dataLine) out.push(`Prepared: ${dataLine.users} users, ${dataLine.items} items, ${dataLine.train_positives} train positives` +
+                         ` (min popularity 340, TV, user id < 10000, split seed 42, positives ≥ 8).`, '');
+
+  const e = settings;
+  const cols = (get) => [get(native, 'native'), get(node, 'node'), get(chromium, 'chromium')];
+  const tfjsRate = [tfNode?.triplets_per_second, tfChromium?.triplets_per_second];
+  const nativeData = find(native, (l) => l.bench === 'data');
+  const parseGenerated = (lines) => find(lines, (l) => l.bench === 'parse_ratings' && (l.file ?? 'generated').startsWith('generated'));
+  const parseAnime = (lines) => find(lines, (l) => l.bench === 'parse_ratings' && l.file === 'anime/rating_5000users.csv');
+  const tfAuc = (t) => (t ? `${t.auc.toFixed(3)} after ${t.triplets.toLocaleString('en-US')} triplets` : '–');
+
+  out.push('## Speed', '');
+  out.push('| measurement | native | wasm Node | wasm Chromium | TF.js Node | TF.js Chromium | wasm Node / native | wasm Node / TF.js Node | wasm Chromium / TF.js Chromium |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push(row(`bilinear training, triplets/s (${epochs(e.bilinearEpochs)}, default sparse Adam)¹`,
+               [...cols((l) => trainLine(l, 'bilinear', 'sparse')?.triplets_per_second), ...tfjsRate], 0, true));
+  out.push(row(`bilinear training, triplets/s (Keras-exact dense Adam; native ${epochs(e.nativeKerasExactEpochs)}, wasm ${epochs(e.kerasExactEpochs)})¹`,
+               [...cols((l) => trainLine(l, 'bilinear', 'keras_exact')?.triplets_per_second), ...tfjsRate], 0, true));
+  out.push(row(`deep training, triplets/s (${epochs(e.deepEpochs)})`,
+               [...cols((l) => trainLine(l, 'deep', 'sparse')?.triplets_per_second), '–', '–'], 0, true));
+  out.push(row(`AUC, bilinear after ${epochs(e.bilinearEpochs)}`,
+               [...cols((l) => trainLine(l, 'bilinear', 'sparse')?.auc), '–', '–'], 4, false));
+  out.push(row('AUC, bilinear after 1 epoch (TF.js: after its time budget)²',
+               [...cols((l, where) => where === 'native' ? undefined : trainLine(l, 'bilinear', 'sparse', 'train_one_epoch')?.auc),
+                tfAuc(tfNode), tfAuc(tfChromium)], 4, false));
+  out.push(row(`AUC, deep after ${epochs(e.deepEpochs)}`,
+               [...cols((l) => trainLine(l, 'deep', 'sparse')?.auc), '–', '–'], 4, false));
+  const evalMs = (line) => (line?.eval_seconds === undefined ? undefined : line.eval_seconds * 1000);
+  out.push(row('evaluation (AUC + P/R/MAP/NDCG@10, all users), ms, bilinear³',
+               [...cols((l) => evalMs(trainLine(l, 'bilinear', 'sparse'))), evalMs(tfNode), evalMs(tfChromium)], 1, false));
+  out.push(row('evaluation, ms, deep', [...cols((l) => evalMs(trainLine(l, 'deep', 'sparse'))), '–', '–'], 1, false));
+  out.push(row('parse ratings, MB/s (generated ~100 MB CSV)⁴',
+               [...cols((l) => parseGenerated(l)?.mb_per_s), '–', '–'], 1, true));
+  out.push(row('parse ratings, MB/s (anime rating_5000users.csv, 6.3 MB)⁴',
+               [...cols((l, where) => where === 'native'
+                 ? (nativeData ? nativeData.bytes / 1e6 / nativeData.load_seconds : undefined)
+                 : parseAnime(l)?.mb_per_s), '–', '–'], 1, true));
+  out.push('');
+  out.push('¹ TF.js has one measurement, shown in both bilinear rows: the notebook\'s model in TF.js (`bench/lib/tfjs-suite.mjs`, ' +
+           '"tuned" variant: custom gradients for the lookup and the L2 term) trains with dense Adam over whole tables, ' +
+           'the semantics of tripletrec\'s Keras-exact mode; tripletrec\'s default updates only the rows a batch touched. ' +
+           `TF.js trains for at most one epoch within ${e.tfjsNodeSeconds} s (Node) / ${e.tfjsChromiumSeconds} s (Chromium).`);
+  if (tfNodePlain) out.push(`  The straightforward TF.js code (tf.gather as tf.layers.embedding, L2 in the loss) reached ` +
+           `${formatNumber(tfNodePlain.triplets_per_second, 1)} triplets/s in Node (${tfNodePlain.batches} batches in ${tfNodePlain.seconds.toFixed(1)} s): ` +
+           'the CPU backend runs gather\'s gradient as one masked sum per table row.');
+  out.push('² tripletrec\'s AUC is the engine\'s; TF.js\'s is `bench/lib/auc.mjs`, a JS implementation of the same definition ' +
+           '(all items but the user\'s train positives ranked, ties ½, users with a test positive). Native prints no 1-epoch line.');
+  out.push('³ TF.js column: scoring all users × items with one matMul plus the JS AUC (AUC only).');
+  out.push('⁴ Parse only (the engine\'s time); best of the repeats. Native: generated file best of 3, anime file one load ' +
+           '(parse + build the table). The Node and browser generator is a different PRNG from the native one, same format.');
+  out.push(`Training rates are the engine's TrainResult (training time only). wasm rows train through the package's Recommender ` +
+           '(slices of ~16 ms that yield to the event loop).');
+  out.push('');
+
+  if (sizes) {
+    out.push('## Size (what an app downloads)', '');
+    out.push('| file | bytes | gzip -9 |', '|---|---:|---:|');
+    for (const f of sizes.files) out.push(`| ${f.file} | ${f.bytes.toLocaleString('en-US')} | ${f.gzip_bytes.toLocaleString('en-US')} |`);
+    out.push(`| **total** | **${sizes.total.bytes.toLocaleString('en-US')}** | **${sizes.total.gzip_bytes.toLocaleString('en-US')}** |`);
+    out.push('', `Target ≤ ${sizes.target_gzip_bytes / 1024} KB gzipped: ${(sizes.total.gzip_bytes / 1024).toFixed(1)} KB, ` +
+             `${sizes.within_target ? 'within target' : 'OVER TARGET'}. (worker*.js load only with WorkerRecommender.)`, '');
+  }
+  const failed = Object.entries(errors ?? {});
+  if (failed.length) {
+    out.push('## Parts that failed', '');
+    for (const [part, message] of failed) out.push(`- ${part}: ${message}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

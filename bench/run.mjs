@@ -1,0 +1,139 @@
+// `npm run bench`: the speed benchmark. Runs each part in its own process, one after the other
+// (never in parallel, so they do not disturb each other's timings), on the same data:
+//   native      build/native/tripletrec_bench (bench/native_bench.cpp)
+//   wasm_node   the package's Recommender under Node          (bench/node-wasm.mjs)
+//   wasm_chromium + tfjs_chromium  the same in headless Chromium (bench/browser.mjs)
+//   tfjs_node   the notebook's bilinear model in TF.js, CPU backend (bench/node-tfjs.mjs)
+// then measures the package's download size, prints Markdown (machine, speed table, sizes) and
+// writes the raw results to bench/results/latest.json. Measures only; asserts nothing.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { animeDataPresent, DATA_DIR, REPO_ROOT } from './lib/node-data.mjs';
+import { formatReport } from './lib/report.mjs';
+import { measureSizes } from './lib/sizes.mjs';
+
+const PARTS = ['native', 'wasm_node', 'chromium', 'tfjs_node'];
+const { values: args } = parseArgs({ options: {
+  'deep-epochs': { type: 'string', default: '10' },
+  'keras-exact-epochs': { type: 'string', default: '3' },         // wasm bilinear, dense Adam
+  'native-keras-exact-epochs': { type: 'string', default: '10' },
+  'tfjs-seconds': { type: 'string', default: '30' },              // TF.js time budget in Node
+  'tfjs-plain-seconds': { type: 'string', default: '10' },        // the untuned TF.js variant; 0 skips
+  'tfjs-chromium-seconds': { type: 'string', default: '20' },
+  'native-bin': { type: 'string', default: path.join(REPO_ROOT, 'build', 'native', 'tripletrec_bench') },
+  skip: { type: 'string', default: '' },                           // comma list of PARTS
+  help: { type: 'boolean', default: false },
+} });
+if (args.help) {
+  console.log(`usage: npm run bench -- [--deep-epochs N] [--keras-exact-epochs N] [--native-keras-exact-epochs N]
+       [--tfjs-seconds S] [--tfjs-plain-seconds S] [--tfjs-chromium-seconds S] [--native-bin PATH]
+       [--skip ${PARTS.join(',')}]`);
+  process.exit(0);
+}
+const skipped = new Set(args.skip.split(',').filter(Boolean));
+for (const part of skipped) if (!PARTS.includes(part)) throw new Error(`--skip: unknown part "${part}" (parts: ${PARTS.join(', ')})`);
+
+/** Runs a process, returns its stdout lines that are JSON objects; throws with stderr's tail on failure. */
+function runJsonLines(command, commandArgs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, commandArgs, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines = [];
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      for (let newline; (newline = stdout.indexOf('\n')) >= 0; stdout = stdout.slice(newline + 1)) {
+        const line = stdout.slice(0, newline).trim();
+        if (line.startsWith('{')) process.stderr.write(`  ${line.length > 160 ? line.slice(0, 157) + '...' : line}\n`);
+        lines.push(line);
+      }
+    });
+    child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (stdout.trim()) lines.push(stdout.trim());
+      const objects = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      if (code === 0) resolve(objects);
+      else reject(new Error(`${path.basename(commandArgs[0] ?? command)} exited with ${code}: ${stderr.trim().slice(-600)}`));
+    });
+  });
+}
+
+function cpuModel() {
+  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+  return line ? line.split(':')[1].trim() : os.cpus()[0]?.model ?? 'unknown';
+}
+const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+const started = Date.now();
+const settings = {
+  data: animeDataPresent()
+    ? `${path.join(DATA_DIR, 'anime')}: rating_5000users.csv + anime.csv`
+    : `anime data NOT FOUND under ${DATA_DIR}: the built-in sample (loadSample) instead, native training skipped`,
+  bilinearEpochs: 10, deepEpochs: Number(args['deep-epochs']), kerasExactEpochs: Number(args['keras-exact-epochs']),
+  nativeKerasExactEpochs: Number(args['native-keras-exact-epochs']), tfjsNodeSeconds: Number(args['tfjs-seconds']),
+  tfjsPlainSeconds: Number(args['tfjs-plain-seconds']), tfjsChromiumSeconds: Number(args['tfjs-chromium-seconds']),
+};
+const results = {
+  machine: { cpu: cpuModel(), cores: os.cpus().length, node: process.version, date: new Date().toISOString(),
+             load_start: loadAverage() },
+  settings, parts: {}, errors: {},
+};
+
+async function part(name, run) {
+  process.stderr.write(`bench: ${name}\n`);
+  const t0 = Date.now();
+  try {
+    results.parts[name] = await run();
+  } catch (error) {
+    results.errors[name] = error.message;
+    process.stderr.write(`bench: ${name} FAILED: ${error.message}\n`);
+  }
+  process.stderr.write(`bench: ${name} took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+const node = process.execPath;
+if (!skipped.has('native')) {
+  await part('native', () => {
+    if (!existsSync(args['native-bin'])) throw new Error(`${args['native-bin']} not found (run scripts/setup.sh)`);
+    return runJsonLines(args['native-bin'], [DATA_DIR, '--bilinear-epochs', '10',
+      '--keras-exact-epochs', String(settings.nativeKerasExactEpochs), '--deep-epochs', String(settings.deepEpochs),
+      '--deep-keras-exact-epochs', '0']);
+  });
+}
+if (!skipped.has('wasm_node')) {
+  await part('wasm_node', () => runJsonLines(node, ['bench/node-wasm.mjs', '--deep-epochs', String(settings.deepEpochs),
+    '--keras-exact-epochs', String(settings.kerasExactEpochs)]));
+}
+if (!skipped.has('chromium')) {
+  await part('chromium', async () => {
+    const lines = await runJsonLines(node, ['bench/browser.mjs', '--deep-epochs', String(settings.deepEpochs),
+      '--keras-exact-epochs', String(settings.kerasExactEpochs), '--tfjs-max-seconds', String(settings.tfjsChromiumSeconds)]);
+    results.machine.chromium = lines.find((l) => l.bench === 'machine')?.chromium;
+    results.parts.wasm_chromium = lines.filter((l) => l.runtime === 'wasm-chromium');
+    results.parts.tfjs_chromium = lines.filter((l) => l.runtime === 'tfjs-chromium');
+    return lines;
+  });
+}
+if (!skipped.has('tfjs_node')) {
+  await part('tfjs_node', () => runJsonLines(node, ['bench/node-tfjs.mjs', '--variant', 'tuned',
+    '--max-seconds', String(settings.tfjsNodeSeconds)]));
+  if (settings.tfjsPlainSeconds > 0) {
+    await part('tfjs_node_plain', () => runJsonLines(node, ['bench/node-tfjs.mjs', '--variant', 'plain',
+      '--max-seconds', String(settings.tfjsPlainSeconds)]));
+  }
+}
+delete results.parts.chromium;  // split into wasm_chromium and tfjs_chromium above
+
+results.sizes = measureSizes(path.join(REPO_ROOT, 'web', 'dist'));
+results.machine.load_end = loadAverage();
+results.seconds = (Date.now() - started) / 1000;
+
+const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+console.log(formatReport(results));
+console.log(`Raw results: bench/results/latest.json. Benchmark time ${results.seconds.toFixed(0)} s.`);
