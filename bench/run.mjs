@@ -70,6 +70,7 @@ const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 const started = Date.now();
 const settings = {
+  animeData: animeDataPresent(),
   data: animeDataPresent()
     ? `${path.join(DATA_DIR, 'anime')}: rating_5000users.csv + anime.csv`
     : `anime data NOT FOUND under ${DATA_DIR}: the built-in sample (loadSample) instead, native training skipped`,

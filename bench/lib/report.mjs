@@ -41,8 +41,11 @@ export function formatReport(results) {
   out.push(`- Data: ${settings.data}`, '');
 
   const dataLine = find(node, (l) => l.bench === 'data') ?? find(native, (l) => l.bench === 'data');
+  const preprocessing = settings.animeData
+    ? 'min popularity 340, TV, user id < 10000, split seed 42, positives ≥ 8'
+    : 'the sample\'s own preprocessing options';
   if (dataLine) out.push(`Prepared: ${dataLine.users} users, ${dataLine.items} items, ${dataLine.train_positives} train positives` +
-                         ` (min popularity 340, TV, user id < 10000, split seed 42, positives ≥ 8).`, '');
+                         ` (${preprocessing}).`, '');
 
   const e = settings;
   const cols = (get) => [get(native, 'native'), get(node, 'node'), get(chromium, 'chromium')];
