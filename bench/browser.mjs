@@ -1,6 +1,6 @@
 // Part of `npm run bench` (run by bench/run.mjs in its own process): the tripletrec package's wasm
 // engine, and the TF.js model, in headless Chromium. A static server on 127.0.0.1 (free port)
-// serves the page (bench/browser), the built package as plain ES modules (web/dist), TF.js's ES
+// serves the page (bench/browser), the built package as plain ES modules (web/dist or its snapshot), TF.js's ES
 // module bundle and the anime data; playwright-core drives the system Chromium.
 // Prints one JSON object per line.
 import { createServer } from 'node:http';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { DATA_DIR, REPO_ROOT } from './lib/node-data.mjs';
+import { DATA_DIR, PACKAGE_DIST, REPO_ROOT } from './lib/node-data.mjs';
 
 const { values } = parseArgs({ options: {
   'deep-epochs': { type: 'string', default: '5' },
@@ -22,7 +22,7 @@ const { values } = parseArgs({ options: {
 // URL prefix -> directory. Nothing else is served.
 const ROUTES = [
   ['/bench/', path.join(REPO_ROOT, 'bench')],
-  ['/pkg/', path.join(REPO_ROOT, 'web', 'dist')],
+  ['/pkg/', PACKAGE_DIST],
   ['/tfjs/', path.join(REPO_ROOT, 'node_modules', '@tensorflow', 'tfjs', 'dist')],
   ['/data/', DATA_DIR],
 ];

@@ -2,11 +2,12 @@
 // in TF.js (CPU backend) under Node, on the positives tripletrec prepares. Prints JSON lines.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { Recommender } from 'tripletrec';
-import { readAnimeData } from './lib/node-data.mjs';
+import { importPackage, readAnimeData } from './lib/node-data.mjs';
 import { extractPositives } from './lib/positives.mjs';
 import { loadBenchData } from './lib/prepare-options.mjs';
 import { runTfjsSuite } from './lib/tfjs-suite.mjs';
+
+const { Recommender } = await importPackage();
 
 const { values } = parseArgs({ options: {
   'max-epochs': { type: 'string', default: '1' },

@@ -1,9 +1,10 @@
 // Part of `npm run bench` (run by bench/run.mjs in its own process): the tripletrec package's
 // wasm engine under Node. Prints one JSON object per line.
 import { parseArgs } from 'node:util';
-import { Recommender } from 'tripletrec';
-import { readAnimeData } from './lib/node-data.mjs';
+import { importPackage, readAnimeData } from './lib/node-data.mjs';
 import { runWasmSuite } from './lib/wasm-suite.mjs';
+
+const { Recommender } = await importPackage();
 
 const { values } = parseArgs({ options: {
   'deep-epochs': { type: 'string', default: '5' },

@@ -7,7 +7,7 @@
 // then measures the package's download size, prints Markdown (machine, speed table, sizes) and
 // writes the raw results to bench/results/latest.json. Measures only; asserts nothing.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -67,6 +67,16 @@ function cpuModel() {
   return line ? line.split(':')[1].trim() : os.cpus()[0]?.model ?? 'unknown';
 }
 const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+// Every part measures one snapshot of the built package (web/dist may be rebuilt meanwhile).
+const distSource = path.join(REPO_ROOT, 'web', 'dist');
+if (!existsSync(path.join(distSource, 'tripletrec.wasm'))) throw new Error(`${distSource} has no build (run scripts/setup.sh)`);
+const snapshotRoot = mkdtempSync(path.join(os.tmpdir(), 'tripletrec-bench-package-'));
+const distSnapshot = path.join(snapshotRoot, 'dist');
+cpSync(distSource, distSnapshot, { recursive: true });
+writeFileSync(path.join(snapshotRoot, 'package.json'), '{ "type": "module" }\n');  // dist/*.js are ES modules
+process.env.TRIPLETREC_BENCH_DIST = distSnapshot;
+process.on('exit', () => rmSync(snapshotRoot, { recursive: true, force: true }));
 
 const started = Date.now();
 const settings = {
@@ -129,7 +139,7 @@ if (!skipped.has('tfjs_node')) {
 }
 delete results.parts.chromium;  // split into wasm_chromium and tfjs_chromium above
 
-results.sizes = measureSizes(path.join(REPO_ROOT, 'web', 'dist'));
+results.sizes = { ...measureSizes(distSnapshot), dir: 'web/dist (snapshot taken at the start)' };
 results.machine.load_end = loadAverage();
 results.seconds = (Date.now() - started) / 1000;
 
