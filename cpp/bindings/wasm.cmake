@@ -10,6 +10,10 @@ set_property(GLOBAL PROPERTY RULE_LAUNCH_LINK "env NODE_PATH=/usr/share/nodejs")
 # (The frozen system-library cache has no wasm-EH variants, so this is Emscripten's JS-based EH.)
 string(APPEND CMAKE_CXX_FLAGS " -fexceptions")
 string(APPEND CMAKE_EXE_LINKER_FLAGS " -fexceptions")
+# ...except in the ratings fast path, which cannot throw (cpp/src/plain_ratings.hpp): compiled
+# without exception support, its calls stay plain wasm calls instead of JS `invoke_*` trampolines.
+set_source_files_properties("${CMAKE_SOURCE_DIR}/cpp/src/plain_ratings.cpp"
+    PROPERTIES COMPILE_OPTIONS "-fno-exceptions")
 
 # libc++ 13 of Emscripten 3.1.6 misses C++20 pieces the engine uses (std::bit_cast).
 target_compile_options(tripletrec_engine PUBLIC

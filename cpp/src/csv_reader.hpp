@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "numbers.hpp"  // trim, parse_int64, parse_float
+
 namespace tripletrec::csv {
 
 struct Field {
@@ -43,16 +45,16 @@ class Reader {
   // next call. Throws ParseError on an unterminated quote or text after a closing quote.
   bool next(Record& record);
 
-  // Fast path for callers parsing plain numeric rows: peek() gives the bytes from the read
-  // position on (at most kMaxPeek), consume_line(n) moves past the first n of them, which must be
-  // exactly one line and its line end. A caller that cannot use the next line as it is (quotes,
+  // Fast path for callers parsing plain numeric rows: rest() gives the bytes from the read
+  // position on (always the start of a line), consume_lines(bytes, lines) moves past the first
+  // `bytes` of them, which must be exactly `lines` whole lines with their line ends (the last one
+  // may end at the end of the input). A caller that cannot use the next line as it is (quotes,
   // blanks, a bad field) consumes nothing and calls next(), which reads that same line with the
   // full quoting rules and error reporting.
-  static constexpr std::size_t kMaxPeek = 4096;
-  std::string_view peek() const { return bytes_.substr(pos_, kMaxPeek); }
-  void consume_line(std::size_t bytes) {
+  std::string_view rest() const { return bytes_.substr(pos_); }
+  void consume_lines(std::size_t bytes, std::size_t lines) {
     pos_ = line_start_ = pos_ + bytes;
-    ++line_;
+    line_ += lines;
   }
 
   // A guess of the number of records left, from the byte count and the first lines' length,
@@ -81,15 +83,6 @@ class Reader {
   std::string unescaped_;
   std::vector<Unescaped> unescaped_fields_;
 };
-
-// Number parsing by hand (fast, locale-free, the same natively and in wasm, where libc++ has no
-// floating-point from_chars). Surrounding spaces are allowed; anything else makes them fail.
-// Integers: optional sign and up to 18 digits. Reals: decimal with optional fraction and
-// exponent ("8", "-1", "4.5", ".5", "1e3"); "nan", "inf", hex and out-of-range values fail.
-bool parse_int64(std::string_view text, std::int64_t& out);
-bool parse_float(std::string_view text, float& out);
-
-std::string_view trim(std::string_view text);  // spaces and tabs at both ends
 
 // "found ..." text for error messages: quoted, shortened, control characters escaped.
 std::string quote_for_message(std::string_view text);

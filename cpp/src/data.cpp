@@ -12,6 +12,7 @@
 #endif
 
 #include "csv_reader.hpp"
+#include "plain_ratings.hpp"
 #include "tripletrec/error.hpp"
 
 namespace tripletrec {
@@ -129,49 +130,6 @@ RatingsLayout ratings_layout_from_header(const csv::Reader& reader, const csv::R
   layout.rating_name = std::string(csv::trim(header.fields[layout.rating].text));
   layout.header = header_text(header, ", ");
   return layout;
-}
-
-// Fast path for the common line: unquoted numbers split by a one-byte separator, the expected
-// number of fields, a line end (or the end of the input). Returns the bytes used, line end
-// included, or 0, adding nothing, for anything else: the caller then reads the line with the
-// full tokenizer, which handles quotes and blanks or reports the error.
-std::size_t parse_plain_ratings_line(std::string_view bytes, bool bytes_end_input, char separator,
-                                     const RatingsLayout& layout, RatingsTable& table) {
-  std::int64_t user = 0, item = 0;
-  float rating = 0;
-  const char* const begin = bytes.data();
-  const char* const end = begin + bytes.size();
-  const char* p = begin;
-  for (std::size_t k = 0; k < layout.fields; ++k) {
-    const char* stop = p;
-    while (stop < end && *stop != separator && *stop != '\n' && *stop != '\r') ++stop;
-    if (stop == end && !bytes_end_input) return 0;  // the line goes on past the window
-    const bool last = k + 1 == layout.fields;
-    if (last != (stop == end || *stop != separator)) return 0;  // too few or too many fields
-    const std::string_view field(p, static_cast<std::size_t>(stop - p));
-    if (k == layout.user) {
-      if (!csv::parse_int64(field, user)) return 0;
-    } else if (k == layout.item) {
-      if (!csv::parse_int64(field, item)) return 0;
-    } else if (k == layout.rating) {
-      if (!csv::parse_float(field, rating)) return 0;
-    } else if (!field.empty() && field[0] == '"') {
-      return 0;  // a quoted extra column may hide separators
-    }
-    p = stop + 1;
-  }
-  // p is one past the last field's stop byte: '\n', '\r' or the end of the input.
-  const char* line_end = p - 1;
-  if (line_end >= end) {
-    p = end;
-  } else if (*line_end == '\r') {
-    if (line_end + 1 == end) return 0;  // maybe a CRLF split by the window: let next() see it
-    if (line_end[1] == '\n') ++p;
-  }
-  table.user.push_back(user);
-  table.item.push_back(item);
-  table.rating.push_back(rating);
-  return static_cast<std::size_t>(p - begin);
 }
 
 // ---- items -------------------------------------------------------------------------------------
@@ -386,16 +344,32 @@ RatingsTable parse_ratings(std::string_view bytes, const std::string& source) {
   advise_huge_pages(table.user);
   advise_huge_pages(table.item);
   advise_huge_pages(table.rating);
+  // Plain lines go through the no-throw fast path in chunks; the general path below reads the
+  // first record and every line the fast path leaves (quotes, blanks, spaces, errors).
   const bool fast_path_possible = reader.separator().size() == 1;
+  const csv::PlainRatingsLayout plain_layout{layout.fields, layout.user, layout.item, layout.rating,
+                                             reader.separator()[0]};
+  constexpr std::size_t kChunkRows = 4096;  // 80 KB: stays in cache between parse and append
+  std::vector<std::int64_t> user_chunk, item_chunk;
+  std::vector<float> rating_chunk;
+  if (fast_path_possible) {
+    user_chunk.resize(kChunkRows);
+    item_chunk.resize(kChunkRows);
+    rating_chunk.resize(kChunkRows);
+  }
+  const csv::RatingsChunk chunk{user_chunk.data(), item_chunk.data(), rating_chunk.data(),
+                                user_chunk.size()};
   bool have_record = true;  // the first data record is already in `record`
   for (;;) {
     if (!have_record) {
       if (fast_path_possible) {
-        const std::string_view window = reader.peek();
-        const bool window_ends_input = window.size() < csv::Reader::kMaxPeek;
-        if (const std::size_t used = parse_plain_ratings_line(window, window_ends_input,
-                                                              reader.separator()[0], layout, table)) {
-          reader.consume_line(used);
+        const csv::PlainRun run = csv::parse_plain_ratings(reader.rest(), plain_layout, chunk);
+        if (run.rows > 0) {
+          // Raw pointers, so libc++ copies with memcpy rather than element by element.
+          table.user.insert(table.user.end(), chunk.user, chunk.user + run.rows);
+          table.item.insert(table.item.end(), chunk.item, chunk.item + run.rows);
+          table.rating.insert(table.rating.end(), chunk.rating, chunk.rating + run.rows);
+          reader.consume_lines(run.bytes, run.rows);
           continue;
         }
       }
