@@ -10,6 +10,9 @@ ctest --test-dir build/native --output-on-failure -j "$(nproc)"
 echo "== C++ engine tests (compiled to wasm, run by Node) =="
 ctest --test-dir build/wasm --output-on-failure
 
+echo "== type check of the demo page =="
+npx tsc --noEmit -p web/demo/tsconfig.json
+
 echo "== package tests (Vitest, real wasm build) =="
 npx vitest run --config tests/js/vitest.config.ts
 

@@ -87,6 +87,7 @@ describe('Recommender on the built-in sample', () => {
     expect(result.epochLosses.length).toBe(3);
     expect(result.epochLosses[2]!).toBeLessThan(result.epochLosses[0]!);
     expect(result.triplets).toBe(3 * rec.preparedStats().trainPositives);
+    expect(result.batches).toBe(3 * Math.ceil(rec.preparedStats().trainPositives / 64));
     expect(events.length).toBeGreaterThan(0);
     const last = events[events.length - 1]!;
     expect(last.epoch).toBe(3);

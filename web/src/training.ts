@@ -20,7 +20,9 @@ export interface SliceControl {
 const now = (): number => performance.now() / 1000;
 
 export function totalBatches(progress: TrainProgress): number {
-  return Math.min(progress.epoch, progress.epochs) * progress.batchesPerEpoch + progress.batch;
+  // Once finished the engine reports epoch == epochs with the last epoch's batch count kept.
+  if (progress.epoch >= progress.epochs) return progress.epochs * progress.batchesPerEpoch;
+  return progress.epoch * progress.batchesPerEpoch + progress.batch;
 }
 
 export function engineTrainOptions(options: TrainOptions): object {
