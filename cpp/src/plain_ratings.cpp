@@ -6,42 +6,90 @@
 namespace tripletrec::csv {
 namespace {
 
+bool ends_field(const char* p, const char* end, char separator) {
+  return p == end || *p == separator || *p == '\n' || *p == '\r';
+}
+
+// The common integer ("123", "-7") read while the field is scanned; false for anything else,
+// which the caller then parses with parse_int64 (spaces, '+', too many digits).
+bool read_plain_integer(const char*& p, const char* end, char separator, std::int64_t& out) {
+  const char* q = p;
+  const bool negative = q < end && *q == '-';
+  q += negative;
+  const char* const digits = q;
+  std::int64_t value = 0;
+  while (q < end && is_digit(*q)) value = value * 10 + (*q++ - '0');
+  const std::ptrdiff_t count = q - digits;
+  if (count < 1 || count > 18 || !ends_field(q, end, separator)) return false;
+  out = negative ? -value : value;
+  p = q;
+  return true;
+}
+
+// The common rating ("8", "-1", "4.5"): at most 15 digits in all and no exponent, so the digits
+// and the power of ten are exact doubles and one division rounds them as parse_float does
+// (same formula, same result). False for anything else, which parse_float then reads.
+bool read_plain_rating(const char*& p, const char* end, char separator, float& out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const char* q = p;
+  const bool negative = q < end && *q == '-';
+  q += negative;
+  std::int64_t mantissa = 0;
+  int digits = 0, fraction_digits = 0;
+  while (q < end && is_digit(*q)) mantissa = mantissa * 10 + (*q++ - '0'), ++digits;
+  if (q < end && *q == '.') {
+    ++q;
+    while (q < end && is_digit(*q)) mantissa = mantissa * 10 + (*q++ - '0'), ++fraction_digits;
+  }
+  digits += fraction_digits;
+  if (digits < 1 || digits > 15 || !ends_field(q, end, separator)) return false;
+  const double value = static_cast<double>(mantissa) / kPow10[fraction_digits];
+  out = static_cast<float>(negative ? -value : value);
+  p = q;
+  return true;
+}
+
 // One plain line starting at `line`: its values into the chunk's row `row`, and the start of
-// the next line; nullptr (nothing written that counts) when the line is not plain.
+// the next line; nullptr (the row does not count) when the line is not plain.
 const char* parse_plain_line(const char* line, const char* end, const PlainRatingsLayout& layout,
-                             const RatingsChunk& chunk, std::size_t row) noexcept {
+                             const RatingsChunk& chunk, std::size_t row) {
   const char separator = layout.separator;
   std::int64_t user = 0, item = 0;
   float rating = 0;
   const char* p = line;
-  const char* stop = line;
   for (std::size_t k = 0; k < layout.fields; ++k) {
-    stop = p;
-    while (stop < end && *stop != separator && *stop != '\n' && *stop != '\r') ++stop;
-    const bool last = k + 1 == layout.fields;
-    if (last != (stop == end || *stop != separator)) return nullptr;  // too few or too many fields
-    const std::string_view field(p, static_cast<std::size_t>(stop - p));
+    const char* const start = p;
+    bool parsed = true;
     if (k == layout.user) {
-      if (!parse_int64(field, user)) return nullptr;
+      parsed = read_plain_integer(p, end, separator, user);
     } else if (k == layout.item) {
-      if (!parse_int64(field, item)) return nullptr;
+      parsed = read_plain_integer(p, end, separator, item);
     } else if (k == layout.rating) {
-      if (!parse_float(field, rating)) return nullptr;
-    } else if (!field.empty() && field[0] == '"') {
+      parsed = read_plain_rating(p, end, separator, rating);
+    } else if (p < end && *p == '"') {
       return nullptr;  // a quoted extra column may hide separators
     }
-    if (!last) p = stop + 1;  // past the separator
+    while (!ends_field(p, end, separator)) ++p;  // extra columns, or an unusual number
+    if (!parsed) {
+      const std::string_view field(start, static_cast<std::size_t>(p - start));
+      const bool ok = k == layout.rating ? parse_float(field, rating)
+                                         : parse_int64(field, k == layout.user ? user : item);
+      if (!ok) return nullptr;
+    }
+    const bool last = k + 1 == layout.fields;
+    if (last != (p == end || *p != separator)) return nullptr;  // too few or too many fields
+    if (!last) ++p;  // past the separator
   }
-  // `stop` ends the last field: at '\n', '\r' or the end of the input.
-  const char* next = stop;
-  if (next < end) {
-    if (*next == '\r' && next + 1 < end && next[1] == '\n') ++next;  // "\r\n" is one line end
-    ++next;
+  // p ends the last field: at '\n', '\r' or the end of the input.
+  if (p < end) {
+    if (*p == '\r' && p + 1 < end && p[1] == '\n') ++p;  // "\r\n" is one line end
+    ++p;
   }
   chunk.user[row] = user;
   chunk.item[row] = item;
   chunk.rating[row] = rating;
-  return next;
+  return p;
 }
 
 }  // namespace
