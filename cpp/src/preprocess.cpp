@@ -196,51 +196,57 @@ void histogram(const std::vector<float>& values, const std::vector<std::uint8_t>
   }
 }
 
-}  // namespace
+// The filters' outcome: the rows that survive every step and the counts after each. Empty
+// steps are not errors here (the live preview shows zeros); preprocess() explains them.
+struct Filtered {
+  SlottedRows rows;
+  std::vector<std::int32_t> row_of_slot;  // item slot -> catalog row, -1 when not in it
+  std::vector<std::int64_t> popularity;   // item slot -> merged rows
+  std::vector<std::uint8_t> keep;         // row -> passes every filter
+  PreprocessReport report;
+};
 
-Dataset preprocess(const RatingsTable& train, const RatingsTable* test, const ItemCatalog* catalog,
-                   const PreprocessOptions& options) {
+void check_options(const PreprocessOptions& options) {
+  if (options.item_type.empty())
+    throw UsageError("item_type must be a type name such as \"TV\", or \"any\"");
+}
+
+Filtered apply_filters(const RatingsTable& train, const RatingsTable* test,
+                       const ItemCatalog* catalog, const PreprocessOptions& options) {
+  check_options(options);
   const std::size_t total_rows = train.size() + (test ? test->size() : 0);
-  if (total_rows == 0) throw UsageError("no ratings to preprocess: the ratings file is empty");
   if (total_rows > static_cast<std::size_t>(INT32_MAX))
     throw UsageError("too many ratings: " + std::to_string(total_rows) + " rows (at most 2^31 - 1)");
-  const SlottedRows rows = slot_rows(train, test);
-  const std::vector<std::int32_t> row_of_slot = catalog_rows(rows, catalog);
+  Filtered f;
+  f.rows = slot_rows(train, test);
+  f.row_of_slot = catalog_rows(f.rows, catalog);
+  const SlottedRows& rows = f.rows;
   const std::size_t n_item_slots = rows.items.size();
-
-  PreprocessReport report;
-  std::vector<std::uint8_t> keep(rows.n, 1);
-  report.loaded = count_kept(rows, keep);
+  std::vector<std::uint8_t>& keep = f.keep;
+  keep.assign(rows.n, 1);
+  f.report.loaded = count_kept(rows, keep);
 
   // Inner merge with the metadata.
   if (catalog)
     for (std::size_t r = 0; r < rows.n; ++r)
-      keep[r] = row_of_slot[static_cast<std::size_t>(rows.item_slot[r])] >= 0;
-  report.merged = count_kept(rows, keep);
-  if (report.merged.ratings == 0)
-    throw UsageError("no ratings left after preprocessing: none of the " +
-                     std::to_string(report.loaded.items) + " item ids of " + train.source +
-                     " is in the metadata file " + catalog->source +
-                     "; are they from the same data set?");
+      keep[r] = f.row_of_slot[static_cast<std::size_t>(rows.item_slot[r])] >= 0;
+  f.report.merged = count_kept(rows, keep);
 
   // Popularity on the merged rows, then the item filter.
-  std::vector<std::int64_t> popularity(n_item_slots, 0);
+  f.popularity.assign(n_item_slots, 0);
   for (std::size_t r = 0; r < rows.n; ++r)
-    if (keep[r]) ++popularity[static_cast<std::size_t>(rows.item_slot[r])];
+    if (keep[r]) ++f.popularity[static_cast<std::size_t>(rows.item_slot[r])];
   std::vector<std::uint8_t> item_kept(n_item_slots, 0);
   const bool by_type = catalog && options.item_type != "any";
   for (std::size_t s = 0; s < n_item_slots; ++s) {
+    const std::int32_t row = f.row_of_slot[s];
     const bool type_ok =
-        !by_type || (row_of_slot[s] >= 0 &&
-                     catalog->type[static_cast<std::size_t>(row_of_slot[s])] == options.item_type);
-    item_kept[s] = type_ok && popularity[s] > options.min_popularity;
+        !by_type || (row >= 0 && catalog->type[static_cast<std::size_t>(row)] == options.item_type);
+    item_kept[s] = type_ok && f.popularity[s] > options.min_popularity;
   }
   for (std::size_t r = 0; r < rows.n; ++r)
     keep[r] = keep[r] && item_kept[static_cast<std::size_t>(rows.item_slot[r])];
-  report.item_filter = count_kept(rows, keep);
-  if (report.item_filter.ratings == 0)
-    throw UsageError("no ratings left after preprocessing: " +
-                     explain_empty_item_filter(catalog, row_of_slot, popularity, options));
+  f.report.item_filter = count_kept(rows, keep);
 
   // The rating filter: unrated rows and the user-id bound.
   for (std::size_t r = 0; r < rows.n; ++r) {
@@ -248,14 +254,49 @@ Dataset preprocess(const RatingsTable& train, const RatingsTable* test, const It
     if (options.drop_unrated && rows.rating[r] == -1.0f) keep[r] = 0;
     if (options.max_user_id >= 0 && rows.raw_user[r] >= options.max_user_id) keep[r] = 0;
   }
-  report.rating_filter = count_kept(rows, keep);
-  if (report.rating_filter.ratings == 0)
-    throw UsageError("no ratings left after preprocessing: " + describe(report.item_filter) +
-                     " passed the item filters, but none is rated (not -1)" +
-                     (options.max_user_id >= 0
-                          ? " with a user id below " + std::to_string(options.max_user_id)
-                          : std::string()) +
-                     "; try keeping unrated rows or a larger user-id bound");
+  f.report.rating_filter = count_kept(rows, keep);
+  return f;
+}
+
+// The first step that left nothing, in words a user can act on.
+[[noreturn]] void explain_empty_result(const Filtered& f, const RatingsTable& train,
+                                       const ItemCatalog* catalog, const PreprocessOptions& options) {
+  const PreprocessReport& report = f.report;
+  if (report.merged.ratings == 0)  // only a catalog can drop rows here
+    throw UsageError("no ratings left after preprocessing: none of the " +
+                     std::to_string(report.loaded.items) + " item ids of " + train.source +
+                     " is in the metadata file " + catalog->source +
+                     "; are they from the same data set?");
+  if (report.item_filter.ratings == 0)
+    throw UsageError("no ratings left after preprocessing: " +
+                     explain_empty_item_filter(catalog, f.row_of_slot, f.popularity, options));
+  throw UsageError("no ratings left after preprocessing: " + describe(report.item_filter) +
+                   " passed the item filters, but none is rated (not -1)" +
+                   (options.max_user_id >= 0
+                        ? " with a user id below " + std::to_string(options.max_user_id)
+                        : std::string()) +
+                   "; try keeping unrated rows or a larger user-id bound");
+}
+
+}  // namespace
+
+PreprocessReport preprocess_report(const RatingsTable& train, const RatingsTable* test,
+                                   const ItemCatalog* catalog, const PreprocessOptions& options) {
+  return apply_filters(train, test, catalog, options).report;
+}
+
+Dataset preprocess(const RatingsTable& train, const RatingsTable* test, const ItemCatalog* catalog,
+                   const PreprocessOptions& options) {
+  if (train.size() + (test ? test->size() : 0) == 0)
+    throw UsageError("no ratings to preprocess: the ratings file is empty");
+  const Filtered f = apply_filters(train, test, catalog, options);
+  if (f.report.rating_filter.ratings == 0) explain_empty_result(f, train, catalog, options);
+  const SlottedRows& rows = f.rows;
+  const std::vector<std::int32_t>& row_of_slot = f.row_of_slot;
+  const std::vector<std::int64_t>& popularity = f.popularity;
+  const std::vector<std::uint8_t>& keep = f.keep;
+  const PreprocessReport& report = f.report;
+  const std::size_t n_item_slots = rows.items.size();
 
   // Dense ids of the users and items that keep a row.
   std::vector<std::uint8_t> user_used(rows.users.size(), 0), item_used(n_item_slots, 0);

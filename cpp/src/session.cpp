@@ -117,7 +117,7 @@ RatingStats Session::loaded_stats() const { return rating_stats(ratings(), items
 PreprocessReport Session::preview(const PreprocessOptions& options) const {
   const RatingsTable& train = ratings();
   const RatingsTable* test = s_->test_ratings ? &*s_->test_ratings : nullptr;
-  return preprocess(train, test, items(), options).report;
+  return preprocess_report(train, test, items(), options);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -173,6 +173,49 @@ TEST_F(Preprocess, NothingLeftGivesAHelpfulUsageError) {
   EXPECT_NE(message.find("empty"), std::string::npos) << message;
 }
 
+TEST_F(Preprocess, ReportIsTheCountsOfPreprocess) {
+  for (const PreprocessOptions& o : {options(2), options(0, "any"), options(1, "any")}) {
+    const PreprocessReport report = preprocess_report(ratings, nullptr, &catalog, o);
+    const PreprocessReport full = preprocess(ratings, nullptr, &catalog, o).report;
+    expect_counts(report.loaded, full.loaded.users, full.loaded.items, full.loaded.ratings, "loaded");
+    expect_counts(report.merged, full.merged.users, full.merged.items, full.merged.ratings, "merged");
+    expect_counts(report.item_filter, full.item_filter.users, full.item_filter.items,
+                  full.item_filter.ratings, "item filter");
+    expect_counts(report.rating_filter, full.rating_filter.users, full.rating_filter.items,
+                  full.rating_filter.ratings, "rating filter");
+  }
+}
+
+TEST_F(Preprocess, ReportGivesZerosFromTheStepThatLeavesNothing) {
+  // Popularity > 100: no item passes (the most popular has 4), where preprocess() throws.
+  PreprocessReport r = preprocess_report(ratings, nullptr, &catalog, options(100));
+  expect_counts(r.loaded, 5, 5, 11, "loaded");
+  expect_counts(r.merged, 5, 4, 10, "merged");
+  expect_counts(r.item_filter, 0, 0, 0, "item filter");
+  expect_counts(r.rating_filter, 0, 0, 0, "rating filter");
+
+  // No item of the catalog is rated: zeros from the merge on.
+  const ItemCatalog other = parse_items("anime_id,name\n1,x\n2,y\n", "other.csv");
+  r = preprocess_report(ratings, nullptr, &other, options(0));
+  expect_counts(r.loaded, 5, 5, 11, "loaded");
+  expect_counts(r.merged, 0, 0, 0, "merged");
+  expect_counts(r.rating_filter, 0, 0, 0, "rating filter");
+
+  // Items pass, but every kept user id is >= 2: only the rating filter is empty.
+  PreprocessOptions o = options(2);
+  o.max_user_id = 2;
+  r = preprocess_report(ratings, nullptr, &catalog, o);
+  expect_counts(r.item_filter, 4, 2, 7, "item filter");
+  expect_counts(r.rating_filter, 0, 0, 0, "rating filter");
+}
+
+TEST_F(Preprocess, InvalidOptionsStillThrow) {
+  const std::string message =
+      usage_error([&] { preprocess_report(ratings, nullptr, &catalog, options(2, "")); });
+  EXPECT_NE(message.find("item_type must be a type name"), std::string::npos) << message;
+  EXPECT_THROW(preprocess(ratings, nullptr, nullptr, options(2, "")), UsageError);
+}
+
 TEST_F(Preprocess, RatingStatsOverMergedRows) {
   // Merged rows (r5 dropped): -1 x2 (r1 r6), 3, 5, 6, 7, 8, 9 x2 (r0 r8), 10 (r7).
   const RatingStats s = rating_stats(ratings, &catalog);

@@ -197,13 +197,56 @@ TEST(Session, ReplacingInputsDropsWhatDependsOnThem) {
 TEST(Session, PreviewDoesNotChangeTheSession) {
   Session s;
   s.load_sample(small_sample());
-  // The notebook's popularity > 5000 leaves nothing of a small sample: an error saying so.
-  EXPECT_THROW(s.preview(PreprocessOptions{}), UsageError);
+  // The notebook's popularity > 5000 leaves no item of a small sample: zeros from the item filter
+  // on (the page shows them live), while prepare() says why.
+  const PreprocessReport strict = s.preview(PreprocessOptions{});
+  EXPECT_GT(strict.merged.ratings, 0);
+  EXPECT_EQ(strict.item_filter.ratings, 0);
   const PreprocessReport loose = s.preview(sample_preprocess_options());
   EXPECT_GT(loose.rating_filter.ratings, 0);
   EXPECT_EQ(loose.loaded.ratings, static_cast<std::int64_t>(s.ratings().size()));
   EXPECT_FALSE(s.prepared());
   EXPECT_GT(s.loaded_stats().counts.ratings, 0);
+}
+
+TEST(Session, PreviewCountsZerosWhereNothingRemainsAndKeepsTheState) {
+  Session s;
+  ready(s);
+  const PreparedStats before = s.prepared_stats();
+  PreprocessOptions above_every_popularity = sample_preprocess_options();
+  above_every_popularity.min_popularity = s.loaded_stats().popularity_desc.front();  // > is strict
+
+  const PreprocessReport report = s.preview(above_every_popularity);
+  EXPECT_EQ(report.loaded.ratings, static_cast<std::int64_t>(s.ratings().size()));
+  EXPECT_GT(report.merged.ratings, 0);
+  for (const Counts& empty : {report.item_filter, report.rating_filter}) {
+    EXPECT_EQ(empty.users, 0);
+    EXPECT_EQ(empty.items, 0);
+    EXPECT_EQ(empty.ratings, 0);
+  }
+  // One below the top popularity keeps exactly the most popular item(s).
+  above_every_popularity.min_popularity -= 1;
+  EXPECT_GE(s.preview(above_every_popularity).item_filter.items, 1);
+
+  // The preview changed nothing: still prepared with the same data and the model kept.
+  EXPECT_TRUE(s.prepared());
+  EXPECT_TRUE(s.has_model());
+  EXPECT_EQ(s.prepared_stats().counts.ratings, before.counts.ratings);
+  EXPECT_EQ(s.prepared_stats().train_positives, before.train_positives);
+
+  // prepare() with the same options still refuses, saying which filter emptied the data.
+  PrepareOptions p = sample_prepare();
+  p.preprocess.min_popularity = s.loaded_stats().popularity_desc.front();
+  const std::string message = usage_error_of([&] { s.prepare(p); });
+  EXPECT_NE(message.find("no ratings left after preprocessing"), std::string::npos) << message;
+  EXPECT_NE(message.find("popularity threshold"), std::string::npos) << message;
+  EXPECT_TRUE(s.prepared()) << "a failed prepare() keeps the previous preparation";
+  EXPECT_TRUE(s.has_model());
+
+  // Invalid options are still errors.
+  PreprocessOptions no_type = sample_preprocess_options();
+  no_type.item_type = "";
+  EXPECT_THROW(s.preview(no_type), UsageError);
 }
 
 TEST(Session, GivenTestFileWithoutMetadata) {

@@ -55,6 +55,11 @@ describe('Recommender on the built-in sample', () => {
     const strict = rec.preview({ ...options, minPopularity: popularity[Math.floor(popularity.length / 2)]! });
     expect(strict.itemFilter.items).toBeLessThan(report.itemFilter.items);
     expect(() => rec.preparedStats()).toThrow();  // preview did not prepare anything
+    // A threshold above every popularity leaves nothing: zeros for the live counts, not an error.
+    const empty = rec.preview({ ...options, minPopularity: 1e9 });
+    expect(empty.merged).toEqual(report.merged);
+    expect(empty.itemFilter).toEqual({ users: 0, items: 0, ratings: 0 });
+    expect(empty.ratingFilter).toEqual({ users: 0, items: 0, ratings: 0 });
 
     const prepared = rec.prepare({ ...options, testFraction: 0.2, splitSeed: 42 });
     expect(prepared.counts).toEqual(report.ratingFilter);

@@ -47,8 +47,15 @@ struct Dataset {
 // order when metadata is given (the notebook's new_anime_id), else in increasing raw id; only
 // users and items that keep at least one rating get an id.
 // `test` (optional) is a given test file: preprocessed together with `train`, its rows marked.
+// Throws UsageError when nothing is left, naming the step that emptied the data and what to change.
 Dataset preprocess(const RatingsTable& train, const RatingsTable* test, const ItemCatalog* catalog,
                    const PreprocessOptions& options);
+
+// The counts preprocess() would report, computed by the same filters without building the data
+// set. A step that leaves nothing gives zeros from there on (no error: the page's live counts);
+// only invalid options throw (UsageError: an empty item_type, more than 2^31 - 1 rows).
+PreprocessReport preprocess_report(const RatingsTable& train, const RatingsTable* test,
+                                   const ItemCatalog* catalog, const PreprocessOptions& options);
 
 // Statistics of a loaded file (merged with metadata when given), as the notebook shows them.
 struct RatingStats {

@@ -65,7 +65,8 @@ class Session {
   const ItemCatalog* items() const;  // null when none
   RatingStats loaded_stats() const;  // of the loaded ratings (merged with metadata when loaded)
 
-  // Counts after each preprocessing step, without changing the session (live preview).
+  // Counts after each preprocessing step, without changing the session (live preview). A step
+  // that leaves nothing gives zeros from there on; prepare() with those options says why.
   PreprocessReport preview(const PreprocessOptions& options) const;
 
   // --- preparing: preprocess, split, positives (invalidates the model) ---
