@@ -22,26 +22,6 @@ struct DenseLayer {
   AdamMoments kernel_moments, bias_moments;
 };
 
-// Writes dropout multipliers: 0 with probability p, else 1 / (1 - p) (inverted dropout as
-// Keras). Three 21-bit decisions per 64-bit draw (p is resolved to 2^-21).
-void draw_dropout_mask(Rng& rng, float p, float* mask, std::size_t n) {
-  constexpr int kBits = 21;
-  constexpr std::uint64_t kMask = (1u << kBits) - 1;
-  const auto threshold = static_cast<std::uint64_t>(std::ceil(static_cast<double>(p) * (1u << kBits)));
-  const float keep = 1.0f / (1.0f - p);
-  std::size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    const std::uint64_t bits = rng.next();
-    mask[i] = (bits >> 43) >= threshold ? keep : 0.0f;
-    mask[i + 1] = ((bits >> 22) & kMask) >= threshold ? keep : 0.0f;
-    mask[i + 2] = ((bits >> 1) & kMask) >= threshold ? keep : 0.0f;
-  }
-  if (i < n) {
-    const std::uint64_t bits = rng.next();
-    for (int k = 0; i < n; ++i, ++k) mask[i] = ((bits >> (43 - 21 * k)) & kMask) >= threshold ? keep : 0.0f;
-  }
-}
-
 class DeepModel final : public ModelWithOptimizer {
  public:
   DeepModel(const ModelConfig& config, const OptimizerConfig& optimizer, std::int32_t n_users,
@@ -92,12 +72,12 @@ class DeepModel final : public ModelWithOptimizer {
     reserve(count);
     cache_valid_.store(false, std::memory_order_relaxed);
     adam_.begin_step();
-    for (auto& layer : layers_) kernels::transpose(layer.kernel.data(), layer.in, layer.out, layer.kernel_t.data());
 
     const int lanes = 2 * count;  // [0, count): positive item, [count, 2 count): negative item
     const int n_layers = static_cast<int>(layers_.size());
     const bool dropout = config_.dropout > 0.0f;
-    // Forward, with dropout on the input and after every hidden layer.
+    // Forward, with dropout on the input and after every hidden layer (one Rng draw per layer
+    // seeds its masks).
     const int in0 = user_dim_ + item_dim_;
     for (int s = 0; s < lanes; ++s) {
       float* x = acts_[0].data() + static_cast<std::size_t>(s) * in0;
@@ -105,22 +85,22 @@ class DeepModel final : public ModelWithOptimizer {
       kernels::copy(user_row(users[t]), x, user_dim_);
       kernels::copy(item_row(s < count ? pos[t] : neg[t]), x + user_dim_, item_dim_);
     }
+    if (dropout)
+      kernels::dropout<false>(rng.next(), config_.dropout, acts_[0].data(), masks_[0].data(),
+                              static_cast<std::size_t>(in0) * lanes);
     for (int l = 0; l < n_layers; ++l) {
       const DenseLayer& layer = layers_[l];
-      const std::size_t width = static_cast<std::size_t>(layer.in) * lanes;
-      if (dropout) {
-        draw_dropout_mask(rng, config_.dropout, masks_[l].data(), width);
-        float* a = acts_[l].data();
-        const float* m = masks_[l].data();
-        for (std::size_t k = 0; k < width; ++k) a[k] *= m[k];
-      }
       float* out = l + 1 < n_layers ? acts_[l + 1].data() : scores_.data();
       kernels::dense_forward(acts_[l].data(), layer.in, layer.kernel.data(), layer.bias.data(), layer.out,
                              out, lanes);
+      // A hidden layer's relu, then the next layer's dropout. The output layer's pre-activation
+      // stays in scores_; relu(score) is applied below.
+      if (l + 1 == n_layers) break;
       const std::size_t out_size = static_cast<std::size_t>(layer.out) * lanes;
-      if (l + 1 < n_layers)
+      if (dropout)
+        kernels::dropout<true>(rng.next(), config_.dropout, out, masks_[l + 1].data(), out_size);
+      else
         for (std::size_t k = 0; k < out_size; ++k) out[k] = out[k] > 0.0f ? out[k] : 0.0f;
-      // The output layer's pre-activation stays in scores_; relu(score) is applied below.
     }
 
     // Loss; the backward pass runs over the lanes that carry a gradient: triplets whose hinge is
@@ -347,10 +327,26 @@ class DeepModel final : public ModelWithOptimizer {
 
   // Backpropagates dz_ (d loss / d output pre-activation of the active lanes) through the MLP into
   // the dense gradients and the embedding rows, layer by layer for all active lanes at once.
+  // Every sum runs in the same order as a gemm over the active lanes, so the blocking and the
+  // special case of the output layer do not change the bits.
   void backward(int n_active, const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
                 int count) {
-    const bool dropout = config_.dropout > 0.0f;
-    for (int l = static_cast<int>(layers_.size()) - 1; l >= 0; --l) {
+    const int top = static_cast<int>(layers_.size()) - 1;
+    {
+      // The output layer has one unit: dW += dz_i x_i and d input_i = dz_i W are axpys.
+      DenseLayer& layer = layers_[top];
+      const int in = layer.in;
+      for (int i = 0; i < n_active; ++i) {
+        const float dz = dz_[i];
+        kernels::axpy(dz, acts_[top].data() + static_cast<std::size_t>(active_[i]) * in, layer.dkernel.data(), in);
+        layer.dbias[0] += dz;
+        float* g = din_.data() + static_cast<std::size_t>(i) * in;
+        for (int k = 0; k < in; ++k) g[k] = 0.0f + dz * layer.kernel[k];
+      }
+      through_input_masks(top, n_active);
+    }
+    for (int l = top - 1; l >= 0; --l) {
+      dz_.swap(din_);
       DenseLayer& layer = layers_[l];
       const int in = layer.in, out = layer.out;
       // The layer's inputs for the active lanes, gathered into rows.
@@ -361,30 +357,36 @@ class DeepModel final : public ModelWithOptimizer {
       kernels::gemm_add(x, 1, in, dz_.data(), out, layer.dkernel.data(), out, in, n_active, out);
       for (int i = 0; i < n_active; ++i) kernels::axpy(1.0f, dz_.data() + static_cast<std::size_t>(i) * out, layer.dbias.data(), out);
       // d input = dz W^T.
-      float* din = din_.data();
-      kernels::fill(din, 0.0f, static_cast<std::size_t>(n_active) * in);
-      kernels::gemm_add(dz_.data(), out, 1, layer.kernel_t.data(), in, din, in, n_active, out, in);
-      // Through dropout, and (above the first layer) the previous layer's relu: the kept input is > 0.
-      for (int i = 0; i < n_active; ++i) {
-        const std::size_t row = static_cast<std::size_t>(i) * in;
-        const float* m = masks_[l].data() + static_cast<std::size_t>(active_[i]) * in;
-        float* g = din + row;
-        if (dropout)
-          for (int k = 0; k < in; ++k) g[k] *= m[k];
-        if (l > 0)
-          for (int k = 0; k < in; ++k) g[k] = x[row + k] > 0.0f ? g[k] : 0.0f;
-      }
-      if (l > 0) {
-        dz_.swap(din_);
-        continue;
-      }
-      for (int i = 0; i < n_active; ++i) {
-        const int s = active_[i];
-        const int t = s < count ? s : s - count;
-        const float* g = din + static_cast<std::size_t>(i) * in;
-        kernels::axpy(1.0f, g, user_grads_.row(users[t]), user_dim_);
-        kernels::axpy(1.0f, g + user_dim_, item_grads_.row(s < count ? pos[t] : neg[t]), item_dim_);
-      }
+      kernels::transpose(layer.kernel.data(), in, out, layer.kernel_t.data());
+      kernels::fill(din_.data(), 0.0f, static_cast<std::size_t>(n_active) * in);
+      kernels::gemm_add(dz_.data(), out, 1, layer.kernel_t.data(), in, din_.data(), in, n_active, out, in);
+      through_input_masks(l, n_active);
+    }
+    // din_ holds d loss / d (user row, item row) of every active lane.
+    const int in = user_dim_ + item_dim_;
+    for (int i = 0; i < n_active; ++i) {
+      const int s = active_[i];
+      const int t = s < count ? s : s - count;
+      const float* g = din_.data() + static_cast<std::size_t>(i) * in;
+      kernels::axpy(1.0f, g, user_grads_.row(users[t]), user_dim_);
+      kernels::axpy(1.0f, g + user_dim_, item_grads_.row(s < count ? pos[t] : neg[t]), item_dim_);
+    }
+  }
+
+  // din_ (d loss / d layer l's input, active lanes) through layer l's input dropout and, above the
+  // first layer, the previous layer's relu: the kept input is > 0.
+  void through_input_masks(int l, int n_active) {
+    const bool dropout = config_.dropout > 0.0f;
+    const int in = layers_[l].in;
+    for (int i = 0; i < n_active; ++i) {
+      const std::size_t lane = static_cast<std::size_t>(active_[i]) * in;
+      const float* m = masks_[l].data() + lane;
+      const float* x = acts_[l].data() + lane;
+      float* g = din_.data() + static_cast<std::size_t>(i) * in;
+      if (dropout)
+        for (int k = 0; k < in; ++k) g[k] *= m[k];
+      if (l > 0)
+        for (int k = 0; k < in; ++k) g[k] = x[k] > 0.0f ? g[k] : 0.0f;
     }
   }
 

@@ -2,7 +2,9 @@
 // accumulators summed in a fixed order, so the compiler vectorises them without reassociating
 // (no -ffast-math) and native and wasm builds produce the same bits.
 #pragma once
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 namespace tripletrec::kernels {
 
@@ -74,9 +76,15 @@ inline void fill(float* y, float value, std::size_t n) {
 // C[r][j] += sum_p a(r, p) * B[p][j] for r < rows, j < cols, with a(r, p) = A[r * a_row + p * a_col]
 // (so A may be read transposed). Every C element sums over p in increasing order, whatever the
 // blocking, so results do not depend on the block sizes or on the instruction set. Register
-// blocks of 4 rows x 32 columns keep the accumulators in vector registers.
+// blocks keep the accumulators in vector registers: 4 rows x 32 columns with AVX2 (16 x 8 floats);
+// wasm has 4-float vectors and V8 on x64 gives it 16 registers, so 2 x 16 (8 accumulators, 4 B
+// vectors) there: 4 x 32 would spill, which measured ~1.4x slower for the deep model's matmuls.
 namespace detail {
+#if defined(__wasm_simd128__)
+constexpr int kBlockRows = 2, kBlockCols = 16;
+#else
 constexpr int kBlockRows = 4, kBlockCols = 32;
+#endif
 
 template <int R>
 inline void gemm_block(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc,
@@ -119,6 +127,36 @@ inline void gemm_add(const float* A, int a_row, int a_col, const float* B, int l
   }
   if (full_cols < cols)
     gemm_tail(A, a_row, a_col, B + full_cols, ldb, C + full_cols, ldc, rows, depth, cols - full_cols);
+}
+
+// Inverted dropout (as Keras) on one layer input: mask[k] = 0 with probability p, else 1 / (1 - p),
+// and x[k] = f(x[k]) * mask[k], where f is relu when `relu_first` (a hidden layer's output) and the
+// identity otherwise. Decisions come from a counter-based hash of (seed, k), p resolved to 2^-24:
+// integer-only and independent per element, so the loop vectorises (i32x4 / AVX2) and every build
+// draws the same masks from the same seed.
+inline std::uint32_t hash32(std::uint32_t x) {  // "lowbias32" (C. Wellons): bijective, good avalanche
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+template <bool relu_first>
+inline void dropout(std::uint64_t seed, float p, float* x, float* mask, std::size_t n) {
+  const auto seed_lo = static_cast<std::uint32_t>(seed), seed_hi = static_cast<std::uint32_t>(seed >> 32);
+  // kept when the top 24 hash bits are >= threshold: probability 1 - threshold / 2^24
+  const auto threshold = static_cast<std::uint32_t>(std::ceil(static_cast<double>(p) * (1u << 24)));
+  const float keep = 1.0f / (1.0f - p);
+  const auto count = static_cast<std::uint32_t>(n);
+  for (std::uint32_t k = 0; k < count; ++k) {
+    const std::uint32_t bits = hash32(hash32(k + seed_lo) ^ seed_hi) >> 8;
+    const float m = bits >= threshold ? keep : 0.0f;
+    const float v = relu_first ? (x[k] > 0.0f ? x[k] : 0.0f) : x[k];
+    mask[k] = m;
+    x[k] = v * m;
+  }
 }
 
 // Dense layer forward for `rows` samples: out[s][j] = bias[j] + sum_k in[s][k] * W[k][j]
