@@ -1,9 +1,6 @@
 #include "csv_reader.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
 
 #include "tripletrec/error.hpp"
 
