@@ -340,8 +340,7 @@ class DeepModel final : public ModelWithOptimizer {
         const float dz = dz_[i];
         kernels::axpy(dz, acts_[top].data() + static_cast<std::size_t>(active_[i]) * in, layer.dkernel.data(), in);
         layer.dbias[0] += dz;
-        float* g = din_.data() + static_cast<std::size_t>(i) * in;
-        for (int k = 0; k < in; ++k) g[k] = 0.0f + dz * layer.kernel[k];
+        kernels::scale_from_zero(dz, layer.kernel.data(), din_.data() + static_cast<std::size_t>(i) * in, in);
       }
       through_input_masks(top, n_active);
     }
@@ -383,10 +382,13 @@ class DeepModel final : public ModelWithOptimizer {
       const float* m = masks_[l].data() + lane;
       const float* x = acts_[l].data() + lane;
       float* g = din_.data() + static_cast<std::size_t>(i) * in;
-      if (dropout)
-        for (int k = 0; k < in; ++k) g[k] *= m[k];
-      if (l > 0)
-        for (int k = 0; k < in; ++k) g[k] = x[k] > 0.0f ? g[k] : 0.0f;
+      if (l == 0) {
+        if (dropout) kernels::mul(g, m, in);
+      } else if (dropout) {
+        kernels::relu_dropout_backward(g, x, m, in);
+      } else {
+        kernels::relu_backward(g, x, in);
+      }
     }
   }
 
