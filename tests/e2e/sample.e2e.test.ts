@@ -84,10 +84,11 @@ describe('demo page with the built-in sample', () => {
     const before = await finalCounts(page);
     const threshold = await page.locator('#min-popularity').inputValue();
     await setControl(page, '#min-popularity', '1000000');
-    // Nothing is left: the engine says which filter emptied the data.
-    await page.waitForFunction(() => document.getElementById('preview-error')?.textContent?.includes('no ratings left'));
+    // Nothing is left: the funnel shows where the counts reach zero, and the page says what to change.
+    await page.waitForFunction(() => document.getElementById('preview-error')?.textContent?.includes('Nothing is left'));
     expect(await text(page, '#preview-error')).toMatch(/popularity threshold/);
-    expect(await finalCounts(page)).toEqual({ users: NaN, items: NaN, ratings: NaN });
+    expect(await finalCounts(page)).toEqual({ users: 0, items: 0, ratings: 0 });
+    expect(await shownInt(page, '#funnel tr[data-step="merged"] td:nth-of-type(3)')).toBeGreaterThan(0);
     await setControl(page, '#min-popularity', threshold);
     await page.waitForFunction((ratings) =>
       document.querySelector('#funnel tr[data-step="ratingFilter"] td:nth-of-type(3)')?.textContent === ratings,

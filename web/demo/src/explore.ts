@@ -114,7 +114,7 @@ export class ExploreSection {
         ? 'Nothing is left after these filters: lower the popularity threshold or widen the item type.'
         : null);
     } catch (error) {
-      // The engine reports "nothing left" as an error that says which filter emptied the data.
+      // Invalid options (the engine's message says which); counts that reach zero are no error.
       if (sequence !== this.previewSequence) return;
       clearReport();
       showError('preview-error', errorMessage(error));
