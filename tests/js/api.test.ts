@@ -204,6 +204,78 @@ describe('Recommender on the built-in sample', () => {
   });
 });
 
+describe('clearing loaded files', () => {
+  it('clearItems: names fall back to "item <id>", the type filter no longer applies', async () => {
+    const rec = await Recommender.create();
+    rec.loadSample(SAMPLE);
+    const options = rec.samplePreprocessOptions();  // itemType 'TV': the sample also has other types
+    const withItems = rec.preview(options);
+    const anyType = rec.preview({ ...options, itemType: 'any' });
+    expect(withItems.itemFilter.items).toBeLessThan(anyType.itemFilter.items);
+    rec.prepare(options);
+    rec.createModel({ embeddingDim: 8 });
+    const user = rec.users()[0]!;
+    expect(rec.recommend(user, 5).every((item) => item.type === 'TV')).toBe(true);
+
+    rec.clearItems();
+    expect(() => rec.preparedStats()).toThrow();  // the preparation depended on the metadata
+    expect(rec.preview(options)).toEqual(anyType);  // itemType 'TV' is ignored without metadata
+    const prepared = rec.prepare(options);
+    expect(prepared.counts).toEqual(anyType.ratingFilter);
+    rec.createModel({ embeddingDim: 8 });
+    const recommendations = rec.recommend(user, 5);
+    expect(recommendations.length).toBe(5);
+    for (const item of recommendations) {
+      expect(item.name).toBe(`item ${item.id}`);
+      expect(item.genres).toBe('');
+      expect(item.type).toBe('');
+    }
+    rec.dispose();
+  });
+
+  it('clearTestRatings: prepare splits at random again', async () => {
+    const rec = await Recommender.create();
+    const train = ['user_id,anime_id,rating'];
+    const test = ['user_id,anime_id,rating'];
+    for (let user = 1; user <= 30; user++) {
+      for (let item = 1; item <= 12; item++) {
+        ((user + item) % 5 === 0 ? test : train).push(`${user},${item},${1 + ((user * 5 + item * 3) % 10)}`);
+      }
+    }
+    const trainRows = train.length - 1;
+    const testRows = test.length - 1;
+    rec.loadRatings(train.join('\n'), 'train.csv');
+    rec.loadTestRatings(test.join('\n'), 'test.csv');
+    const keepAll = { itemType: 'any', minPopularity: 0, maxUserId: null, testFraction: 0.2, splitSeed: 42 };
+    const given = rec.prepare(keepAll);
+    expect(given.trainRows).toBe(trainRows);
+    expect(given.testRows).toBe(testRows);
+
+    rec.clearTestRatings();
+    expect(() => rec.preparedStats()).toThrow();
+    const random = rec.prepare(keepAll);
+    expect(random.counts.ratings).toBe(trainRows);  // only the ratings file remains
+    expect(random.trainRows + random.testRows).toBe(random.counts.ratings);
+    expect(random.testRows).toBe(Math.round(0.2 * random.counts.ratings));
+    rec.dispose();
+  });
+
+  it('refuses to clear while training runs', async () => {
+    const rec = await Recommender.create();
+    rec.loadSample(SAMPLE);
+    rec.prepare(rec.samplePreprocessOptions());
+    rec.createModel({ embeddingDim: 8 });
+    const controller = new AbortController();
+    const training = rec.train({ epochs: 100, signal: controller.signal });
+    expect(() => rec.clearItems()).toThrow(/training is in progress/);
+    expect(() => rec.clearTestRatings()).toThrow(/training is in progress/);
+    controller.abort();
+    await training;
+    expect(rec.loadedStats().counts.items).toBeGreaterThan(0);
+    rec.dispose();
+  });
+});
+
 describe('bad input', () => {
   it('a malformed CSV gives an Error with file:line:column and leaves the data usable', async () => {
     const rec = await Recommender.create();
@@ -248,6 +320,22 @@ describe('bad input', () => {
     expect(() => rec.loadModel(new Uint8Array([1, 2, 3, 4]), 'junk.bin')).toThrow(/junk\.bin/);
     rec.dispose();
     expect(() => rec.loadedStats()).toThrow(/disposed/);
+  });
+
+  it('a Blob is refused by the synchronous client with a TypeError saying what to do', async () => {
+    const rec = await Recommender.create();
+    rec.loadSample(SAMPLE);
+    const before = rec.loadedStats();
+    const blob = new Blob(['user_id,anime_id,rating\n1,10,9\n']);
+    for (const load of [() => rec.loadRatings(blob as never), () => rec.loadTestRatings(blob as never),
+                        () => rec.loadItems(blob as never), () => rec.loadModel(blob as never)]) {
+      expect(load).toThrow(TypeError);
+      expect(load).toThrow(/await blob\.arrayBuffer\(\)|WorkerRecommender/);
+    }
+    expect(rec.loadedStats()).toEqual(before);
+    // What the message suggests works.
+    expect(rec.loadRatings(new Uint8Array(await blob.arrayBuffer()), 'blob.csv').rows).toBe(1);
+    rec.dispose();
   });
 
   it('a non-ASCII string file is encoded as UTF-8', async () => {

@@ -2,9 +2,22 @@
 // bytes, TextEncoder.encodeInto straight into wasm memory for strings. Views of wasm memory go
 // stale when it grows, so each view is used right after it is obtained.
 import type { EngineHandle } from './tripletrec.mjs';
-import type { FileData } from './types.js';
+import type { FileData, FileSource } from './types.js';
 
 const encoder = new TextEncoder();
+
+export function isBlob(data: unknown): data is Blob {
+  return typeof Blob === 'function' && data instanceof Blob;
+}
+
+/** The synchronous client cannot read a Blob (reading one is asynchronous): a TypeError that says what to do. */
+export function requireFileData(data: FileSource, method: string): FileData {
+  if (isBlob(data)) {
+    throw new TypeError(`tripletrec: Recommender.${method} cannot read a Blob or File synchronously; ` +
+      'pass its bytes (new Uint8Array(await blob.arrayBuffer())) or use WorkerRecommender, which reads it in the worker');
+  }
+  return data;
+}
 
 /** Writes `data` into the engine's input buffer; returns the number of bytes written. */
 export function writeInput(engine: EngineHandle, data: FileData): number {

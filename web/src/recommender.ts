@@ -1,6 +1,6 @@
 // The synchronous client: one Engine (one tripletrec::Session in wasm) per Recommender. Every
 // engine call runs on the calling thread; train() trains in slices so the page keeps running.
-import { byteLength, writeInput } from './file-data.js';
+import { requireFileData, writeInput } from './file-data.js';
 import { loadModule } from './module.js';
 import { runTraining, totalBatches, type SliceControl } from './training.js';
 import type { EngineHandle, TripletrecModule } from './tripletrec.mjs';
@@ -43,18 +43,23 @@ export class Recommender implements RecommenderApi {
   }
 
   // ---- loading ----
+  // A Blob or File is refused with a TypeError (see FileSource in types.ts).
   loadRatings(data: FileData, fileName = 'ratings.csv'): LoadTiming {
-    return this.#load(data, (engine, length) => engine.loadRatings(length, fileName),
+    return this.#load(requireFileData(data, 'loadRatings'), (engine, length) => engine.loadRatings(length, fileName),
                       (engine) => engine.loadedRows());
   }
   loadTestRatings(data: FileData, fileName = 'test_ratings.csv'): LoadTiming {
-    return this.#load(data, (engine, length) => engine.loadTestRatings(length, fileName),
+    return this.#load(requireFileData(data, 'loadTestRatings'), (engine, length) => engine.loadTestRatings(length, fileName),
                       (engine) => engine.loadedTestRows());
   }
   loadItems(data: FileData, fileName = 'items.csv'): LoadTiming {
-    return this.#load(data, (engine, length) => engine.loadItems(length, fileName),
+    return this.#load(requireFileData(data, 'loadItems'), (engine, length) => engine.loadItems(length, fileName),
                       (engine) => engine.loadedItemRows());
   }
+  /** Forgets the item metadata (names become "item <id>"); drops the prepared data and the model. */
+  clearItems(): void { this.#mutableEngine().clearItems(); }
+  /** Forgets the test file (prepare splits at random again); drops the prepared data and the model. */
+  clearTestRatings(): void { this.#mutableEngine().clearTestRatings(); }
   loadSample(options: { users?: number; items?: number; seed?: number } = {}): LoadTiming {
     const engine = this.#mutableEngine();
     const start = now();
@@ -78,8 +83,9 @@ export class Recommender implements RecommenderApi {
   paramCount(): number { return this.#live().paramCount(); }
   saveModel(): Uint8Array { return this.#live().saveModel(); }
   loadModel(data: FileData, fileName = 'model.bin'): ModelSummary {
+    const bytes = requireFileData(data, 'loadModel');
     const engine = this.#mutableEngine();
-    const length = writeInput(engine, data);
+    const length = writeInput(engine, bytes);
     return engine.loadModel(length, fileName);
   }
 

@@ -5,6 +5,18 @@
 /** Bytes of a file: anything the engine can take in one copy. Strings are encoded as UTF-8. */
 export type FileData = Uint8Array | ArrayBuffer | string;
 
+/**
+ * What WorkerRecommender's load methods take: FileData, or a Blob (so a File from an
+ * `<input type="file">` or a drop). A Blob is posted to the worker as it is (a structured clone of
+ * a Blob shares its bytes, the page's thread reads nothing) and the worker reads it; a File's
+ * name is the default file name for error messages.
+ *
+ * The synchronous Recommender takes FileData only: reading a Blob is asynchronous, so its load
+ * methods throw a TypeError for a Blob. Read it first (`new Uint8Array(await blob.arrayBuffer())`)
+ * or use WorkerRecommender.
+ */
+export type FileSource = FileData | Blob;
+
 export interface PreprocessOptions {
   /** Drop rating == -1 rows ("watched, not rated"). Default true. */
   dropUnrated?: boolean;
@@ -146,6 +158,12 @@ export interface RecommenderApi {
   loadRatings(data: FileData, fileName?: string): LoadInfo;
   loadTestRatings(data: FileData, fileName?: string): LoadInfo;
   loadItems(data: FileData, fileName?: string): LoadInfo;
+  /** Forgets the item metadata: names become "item <id>", the item-type filter no longer applies.
+   * Drops the prepared data and the model (prepare again). */
+  clearItems(): void;
+  /** Forgets the loaded test file: prepare() splits the ratings at random again
+   * (testFraction, splitSeed). Drops the prepared data and the model. */
+  clearTestRatings(): void;
   loadSample(options?: { users?: number; items?: number; seed?: number }): LoadInfo;
   /** Preprocessing that suits the loaded sample (the notebook's thresholds are for the full file). */
   samplePreprocessOptions(): PreprocessOptions;
@@ -182,16 +200,21 @@ export interface CreateOptions {
 export interface LoadTiming extends LoadInfo {
   copySeconds: number;   // bytes into wasm memory (one TypedArray.set / TextEncoder.encodeInto)
   parseSeconds: number;  // the engine's parse
+  /** WorkerRecommender with a Blob: the worker's time to read it (before, and not in, `seconds`). */
+  readSeconds?: number;
 }
 
-export type LoadStage = 'transfer' | 'copy' | 'parse' | 'done';
+/** Stages of a worker load, in order: 'read' only for a Blob (the worker reads its bytes). */
+export type LoadStage = 'transfer' | 'read' | 'copy' | 'parse' | 'done';
+/** bytes: the size of the file (a string's UTF-16 length until it is encoded). */
 export interface LoadProgress { stage: LoadStage; bytes: number; elapsedSeconds: number; }
 
 export interface LoadOptions {
   /** Worker client only: called as the load passes each stage (big files take seconds). */
   onProgress?: (progress: LoadProgress) => void;
   /** Worker client only: move ArrayBuffer/Uint8Array bytes to the worker instead of copying
-   * them (the caller's buffer is detached afterwards). Default true. */
+   * them (the caller's buffer is detached afterwards). Default true. No effect on a Blob (never
+   * copied on the caller's thread) or a string. */
   transfer?: boolean;
 }
 

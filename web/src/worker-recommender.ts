@@ -1,12 +1,12 @@
 // The worker-backed client: the same API as Recommender, every method async, the engine in a
 // Web Worker (browsers) or a worker_threads worker (Node), so training never blocks the caller.
-import { asBytes } from './file-data.js';
+import { asBytes, isBlob } from './file-data.js';
 import {
   CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL, CONTROL_SLOTS,
   type FromWorker, type ToWorker,
 } from './worker-protocol.js';
 import type {
-  CreateOptions, Evaluation, FileData, HeapStats, ItemView, LoadOptions, LoadTiming,
+  CreateOptions, Evaluation, FileSource, HeapStats, ItemView, LoadOptions, LoadTiming,
   ModelOptions, ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions,
   PreprocessReport, RatingStats, RecommenderApi, TrainOptions, TrainProgress,
   TrainResultDetails, LoadProgress,
@@ -72,16 +72,19 @@ export class WorkerRecommender implements AsyncRecommenderApi {
 
   private constructor() {}
 
-  // ---- loading (file bytes move to the worker without a copy unless transfer: false) ----
-  loadRatings(data: FileData, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
+  // ---- loading (file bytes move to the worker without a copy unless transfer: false; a Blob or
+  // File is posted as it is and read by the worker) ----
+  loadRatings(data: FileSource, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
     return this.#load('loadRatings', data, fileName, options);
   }
-  loadTestRatings(data: FileData, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
+  loadTestRatings(data: FileSource, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
     return this.#load('loadTestRatings', data, fileName, options);
   }
-  loadItems(data: FileData, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
+  loadItems(data: FileSource, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
     return this.#load('loadItems', data, fileName, options);
   }
+  clearItems(): Promise<void> { return this.#call('clearItems', []); }
+  clearTestRatings(): Promise<void> { return this.#call('clearTestRatings', []); }
   loadSample(options?: { users?: number; items?: number; seed?: number }): Promise<LoadTiming> {
     return this.#call('loadSample', [options]);
   }
@@ -99,7 +102,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   summary(): Promise<ModelSummary> { return this.#call('summary', []); }
   paramCount(): Promise<number> { return this.#call('paramCount', []); }
   saveModel(): Promise<Uint8Array> { return this.#call('saveModel', []); }
-  loadModel(data: FileData, fileName?: string, options?: LoadOptions): Promise<ModelSummary> {
+  loadModel(data: FileSource, fileName?: string, options?: LoadOptions): Promise<ModelSummary> {
     return this.#load('loadModel', data, fileName, options);
   }
 
@@ -151,10 +154,13 @@ export class WorkerRecommender implements AsyncRecommenderApi {
 
   get terminated(): boolean { return this.#port === undefined; }
 
-  #load<T>(method: string, data: FileData, fileName: string | undefined, options: LoadOptions = {}): Promise<T> {
+  #load<T>(method: string, data: FileSource, fileName: string | undefined, options: LoadOptions = {}): Promise<T> {
     const transfer: Transferable[] = [];
-    let payload: FileData = data;
-    if (typeof data !== 'string') {
+    let payload: FileSource = data;
+    if (isBlob(data)) {
+      // Posted as it is: the clone refers to the same bytes, which the worker reads.
+      fileName ??= fileNameOf(data);
+    } else if (typeof data !== 'string') {
       const bytes = asBytes(data);
       const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength &&
                     bytes.buffer instanceof ArrayBuffer;
@@ -169,8 +175,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
       }
     }
     const start = performance.now();
-    options.onProgress?.({ stage: 'transfer', bytes: typeof data === 'string' ? data.length : asBytes(payload as Uint8Array).length,
-                           elapsedSeconds: 0 });
+    options.onProgress?.({ stage: 'transfer', bytes: sizeOf(payload), elapsedSeconds: 0 });
     const onLoadProgress = options.onProgress
       ? (progress: LoadProgress) => options.onProgress!({ ...progress, elapsedSeconds: (performance.now() - start) / 1000 })
       : undefined;
@@ -212,6 +217,16 @@ export class WorkerRecommender implements AsyncRecommenderApi {
     this.#pending.clear();
     for (const call of pending) call.reject(error);
   }
+}
+
+function sizeOf(data: FileSource): number {
+  if (typeof data === 'string') return data.length;
+  return isBlob(data) ? data.size : asBytes(data).length;
+}
+
+function fileNameOf(blob: Blob): string | undefined {
+  const name = (blob as Partial<File>).name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 function engineError(message: string, name: string): Error {

@@ -1,11 +1,12 @@
 // The engine side of WorkerRecommender: a Web Worker (module worker) in browsers, a worker_threads
 // worker under Node. Holds one Recommender and answers calls one at a time, in order.
+import { byteLength, isBlob } from './file-data.js';
 import { batchesTrained, Recommender, trainWithControl } from './recommender.js';
 import {
   CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL,
   type FromWorker, type ToWorker,
 } from './worker-protocol.js';
-import type { FileData, TrainOptions, TrainProgress } from './types.js';
+import type { FileData, FileSource, LoadStage, TrainOptions, TrainProgress } from './types.js';
 
 interface Endpoint {
   post(message: FromWorker, transfer?: Transferable[]): void;
@@ -57,17 +58,27 @@ async function handleCall(endpoint: Endpoint, message: Extract<ToWorker, { type:
       const options = { ...((args[0] ?? {}) as TrainOptions),
         onProgress: (progress: TrainProgress) => endpoint.post({ type: 'progress', id, progress }) };
       value = await train(id, options, message.control);
-    } else if (method === 'loadRatings' || method === 'loadTestRatings' || method === 'loadItems') {
+    } else if (method === 'loadRatings' || method === 'loadTestRatings' || method === 'loadItems' ||
+               method === 'loadModel') {
       const start = performance.now();
-      const report = (stage: 'copy' | 'parse' | 'done', bytes: number) => endpoint.post({
+      const report = (stage: LoadStage, bytes: number) => endpoint.post({
         type: 'load-progress', id, progress: { stage, bytes, elapsedSeconds: (performance.now() - start) / 1000 },
       });
-      const data = args[0] as FileData;
-      report('copy', 0);
-      const info = recommender[method](data, args[1] as string | undefined);
-      report('parse', info.bytes);  // the engine's parse is one call: reported once it is known
-      report('done', info.bytes);
-      value = info;
+      const data = await readSource(args[0] as FileSource, report);
+      const readSeconds = (performance.now() - start) / 1000;
+      const fileName = args[1] as string | undefined;
+      const bytes = byteLength(data);
+      report('copy', bytes);
+      let parsedBytes = bytes;
+      if (method === 'loadModel') {
+        value = recommender.loadModel(data, fileName);
+      } else {
+        const info = recommender[method](data, fileName);
+        parsedBytes = info.bytes;  // a string's size once encoded as UTF-8
+        value = isBlob(args[0]) ? { ...info, readSeconds } : info;
+      }
+      report('parse', parsedBytes);  // the copy and the engine's parse are one call: reported once done
+      report('done', parsedBytes);
     } else if (method === 'saveModel') {
       const bytes = recommender.saveModel();
       transfer.push(bytes.buffer);
@@ -84,6 +95,14 @@ async function handleCall(endpoint: Endpoint, message: Extract<ToWorker, { type:
     cancelled.delete(id);
     cancelAt.delete(id);
   }
+}
+
+// A Blob (a File from the page) arrives as a reference to its bytes: they are read here, off the
+// caller's thread. Other file data arrived as bytes or a string already.
+async function readSource(source: FileSource, report: (stage: LoadStage, bytes: number) => void): Promise<FileData> {
+  if (!isBlob(source)) return source;
+  report('read', source.size);
+  return new Uint8Array(await source.arrayBuffer());
 }
 
 function train(id: number, options: TrainOptions, control?: SharedArrayBuffer) {
