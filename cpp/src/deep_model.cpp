@@ -79,15 +79,22 @@ class DeepModel final : public ModelWithOptimizer {
     // Forward, with dropout on the input and after every hidden layer (one Rng draw per layer
     // seeds its masks).
     const int in0 = user_dim_ + item_dim_;
+    const kernels::Dropout input_dropout(dropout ? rng.next() : 0, config_.dropout);
     for (int s = 0; s < lanes; ++s) {
-      float* x = acts_[0].data() + static_cast<std::size_t>(s) * in0;
+      const std::size_t row = static_cast<std::size_t>(s) * in0;
+      float* x = acts_[0].data() + row;
       const int t = s < count ? s : s - count;
-      kernels::copy(user_row(users[t]), x, user_dim_);
-      kernels::copy(item_row(s < count ? pos[t] : neg[t]), x + user_dim_, item_dim_);
+      const float* user = user_row(users[t]);
+      const float* item = item_row(s < count ? pos[t] : neg[t]);
+      if (dropout) {
+        float* m = masks_[0].data() + row;
+        input_dropout.apply(static_cast<std::uint32_t>(row), user, x, m, user_dim_);
+        input_dropout.apply(static_cast<std::uint32_t>(row + user_dim_), item, x + user_dim_, m + user_dim_, item_dim_);
+      } else {
+        kernels::copy(user, x, user_dim_);
+        kernels::copy(item, x + user_dim_, item_dim_);
+      }
     }
-    if (dropout)
-      kernels::dropout<false>(rng.next(), config_.dropout, acts_[0].data(), masks_[0].data(),
-                              static_cast<std::size_t>(in0) * lanes);
     for (int l = 0; l < n_layers; ++l) {
       const DenseLayer& layer = layers_[l];
       float* out = l + 1 < n_layers ? acts_[l + 1].data() : scores_.data();
@@ -98,7 +105,7 @@ class DeepModel final : public ModelWithOptimizer {
       if (l + 1 == n_layers) break;
       const std::size_t out_size = static_cast<std::size_t>(layer.out) * lanes;
       if (dropout)
-        kernels::dropout<true>(rng.next(), config_.dropout, out, masks_[l + 1].data(), out_size);
+        kernels::Dropout(rng.next(), config_.dropout).apply_after_relu(out, masks_[l + 1].data(), out_size);
       else
         for (std::size_t k = 0; k < out_size; ++k) out[k] = out[k] > 0.0f ? out[k] : 0.0f;
     }
@@ -120,11 +127,11 @@ class DeepModel final : public ModelWithOptimizer {
       if (pre_pos > 0.0f) active_[n_active] = t, dz_[n_active++] = -scale;
       if (pre_neg > 0.0f) active_[n_active] = count + t, dz_[n_active++] = scale;
     }
-    for (auto& layer : layers_) {
-      kernels::fill(layer.dkernel.data(), 0.0f, layer.dkernel.size());
-      kernels::fill(layer.dbias.data(), 0.0f, layer.dbias.size());
-    }
-    if (n_active > 0) backward(n_active, users, pos, neg, count);
+    for (auto& layer : layers_) kernels::fill(layer.dbias.data(), 0.0f, layer.dbias.size());
+    if (n_active > 0)
+      backward(n_active, users, pos, neg, count);  // writes every dkernel
+    else
+      for (auto& layer : layers_) kernels::fill(layer.dkernel.data(), 0.0f, layer.dkernel.size());
 
     const bool exact = optimizer_.keras_exact;
     const float l2 = config_.l2;
@@ -336,6 +343,7 @@ class DeepModel final : public ModelWithOptimizer {
       // The output layer has one unit: dW += dz_i x_i and d input_i = dz_i W are axpys.
       DenseLayer& layer = layers_[top];
       const int in = layer.in;
+      kernels::fill(layer.dkernel.data(), 0.0f, layer.dkernel.size());
       for (int i = 0; i < n_active; ++i) {
         const float dz = dz_[i];
         kernels::axpy(dz, acts_[top].data() + static_cast<std::size_t>(active_[i]) * in, layer.dkernel.data(), in);
@@ -352,13 +360,12 @@ class DeepModel final : public ModelWithOptimizer {
       float* x = gathered_.data();
       for (int i = 0; i < n_active; ++i)
         kernels::copy(acts_[l].data() + static_cast<std::size_t>(active_[i]) * in, x + static_cast<std::size_t>(i) * in, in);
-      // dW += x^T dz (x read transposed), db += column sums of dz.
-      kernels::gemm_add(x, 1, in, dz_.data(), out, layer.dkernel.data(), out, in, n_active, out);
+      // dW = x^T dz (x read transposed), db += column sums of dz.
+      kernels::gemm_set(x, 1, in, dz_.data(), out, layer.dkernel.data(), out, in, n_active, out);
       for (int i = 0; i < n_active; ++i) kernels::axpy(1.0f, dz_.data() + static_cast<std::size_t>(i) * out, layer.dbias.data(), out);
       // d input = dz W^T.
       kernels::transpose(layer.kernel.data(), in, out, layer.kernel_t.data());
-      kernels::fill(din_.data(), 0.0f, static_cast<std::size_t>(n_active) * in);
-      kernels::gemm_add(dz_.data(), out, 1, layer.kernel_t.data(), in, din_.data(), in, n_active, out, in);
+      kernels::gemm_set(dz_.data(), out, 1, layer.kernel_t.data(), in, din_.data(), in, n_active, out, in);
       through_input_masks(l, n_active);
     }
     // din_ holds d loss / d (user row, item row) of every active lane.

@@ -101,13 +101,13 @@ namespace detail {
 #if defined(__wasm_simd128__)
 constexpr int kBlockRows = 2, kBlockCols = 16;
 
-template <int R>
+template <int R, bool accumulate>
 inline void gemm_block(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc,
                        int depth) {
   constexpr int V = kBlockCols / 4;
   v128_t acc[R][V];
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < V; ++v) acc[r][v] = wasm_v128_load(C + r * ldc + 4 * v);
+    for (int v = 0; v < V; ++v) acc[r][v] = accumulate ? wasm_v128_load(C + r * ldc + 4 * v) : wasm_f32x4_splat(0.0f);
   const float* a = A;
   const float* b = B;
   for (int p = 0; p < depth; ++p, a += a_col, b += ldb) {
@@ -124,12 +124,12 @@ inline void gemm_block(const float* A, int a_row, int a_col, const float* B, int
 #else
 constexpr int kBlockRows = 4, kBlockCols = 32;
 
-template <int R>
+template <int R, bool accumulate>
 inline void gemm_block(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc,
                        int depth) {
   float acc[R][kBlockCols];
   for (int r = 0; r < R; ++r)
-    for (int j = 0; j < kBlockCols; ++j) acc[r][j] = C[r * ldc + j];
+    for (int j = 0; j < kBlockCols; ++j) acc[r][j] = accumulate ? C[r * ldc + j] : 0.0f;
   for (int p = 0; p < depth; ++p) {
     const float* b = B + static_cast<std::size_t>(p) * ldb;
     for (int r = 0; r < R; ++r) {
@@ -143,35 +143,48 @@ inline void gemm_block(const float* A, int a_row, int a_col, const float* B, int
 #endif
 
 // Columns past the last full block, one at a time (same summation order).
+template <bool accumulate>
 inline void gemm_tail(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc,
                       int rows, int depth, int cols) {
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < cols; ++j) {
-      float c = C[r * ldc + j];
+      float c = accumulate ? C[r * ldc + j] : 0.0f;
       for (int p = 0; p < depth; ++p) c += A[r * a_row + p * a_col] * B[static_cast<std::size_t>(p) * ldb + j];
       C[r * ldc + j] = c;
     }
+}
+
+template <bool accumulate>
+inline void gemm(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc, int rows,
+                 int depth, int cols) {
+  const int full_cols = cols / kBlockCols * kBlockCols;
+  for (int j0 = 0; j0 < full_cols; j0 += kBlockCols) {
+    int r0 = 0;
+    for (; r0 + kBlockRows <= rows; r0 += kBlockRows)
+      gemm_block<kBlockRows, accumulate>(A + r0 * a_row, a_row, a_col, B + j0, ldb, C + r0 * ldc + j0, ldc, depth);
+    for (; r0 < rows; ++r0)
+      gemm_block<1, accumulate>(A + r0 * a_row, a_row, a_col, B + j0, ldb, C + r0 * ldc + j0, ldc, depth);
+  }
+  if (full_cols < cols)
+    gemm_tail<accumulate>(A, a_row, a_col, B + full_cols, ldb, C + full_cols, ldc, rows, depth, cols - full_cols);
 }
 }  // namespace detail
 
 inline void gemm_add(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc, int rows,
                      int depth, int cols) {
-  using namespace detail;
-  const int full_cols = cols / kBlockCols * kBlockCols;
-  for (int j0 = 0; j0 < full_cols; j0 += kBlockCols) {
-    int r0 = 0;
-    for (; r0 + kBlockRows <= rows; r0 += kBlockRows)
-      gemm_block<kBlockRows>(A + r0 * a_row, a_row, a_col, B + j0, ldb, C + r0 * ldc + j0, ldc, depth);
-    for (; r0 < rows; ++r0) gemm_block<1>(A + r0 * a_row, a_row, a_col, B + j0, ldb, C + r0 * ldc + j0, ldc, depth);
-  }
-  if (full_cols < cols)
-    gemm_tail(A, a_row, a_col, B + full_cols, ldb, C + full_cols, ldc, rows, depth, cols - full_cols);
+  detail::gemm<true>(A, a_row, a_col, B, ldb, C, ldc, rows, depth, cols);
 }
 
-// Inverted dropout (as Keras) on one layer input: mask[k] = 0 with probability p, else 1 / (1 - p),
-// and x[k] = f(x[k]) * mask[k], where f is relu when `relu_first` (a hidden layer's output) and the
-// identity otherwise. Decisions come from a counter-based hash of (seed, k), p resolved to 2^-24:
-// integer-only and independent per element, so the loop vectorises (i32x4 / AVX2) and every build
+// C = 0 + sum_p a(r, p) * B[p][j]: the same bits as zeroing C and calling gemm_add, without the
+// extra pass over C.
+inline void gemm_set(const float* A, int a_row, int a_col, const float* B, int ldb, float* C, int ldc, int rows,
+                     int depth, int cols) {
+  detail::gemm<false>(A, a_row, a_col, B, ldb, C, ldc, rows, depth, cols);
+}
+
+// Inverted dropout (as Keras) on one layer input: mask[k] = 0 with probability p, else 1 / (1 - p).
+// Decisions come from a counter-based hash of (seed, element index), p resolved to 2^-24:
+// integer-only and independent per element, so the loops vectorise (i32x4 / AVX2) and every build
 // draws the same masks from the same seed.
 inline std::uint32_t hash32(std::uint32_t x) {  // "lowbias32" (C. Wellons): bijective, good avalanche
   x ^= x >> 16;
@@ -182,23 +195,46 @@ inline std::uint32_t hash32(std::uint32_t x) {  // "lowbias32" (C. Wellons): bij
   return x;
 }
 
-template <bool relu_first>
-inline void dropout(std::uint64_t seed, float p, float* x, float* mask, std::size_t n) {
+class Dropout {
+ public:
   // The seed picks an odd multiplier and an offset: different seeds give different sequences of
   // hash inputs, not shifted copies of one sequence.
-  const auto stride = static_cast<std::uint32_t>(seed >> 32) | 1u, offset = static_cast<std::uint32_t>(seed);
-  // kept when the top 24 hash bits are >= threshold: probability 1 - threshold / 2^24
-  const auto threshold = static_cast<std::int32_t>(std::ceil(static_cast<double>(p) * (1 << 24)));
-  const float keep = 1.0f / (1.0f - p);
-  const auto count = static_cast<std::uint32_t>(n);
-  for (std::uint32_t k = 0; k < count; ++k) {
-    const auto bits = static_cast<std::int32_t>(hash32(k * stride + offset) >> 8);
-    const float m = bits >= threshold ? keep : 0.0f;
-    const float v = relu_first ? (x[k] > 0.0f ? x[k] : 0.0f) : x[k];
-    mask[k] = m;
-    x[k] = v * m;
+  Dropout(std::uint64_t seed, float p)
+      : stride_(static_cast<std::uint32_t>(seed >> 32) | 1u), offset_(static_cast<std::uint32_t>(seed)),
+        threshold_(static_cast<std::int32_t>(std::ceil(static_cast<double>(p) * (1 << 24)))),
+        keep_(1.0f / (1.0f - p)) {}
+
+  // The multiplier of element k: kept when the top 24 hash bits are >= threshold.
+  float multiplier(std::uint32_t k) const {
+    const auto bits = static_cast<std::int32_t>(hash32(k * stride_ + offset_) >> 8);
+    return bits >= threshold_ ? keep_ : 0.0f;
   }
-}
+
+  // Elements first .. first + n: dst[k] = src[k] * mask[k], mask written too.
+  void apply(std::uint32_t first, const float* __restrict src, float* __restrict dst, float* __restrict mask,
+             int n) const {
+    for (int k = 0; k < n; ++k) {
+      const float m = multiplier(first + static_cast<std::uint32_t>(k));
+      mask[k] = m;
+      dst[k] = src[k] * m;
+    }
+  }
+
+  // In place after a hidden layer: x[k] = relu(x[k]) * mask[k] for elements 0 .. n.
+  void apply_after_relu(float* __restrict x, float* __restrict mask, std::size_t n) const {
+    const auto count = static_cast<std::uint32_t>(n);
+    for (std::uint32_t k = 0; k < count; ++k) {
+      const float m = multiplier(k);
+      mask[k] = m;
+      x[k] = (x[k] > 0.0f ? x[k] : 0.0f) * m;
+    }
+  }
+
+ private:
+  std::uint32_t stride_, offset_;
+  std::int32_t threshold_;
+  float keep_;
+};
 
 // Backward through dropout: g[k] *= mask[k].
 inline void mul(float* __restrict g, const float* __restrict mask, int n) {
