@@ -91,6 +91,59 @@ describe('WorkerRecommender', () => {
     expect(kept.byteLength).toBeGreaterThan(0);
   });
 
+  it('loads a Blob: the worker reads it (stage "read") and gets the same stats as from bytes', async () => {
+    const lines = ['user_id,anime_id,rating'];
+    for (let user = 1; user <= 50; user++) {
+      for (let item = 1; item <= 20; item++) if ((user * 7 + item) % 3 !== 0) lines.push(`${user},${item},${1 + ((user + item * 3) % 10)}`);
+    }
+    const csv = lines.join('\n') + '\n';
+    await worker.clearItems();  // stats are counted against the item metadata: none for both loads
+    const fromBytes = await worker.loadRatings(new TextEncoder().encode(csv), 'bytes.csv');
+    const statsFromBytes = await worker.loadedStats();
+
+    await worker.loadSample({ users: 200, items: 150, seed: 1 });  // something else in between
+    await worker.clearItems();
+    const stages: LoadProgress[] = [];
+    const blob = new Blob([csv.slice(0, 100), csv.slice(100)], { type: 'text/csv' });
+    const fromBlob = await worker.loadRatings(blob, 'blob.csv', { onProgress: (p) => stages.push(p) });
+    expect(await worker.loadedStats()).toEqual(statsFromBytes);
+    expect(fromBlob.rows).toBe(lines.length - 1);
+    expect(fromBlob.rows).toBe(fromBytes.rows);
+    expect(fromBlob.bytes).toBe(blob.size);
+    expect(fromBlob.readSeconds).toBeGreaterThanOrEqual(0);
+    expect(fromBytes.readSeconds).toBeUndefined();
+    expect(stages.map((s) => s.stage)).toEqual(['transfer', 'read', 'copy', 'parse', 'done']);
+    expect(stages.every((s) => s.bytes === blob.size)).toBe(true);
+    expect(await blob.text()).toBe(csv);  // the caller's Blob is untouched
+  });
+
+  it('names a File\'s errors after the file; clears items and the test file', async () => {
+    const file = new File(['user_id,anime_id,rating\n1,20,8\n2,abc,7\n'], 'dropped.csv');
+    await expect(worker.loadRatings(file)).rejects.toThrow(/^dropped\.csv:3:3: /);
+
+    await worker.loadSample({ users: 600, items: 150, seed: 7 });
+    const options = await worker.samplePreprocessOptions();
+    const anyType = await worker.preview({ ...options, itemType: 'any' });
+    expect((await worker.preview(options)).itemFilter.items).toBeLessThan(anyType.itemFilter.items);
+    await worker.clearItems();
+    expect(await worker.preview(options)).toEqual(anyType);
+    await worker.prepare(options);
+    await worker.createModel({ embeddingDim: 8 });
+    const user = (await worker.users())[0]!;
+    const recommendations = await worker.recommend(user, 3);
+    expect(recommendations.map((item) => item.name)).toEqual(recommendations.map((item) => `item ${item.id}`));
+
+    // A test file (a Blob too) gives the given split; clearing it brings back the random one.
+    const testRows = 'user_id,anime_id,rating\n' + recommendations.map((item) => `${user},${item.id},9`).join('\n');
+    await worker.loadTestRatings(new Blob([testRows]), 'test.csv');
+    const given = await worker.prepare(options);
+    expect(given.testRows).toBe(recommendations.length);
+    await worker.clearTestRatings();
+    const random = await worker.prepare(options);
+    expect(random.trainRows + random.testRows).toBe(random.counts.ratings);
+    expect(random.testRows).toBe(Math.round(0.2 * random.counts.ratings));
+  });
+
   it('round-trips a model file through the worker', async () => {
     await worker.loadSample({ users: 500, items: 120, seed: 11 });
     await worker.prepare(await worker.samplePreprocessOptions());
