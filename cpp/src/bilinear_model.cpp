@@ -41,7 +41,7 @@ class BilinearModel final : public ModelWithOptimizer {
 
   float train_batch(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
                     int count, Rng&) override {
-    check_ids(users, pos, neg, count);
+    check_triplet_ids(users, pos, neg, count);
     if (count == 0) return 0.0f;
     if (count > capacity_) {  // warm-up: size the accumulators for the largest batch seen
       user_grads_.reserve(count);
@@ -95,7 +95,7 @@ class BilinearModel final : public ModelWithOptimizer {
   double loss_and_gradients(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
                             int count, std::vector<std::vector<float>>* gradients) override {
     // Independent double-precision reference of the forward and backward pass.
-    check_ids(users, pos, neg, count);
+    check_triplet_ids(users, pos, neg, count);
     const int d = dim_;
     std::vector<double> gu(user_.size(), 0.0), gi(item_.size(), 0.0);
     const bool cosine = config_.similarity == Similarity::Cosine;
@@ -192,15 +192,6 @@ class BilinearModel final : public ModelWithOptimizer {
   const float* user_row(std::int32_t u) const { return user_.data() + static_cast<std::size_t>(u) * dim_; }
   const float* item_row(std::int32_t i) const { return item_.data() + static_cast<std::size_t>(i) * dim_; }
 
-  void check_ids(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg, int count) const {
-    if (count < 0) throw UsageError("train_batch: negative triplet count");
-    for (int t = 0; t < count; ++t)
-      if (users[t] < 0 || users[t] >= n_users_ || pos[t] < 0 || pos[t] >= n_items_ || neg[t] < 0 ||
-          neg[t] >= n_items_)
-        throw UsageError("triplet " + std::to_string(t) + ": ids (" + std::to_string(users[t]) + ", " +
-                         std::to_string(pos[t]) + ", " + std::to_string(neg[t]) + ") out of range for " +
-                         std::to_string(n_users_) + " users and " + std::to_string(n_items_) + " items");
-  }
 
   // Rebuilt at most once per parameter change; const callers may race to it, hence the lock.
   void ensure_item_norms() const {

@@ -67,7 +67,7 @@ class DeepModel final : public ModelWithOptimizer {
 
   float train_batch(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
                     int count, Rng& rng) override {
-    check_ids(users, pos, neg, count);
+    check_triplet_ids(users, pos, neg, count);
     if (count == 0) return 0.0f;
     reserve(count);
     cache_valid_.store(false, std::memory_order_relaxed);
@@ -149,7 +149,7 @@ class DeepModel final : public ModelWithOptimizer {
   double loss_and_gradients(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
                             int count, std::vector<std::vector<float>>* gradients) override {
     // Independent double-precision reference, inference mode (no dropout).
-    check_ids(users, pos, neg, count);
+    check_triplet_ids(users, pos, neg, count);
     const int n_layers = static_cast<int>(layers_.size());
     std::vector<std::vector<double>> grads;
     grads.emplace_back(user_.size(), 0.0);
@@ -302,15 +302,6 @@ class DeepModel final : public ModelWithOptimizer {
   const float* user_row(std::int32_t u) const { return user_.data() + static_cast<std::size_t>(u) * user_dim_; }
   const float* item_row(std::int32_t i) const { return item_.data() + static_cast<std::size_t>(i) * item_dim_; }
 
-  void check_ids(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg, int count) const {
-    if (count < 0) throw UsageError("train_batch: negative triplet count");
-    for (int t = 0; t < count; ++t)
-      if (users[t] < 0 || users[t] >= n_users_ || pos[t] < 0 || pos[t] >= n_items_ || neg[t] < 0 ||
-          neg[t] >= n_items_)
-        throw UsageError("triplet " + std::to_string(t) + ": ids (" + std::to_string(users[t]) + ", " +
-                         std::to_string(pos[t]) + ", " + std::to_string(neg[t]) + ") out of range for " +
-                         std::to_string(n_users_) + " users and " + std::to_string(n_items_) + " items");
-  }
 
   // Buffers for the largest batch seen; training allocates nothing once they are this big.
   void reserve(int count) {

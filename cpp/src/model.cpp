@@ -34,6 +34,17 @@ ModelConfig ModelConfig::deep_defaults() {
   return c;
 }
 
+void ModelWithOptimizer::check_triplet_ids(const std::int32_t* users, const std::int32_t* pos,
+                                           const std::int32_t* neg, int count) const {
+  if (count < 0) throw UsageError("train_batch: negative triplet count");
+  for (int t = 0; t < count; ++t)
+    if (users[t] < 0 || users[t] >= n_users_ || pos[t] < 0 || pos[t] >= n_items_ || neg[t] < 0 ||
+        neg[t] >= n_items_)
+      throw UsageError("triplet " + std::to_string(t) + ": ids (" + std::to_string(users[t]) + ", " +
+                       std::to_string(pos[t]) + ", " + std::to_string(neg[t]) + ") out of range for " +
+                       std::to_string(n_users_) + " users and " + std::to_string(n_items_) + " items");
+}
+
 std::size_t Tensor::size() const {
   std::size_t n = 1;
   for (const int d : shape) n *= static_cast<std::size_t>(d);

@@ -15,6 +15,10 @@ class ModelWithOptimizer : public Model {
   const OptimizerConfig& optimizer_config() const { return optimizer_; }
 
  protected:
+  // Ids out of range would read or write outside the tables: a UsageError naming the triplet.
+  void check_triplet_ids(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
+                         int count) const;
+
   OptimizerConfig optimizer_;
 };
 
