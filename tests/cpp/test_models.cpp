@@ -311,15 +311,20 @@ TEST(Models, InvalidConfigurationsAreUsageErrors) {
 }
 
 TEST(Models, OutOfRangeIdsAreUsageErrorsAndChangeNothing) {
-  auto model = make_model(ModelConfig::bilinear_defaults(), {}, 3, 4, 1);
-  const float before = model->parameters()[0].data[0];
-  const std::int32_t u[] = {0, 3}, p[] = {0, 0}, n[] = {1, 1};
-  Rng rng(0);
-  EXPECT_THROW(model->train_batch(u, p, n, 2, rng), UsageError);
-  EXPECT_EQ(model->parameters()[0].data[0], before);
-  std::vector<float> out(4);
-  EXPECT_THROW(model->score_items(-1, out.data()), UsageError);
-  EXPECT_THROW(model->item_similarities(4, out.data()), UsageError);
+  for (const ModelConfig& config : {ModelConfig::bilinear_defaults(), ModelConfig::deep_defaults()}) {
+    auto model = make_model(config, {}, 3, 4, 1);
+    const float before = model->parameters()[0].data[0];
+    const std::int32_t u[] = {0, 3}, p[] = {0, 0}, n[] = {1, 1};
+    const std::int32_t bad_neg[] = {1, 4};
+    Rng rng(0);
+    EXPECT_THROW(model->train_batch(u, p, n, 2, rng), UsageError);
+    EXPECT_THROW(model->train_batch(p, p, bad_neg, 2, rng), UsageError);
+    EXPECT_THROW(model->loss_and_gradients(u, p, n, 2, nullptr), UsageError);
+    EXPECT_EQ(model->parameters()[0].data[0], before);
+    std::vector<float> out(4);
+    EXPECT_THROW(model->score_items(-1, out.data()), UsageError);
+    EXPECT_THROW(model->item_similarities(4, out.data()), UsageError);
+  }
 }
 
 // score_items (cached item part / item norms, float) against the reference loss (double):
