@@ -154,8 +154,8 @@ BruteForce brute_force_evaluate(const Model& model, const Positives& train, cons
 TEST(Evaluate, MatchesBruteForceOnRandomModels) {
   std::mt19937 gen(777);
   for (int trial = 0; trial < 24; ++trial) {
-    // The last trials have many items and dense test sets: users with more than 64 test
-    // positives take evaluate()'s sorting path instead of its counting path.
+    // The last trials have many items and dense test sets: users with ~100-200 test positives,
+    // more than 8 log2(candidates) (<= 72 here), take evaluate()'s sorting path, not counting.
     const bool dense = trial >= 20;
     const std::int32_t n_users = 5 + static_cast<std::int32_t>(draw(gen, dense ? 10 : 40));
     const std::int32_t n_items = dense ? 200 + static_cast<std::int32_t>(draw(gen, 200))
