@@ -75,6 +75,7 @@ struct CliOptions {
   std::string save_model;
   bool json = false;
   bool quiet = false;
+  bool eval_every_epoch = false;
   std::string out_dir = ".";  // sample
 };
 
@@ -231,6 +232,9 @@ std::vector<Flag> train_flags() {
        [](CliOptions& o, const std::string&) { o.json = true; }},
       {"--quiet", "", "off", "no per-epoch progress",
        [](CliOptions& o, const std::string&) { o.quiet = true; }},
+      {"--eval-every-epoch", "", "off",
+       "test AUC after each epoch: on the progress lines and as epoch_aucs in --json (not in train time)",
+       [](CliOptions& o, const std::string&) { o.eval_every_epoch = true; }},
   };
 }
 
@@ -454,7 +458,10 @@ class JsonObject {
 template <class T, class F>
 std::string json_array(const std::vector<T>& values, F to_json) {
   std::string out = "[";
-  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + to_json(values[i]);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';  // appended apart: `"," + string` trips GCC 12's -Wrestrict false positive
+    out += to_json(values[i]);
+  }
   return out + "]";
 }
 
@@ -643,14 +650,30 @@ int run_train(const CliOptions& o) {
   train.seed = o.seed;
   train.negatives = o.negatives;
   train.hard_candidates = o.hard_candidates;
-  std::size_t epochs_printed = 0;
+  const bool print_progress = !o.json && !o.quiet;
+  std::size_t epochs_seen = 0;
+  std::vector<double> epoch_aucs;  // with --eval-every-epoch: the test AUC after each finished epoch
+  double epoch_eval_seconds = 0;
   ProgressCallback on_progress;
-  if (!o.json && !o.quiet) {
+  if (print_progress || o.eval_every_epoch) {
+    // Called after every batch, between two steps: the model is exactly the one at the end of the
+    // epoch, and the trainer's clock is stopped, so evaluating here is not counted as training time.
     on_progress = [&](const Progress& p) {
-      while (epochs_printed < p.epoch_losses.size()) {
-        ++epochs_printed;
-        std::printf("epoch %2zu/%d  loss %.4f  elapsed %6.2f s  %s triplets/s\n", epochs_printed, p.epochs,
-                    p.epoch_losses[epochs_printed - 1], p.elapsed_seconds,
+      while (epochs_seen < p.epoch_losses.size()) {
+        ++epochs_seen;
+        std::string auc_text;
+        if (o.eval_every_epoch) {
+          const auto start = std::chrono::steady_clock::now();
+          epoch_aucs.push_back(session.evaluate(o.k).auc);
+          const double seconds = seconds_since(start);
+          epoch_eval_seconds += seconds;
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "  AUC %s (%.1f ms)", fixed(epoch_aucs.back(), 4).c_str(), seconds * 1000);
+          auc_text = buf;
+        }
+        if (!print_progress) continue;
+        std::printf("epoch %2zu/%d  loss %.4f%s  elapsed %6.2f s  %s triplets/s\n", epochs_seen, p.epochs,
+                    p.epoch_losses[epochs_seen - 1], auc_text.c_str(), p.elapsed_seconds,
                     with_commas(static_cast<std::int64_t>(p.elapsed_seconds > 0 ? p.triplets / p.elapsed_seconds : 0)).c_str());
         std::fflush(stdout);
       }
@@ -710,7 +733,8 @@ int run_train(const CliOptions& o) {
         .boolean("keras_exact", o.keras_exact)
         .str("negatives", o.negatives == NegativeSampling::Uniform ? "uniform"
                           : o.negatives == NegativeSampling::UniformUnseen ? "unseen" : "hard")
-        .integer("hard_candidates", o.hard_candidates);
+        .integer("hard_candidates", o.hard_candidates)
+        .boolean("eval_every_epoch", o.eval_every_epoch);
     if (o.model == ModelKind::Bilinear) {
       params.integer("embedding_dim", config.embedding_dim)
           .str("similarity", config.similarity == Similarity::Cosine ? "cosine" : "dot");
@@ -757,6 +781,8 @@ int run_train(const CliOptions& o) {
         .num("triplets_per_second", result.triplets_per_second)
         .integer("triplets", result.triplets)
         .add("epoch_losses", json_array(result.epoch_losses, [](double v) { return json_number(v); }))
+        .add("epoch_aucs", json_array(epoch_aucs, [](double v) { return json_number(v); }))
+        .num("epoch_eval_seconds", epoch_eval_seconds)
         .add("examples", json_array(example_json, [](const std::string& x) { return x; }));
     if (!o.save_model.empty()) out.str("saved_model", o.save_model);
     std::cout << out.text() << "\n";

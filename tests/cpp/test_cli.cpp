@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -48,6 +50,30 @@ CliRun run_cli(const std::string& args) {
   return r;
 }
 
+// The raw JSON text of `"key":` up to the value's end (a number or an array of numbers) in the
+// CLI's one-line object; "" when the key is absent.
+std::string json_value(const std::string& json, const std::string& key) {
+  const std::string quoted = "\"" + key + "\":";
+  const std::size_t at = json.find(quoted);
+  if (at == std::string::npos) return "";
+  const std::size_t start = at + quoted.size();
+  const std::size_t end = json[start] == '[' ? json.find(']', start) + 1 : json.find_first_of(",}", start);
+  return json.substr(start, end - start);
+}
+
+// "[0.5,0.75]" -> the numbers as written (strings, so equality is exact to the printed digits).
+std::vector<std::string> json_number_array(const std::string& array) {
+  std::vector<std::string> values;
+  if (array.size() < 2 || array.front() != '[' || array.back() != ']') return values;
+  std::size_t start = 1;
+  while (start < array.size() - 1) {
+    const std::size_t comma = std::min(array.find(',', start), array.size() - 1);
+    values.push_back(array.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return values;
+}
+
 #define REQUIRE_CLI()                                                            \
   do {                                                                           \
     if (cli_path().empty()) GTEST_SKIP() << "the tripletrec CLI is not built here"; \
@@ -64,7 +90,7 @@ TEST(Cli, HelpListsEveryFlagWithItsDefault) {
                            "--min-popularity", "--item-type", "--max-user-id", "--keep-unrated",
                            "--embedding-dim", "--user-dim", "--item-dim", "--hidden", "--dropout", "--margin",
                            "--l2", "--similarity", "--learning-rate", "--negatives", "--hard-candidates",
-                           "--keras-exact", "--k", "--user", "--save-model", "--json"})
+                           "--keras-exact", "--k", "--user", "--save-model", "--json", "--eval-every-epoch"})
     EXPECT_NE(r.out.find(std::string("\n  ") + flag + " "), std::string::npos) << flag;
   EXPECT_NE(r.out.find("(default: 64)"), std::string::npos);
   EXPECT_EQ(run_cli("--help").exit_code, 0);
@@ -119,4 +145,36 @@ TEST(Cli, JsonPrintsExactlyOneObject) {
                           "\"auc_untrained\":", "\"auc\":", "\"train_seconds\":", "\"triplets_per_second\":",
                           "\"model\":\"bilinear\"", "\"params\":", "\"epoch_losses\":", "\"precision_at_k\":"})
     EXPECT_NE(r.out.find(key), std::string::npos) << key;
+}
+
+TEST(Cli, EvalEveryEpochGivesOneAucPerEpochWithoutChangingTraining) {
+  REQUIRE_CLI();
+  // The default sample learns within 3 epochs (AUC 0.50 untrained, 0.52 0.64 0.76 after each epoch).
+  const std::string run = "train --sample --epochs 3 --example-users 0 --json";
+  const CliRun evaluated = run_cli(run + " --eval-every-epoch");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  const std::vector<std::string> aucs = json_number_array(json_value(evaluated.out, "epoch_aucs"));
+  ASSERT_EQ(aucs.size(), 3u) << json_value(evaluated.out, "epoch_aucs");
+  // The last epoch's evaluation is of the final model: the same number as the reported AUC.
+  EXPECT_EQ(aucs.back(), json_value(evaluated.out, "auc"));
+  EXPECT_GT(std::atof(aucs.front().c_str()), std::atof(json_value(evaluated.out, "auc_untrained").c_str()));
+  for (std::size_t epoch = 1; epoch < aucs.size(); ++epoch)
+    EXPECT_GT(std::atof(aucs[epoch].c_str()), std::atof(aucs[epoch - 1].c_str())) << "epoch " << epoch + 1;
+  // Evaluating between epochs neither changes the model nor the random streams.
+  const CliRun plain = run_cli(run);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(json_value(plain.out, "epoch_losses"), json_value(evaluated.out, "epoch_losses"));
+  EXPECT_EQ(json_value(plain.out, "auc"), json_value(evaluated.out, "auc"));
+  EXPECT_EQ(json_value(plain.out, "epoch_aucs"), "[]");
+
+  const CliRun text = run_cli("train --sample --sample-users 400 --sample-items 60 --min-popularity 0 --epochs 2 "
+                              "--example-users 0 --eval-every-epoch");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  int epoch_lines = 0;
+  for (std::size_t line = text.out.find("\nepoch "); line != std::string::npos; line = text.out.find("\nepoch ", line + 1)) {
+    ++epoch_lines;
+    const std::string content = text.out.substr(line + 1, text.out.find('\n', line + 1) - line - 1);
+    EXPECT_NE(content.find(" AUC 0."), std::string::npos) << content;
+  }
+  EXPECT_EQ(epoch_lines, 2) << text.out;
 }
