@@ -105,6 +105,68 @@ describe('Recommender on the built-in sample', () => {
     expect(trained.k).toBe(10);
   });
 
+  it('evaluates after each epoch when asked: one AUC per epoch, the last is evaluate().auc', async () => {
+    rec.createModel({ model: 'bilinear' });
+    const untrained = rec.evaluate().auc;
+    const events: TrainProgress[] = [];
+    const started = performance.now();
+    const result = await rec.train({ epochs: 3, evaluateEachEpoch: true, onProgress: (p) => events.push(p) });
+    const wallSeconds = (performance.now() - started) / 1000;
+    expect(result.epochAucs.length).toBe(3);
+    expect(result.epochAucs[2]).toBe(rec.evaluate().auc);  // exactly: the model after the last epoch
+    // Measured on this sample: 0.50 untrained, then 0.52, 0.64, 0.76.
+    expect(result.epochAucs[0]!).toBeGreaterThan(untrained);
+    expect(result.epochAucs[1]!).toBeGreaterThan(result.epochAucs[0]!);
+    expect(result.epochAucs[2]!).toBeGreaterThan(result.epochAucs[1]!);
+    expect(result.epochAucs[2]!).toBeGreaterThan(untrained + 0.1);
+    // Progress carries the AUCs of the epochs finished so far, reported as each epoch ends.
+    for (const event of events) {
+      expect(event.epochAucs.length).toBe(event.epochLosses.length);
+      expect(event.epochAucs).toEqual(result.epochAucs.slice(0, event.epochAucs.length));
+    }
+    for (let epochs = 1; epochs <= 3; ++epochs) {
+      const atEpochEnd = events.filter((event) => event.epochAucs.length === epochs &&
+        (event.batch === 0 || event.epoch === event.epochs));  // nothing of the next epoch trained yet
+      expect(atEpochEnd.length).toBe(1);
+    }
+    // The evaluations are not training time: wall time exceeds it by at least half of three
+    // separately timed evaluations.
+    const evalStart = performance.now();
+    for (let i = 0; i < 3; ++i) rec.evaluate();
+    const threeEvaluations = (performance.now() - evalStart) / 1000;
+    console.log(`[measure] evaluateEachEpoch, sample: train ${result.seconds.toFixed(3)} s, wall ` +
+                `${wallSeconds.toFixed(3)} s, 3 evaluations ${threeEvaluations.toFixed(3)} s; AUCs ${result.epochAucs.map((a) => a.toFixed(4)).join(' ')}`);
+    expect(wallSeconds - result.seconds).toBeGreaterThan(threeEvaluations / 2);
+
+    // Evaluating between epochs changes nothing in the training itself; without the option the
+    // AUC lists stay empty.
+    rec.createModel({ model: 'bilinear' });
+    const plainEvents: TrainProgress[] = [];
+    const plain = await rec.train({ epochs: 3, onProgress: (p) => plainEvents.push(p) });
+    expect(plain.epochLosses).toEqual(result.epochLosses);
+    expect(rec.evaluate().auc).toBe(result.epochAucs[2]);
+    expect(plain.epochAucs).toEqual([]);
+    expect(plainEvents.every((event) => event.epochAucs.length === 0)).toBe(true);
+  });
+
+  it('a cancel in the middle of an epoch keeps the AUCs of the finished epochs only', async () => {
+    // Deep model, small batches: an epoch spans several slices, so progress arrives mid-epoch.
+    rec.createModel({ model: 'deep' });
+    const controller = new AbortController();
+    let progressAtAbort: TrainProgress | undefined;
+    const result = await rec.train({
+      epochs: 20, batchSize: 16, evaluateEachEpoch: true, signal: controller.signal,
+      onProgress: (p) => {
+        if (!progressAtAbort && p.epochAucs.length === 1 && p.batch > 0) { progressAtAbort = p; controller.abort(); }
+      },
+    });
+    expect(progressAtAbort).toBeDefined();
+    expect(result.cancelled).toBe(true);
+    expect(result.epochsCompleted).toBe(1);
+    expect(result.epochAucs).toEqual(progressAtAbort!.epochAucs);
+    expect(result.batches).toBeGreaterThan(progressAtAbort!.batchesPerEpoch);  // part of epoch 2 trained
+  });
+
   it('stops within one batch when the AbortSignal fires during training', async () => {
     rec.createModel({ model: 'bilinear', embeddingDim: 16 });
     const controller = new AbortController();

@@ -40,6 +40,52 @@ describe('WorkerRecommender', () => {
     expect(typeof last.loss).toBe('number');
   });
 
+  it('forwards evaluateEachEpoch: the AUC after each epoch in progress and result, as on the main thread', async () => {
+    const local = await Recommender.create();
+    const runs = [];
+    for (const client of [local, worker]) {
+      await client.loadSample();  // the default sample learns visibly in 3 epochs
+      await client.prepare(await client.samplePreprocessOptions());
+      await client.createModel({ model: 'bilinear' });
+      const untrained = (await client.evaluate()).auc;
+      const events: TrainProgress[] = [];
+      const result = await client.train({ epochs: 3, evaluateEachEpoch: true, onProgress: (p) => events.push(p) });
+      runs.push({ untrained, events, result, trained: (await client.evaluate()).auc });
+    }
+    local.dispose();
+    const [onMainThread, inWorker] = runs;
+    const { untrained, events, result, trained } = inWorker!;
+    expect(result.epochAucs.length).toBe(3);
+    expect(result.epochAucs[2]).toBe(trained);
+    expect(result.epochAucs[0]!).toBeGreaterThan(untrained);
+    expect(result.epochAucs[2]!).toBeGreaterThan(untrained + 0.1);
+    expect(result.epochAucs).toEqual(onMainThread!.result.epochAucs);
+    expect(events[events.length - 1]!.epochAucs).toEqual(result.epochAucs);
+    for (const event of events) expect(event.epochAucs.length).toBe(event.epochLosses.length);
+
+    const plain = await worker.train({ epochs: 1 });
+    expect(plain.epochAucs).toEqual([]);
+  });
+
+  it('a cancel mid-epoch in the worker keeps the AUCs of the finished epochs only', async () => {
+    await worker.createModel({ model: 'deep' });  // long epochs with small batches
+    const controller = new AbortController();
+    let aucsAtAbort: number[] | undefined;
+    const result = await worker.train({
+      epochs: 20, batchSize: 16, evaluateEachEpoch: true, signal: controller.signal,
+      onProgress: (p) => {
+        if (!aucsAtAbort && p.epochAucs.length === 1 && p.batch > 0) { aucsAtAbort = p.epochAucs; controller.abort(); }
+      },
+    });
+    expect(aucsAtAbort).toBeDefined();
+    expect(result.cancelled).toBe(true);
+    const batchesPerEpoch = Math.ceil((await worker.preparedStats()).trainPositives / 16);
+    expect(result.batches % batchesPerEpoch).not.toBe(0);  // stopped inside an epoch
+    expect(result.epochAucs.length).toBe(Math.floor(result.batches / batchesPerEpoch));
+    expect(result.epochAucs.length).toBe(result.epochsCompleted);
+    expect(result.epochAucs.slice(0, 1)).toEqual(aucsAtAbort);
+  });
+
   it('cancels within one batch: the engine stops at most one batch after abort()', async () => {
     await worker.loadSample();  // the default, bigger sample: long epochs
     await worker.prepare(await worker.samplePreprocessOptions());

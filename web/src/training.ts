@@ -1,7 +1,8 @@
 // The training loop shared by the main-thread Recommender and the worker: the engine trains in
 // short slices; between slices the loop reports progress and returns to the event loop, so the
-// page stays responsive and an abort can arrive.
-import type { EngineHandle } from './tripletrec.mjs';
+// page stays responsive and an abort can arrive. With evaluateEachEpoch no engine call crosses an
+// epoch's end, so the model can be evaluated exactly as it is after each epoch.
+import type { EngineHandle, EngineProgress } from './tripletrec.mjs';
 import type { TrainOptions, TrainProgress, TrainResultDetails } from './types.js';
 
 export interface SliceControl {
@@ -19,15 +20,22 @@ export interface SliceControl {
 
 const now = (): number => performance.now() / 1000;
 
-export function totalBatches(progress: TrainProgress): number {
+export function totalBatches(progress: EngineProgress): number {
   // Once finished the engine reports epoch == epochs with the last epoch's batch count kept.
   if (progress.epoch >= progress.epochs) return progress.epochs * progress.batchesPerEpoch;
   return progress.epoch * progress.batchesPerEpoch + progress.batch;
 }
 
 export function engineTrainOptions(options: TrainOptions): object {
-  const { onProgress: _onProgress, signal: _signal, ...plain } = options;
+  const { onProgress: _onProgress, signal: _signal, evaluateEachEpoch: _evaluate, ...plain } = options;
   return plain;
+}
+
+/** Batches the engine may run in one call: never past the end of the epoch when evaluating. */
+function batchesForCall(progress: EngineProgress, batchesPerCall: number, evaluateEachEpoch: boolean): number {
+  if (!evaluateEachEpoch) return batchesPerCall;
+  // At least 1: a finished run has no batches left but then trainFor is not called.
+  return Math.max(1, Math.min(batchesPerCall, progress.batchesPerEpoch - progress.batch));
 }
 
 export async function runTraining(
@@ -36,21 +44,32 @@ export async function runTraining(
   control: SliceControl,
   report: (progress: TrainProgress) => void,
 ): Promise<TrainResultDetails> {
+  const evaluateEachEpoch = options.evaluateEachEpoch === true;
   const first = engine.beginTraining(engineTrainOptions(options));
   const startBatches = totalBatches(first);
-  let progress = first;
+  // One per finished epoch; evaluate() runs between engine calls, so the engine's training clock
+  // (elapsedSeconds, tripletsPerSecond) never counts it.
+  const epochAucs: number[] = [];
+  let progress: EngineProgress = first;
   let cancelled = false;
   try {
     let more = true;
     while (more) {
       const sliceEnd = now() + control.sliceSeconds;
+      let epochEnded = false;
       do {
         if (control.isCancelled()) { cancelled = true; break; }
-        more = engine.trainFor(control.batchesPerCall, control.sliceSeconds);
-        if (control.onBatches) control.onBatches(totalBatches(engine.trainingProgress()) - startBatches);
-      } while (more && now() < sliceEnd);
+        more = engine.trainFor(batchesForCall(progress, control.batchesPerCall, evaluateEachEpoch), control.sliceSeconds);
+        if (evaluateEachEpoch || control.onBatches) progress = engine.trainingProgress();
+        if (control.onBatches) control.onBatches(totalBatches(progress) - startBatches);
+        if (evaluateEachEpoch && progress.epochLosses.length > epochAucs.length) {
+          // The call stopped at the epoch's end: the model is the one after this epoch.
+          epochAucs.push(engine.evaluate(10).auc);
+          epochEnded = true;  // report the new AUC now
+        }
+      } while (more && !epochEnded && now() < sliceEnd);
       progress = engine.trainingProgress();
-      report(progress);
+      report(withAucs(progress, epochAucs));
       if (cancelled || !more) break;
       await yieldToEventLoop();
     }
@@ -64,12 +83,18 @@ export async function runTraining(
     cancelled,
     epochsCompleted: progress.epochLosses.length,
     epochLosses: progress.epochLosses,
+    epochAucs,
     seconds: progress.elapsedSeconds,
     triplets: progress.triplets,
     tripletsPerSecond: progress.tripletsPerSecond,
     batches,
     batchesAfterCancel: cancelled && atCancel !== undefined ? Math.max(0, batches - atCancel) : 0,
   };
+}
+
+/** The progress a caller sees: the engine's, with a copy of the AUCs so far. */
+function withAucs(progress: EngineProgress, epochAucs: number[]): TrainProgress {
+  return { ...progress, epochAucs: [...epochAucs] };
 }
 
 /** One macrotask turn (not clamped like nested setTimeout): lets messages and abort events in. */

@@ -5,6 +5,9 @@ import type {
   RatingStats, TrainProgress,
 } from './types.js';
 
+/** The engine's progress: TrainProgress without what the package's training loop adds. */
+export type EngineProgress = Omit<TrainProgress, 'epochAucs'>;
+
 export interface HeapStats {
   /** Bytes malloc has handed out and not taken back. */
   allocatedBytes: number;
@@ -37,10 +40,10 @@ export interface EngineHandle {
   preparedStats(): PreparedStats;
   createModel(options: object): ModelSummary;
   summary(): ModelSummary;
-  beginTraining(options: object): TrainProgress;
+  beginTraining(options: object): EngineProgress;
   trainFor(maxBatches: number, maxSeconds: number): boolean;
   trainStep(maxBatches: number): boolean;
-  trainingProgress(): TrainProgress;
+  trainingProgress(): EngineProgress;
   endTraining(): void;
   evaluate(k: number): Evaluation;
   paramCount(): number;
