@@ -19,6 +19,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** The test AUC per epoch the loss chart shows (its text alternative lists the drawn numbers). */
+async function chartEpochAucs(target: Page): Promise<string[]> {
+  const label = await target.locator('#loss-chart').getAttribute('aria-label') ?? '';
+  const list = label.split('Test AUC per epoch: ')[1];  // the last part of the label
+  return list ? list.split(', ') : [];
+}
+
 /** Records every animation frame and every training stage change, with page timestamps. */
 async function recordFramesAndStages(target: Page): Promise<void> {
   await target.evaluate(() => {
@@ -100,6 +107,7 @@ describe('demo page with the built-in sample', () => {
     await chooseModel(page, 'bilinear');
     expect(await page.locator('#epochs').inputValue()).toBe('10');
     expect(await page.locator('#margin').inputValue()).toBe('1');
+    expect(await page.locator('#eval-each-epoch').isChecked()).toBe(true);  // on by default: it is cheap
     const auc = await trainAndWait(page);
     // Measured on the sample: untrained 0.496, trained 0.842 (see the report).
     console.log(`bilinear on the sample: AUC ${auc.before} -> ${auc.after}`);
@@ -115,6 +123,14 @@ describe('demo page with the built-in sample', () => {
     await page.waitForSelector('#similar-items li.item');
     expect(await page.locator('#runs-table tbody tr').count()).toBe(1);
     expect(await canvasPainted(page, 'loss-chart')).toBe(true);
+
+    // The chart's second line: one test AUC per epoch, the last one the trained AUC of Results.
+    const epochAucs = await chartEpochAucs(page);
+    console.log(`bilinear on the sample, AUC after each epoch: ${epochAucs.join(' ')}`);
+    expect(epochAucs.length).toBe(10);
+    expect(epochAucs.at(-1)).toBe(await text(page, '#auc-after'));
+    expect(await text(page, '#train-auc')).toBe(await text(page, '#auc-after'));
+    expect(Number(epochAucs[0])).toBeGreaterThan(auc.before);
   });
 
   it('trains the deep model with its own defaults while the page keeps drawing frames', async () => {
@@ -179,6 +195,7 @@ describe('demo page with the built-in sample', () => {
   it('cancels a run and still evaluates the partly trained model', async () => {
     await chooseModel(page, 'deep');
     await setControl(page, '#epochs', '200');
+    await page.locator('#eval-each-epoch').uncheck();  // and a run without the per-epoch AUC
     await page.locator('#train').click();
     await page.waitForFunction(() => document.getElementById('train-stage')?.textContent?.startsWith('Training the'));
     await page.waitForFunction(() => (document.getElementById('train-progress') as HTMLProgressElement).value > 0);
@@ -186,5 +203,7 @@ describe('demo page with the built-in sample', () => {
     await page.waitForFunction(() => document.body.dataset.busy === 'false', undefined, { timeout: 60_000 });
     expect(await text(page, '#auc-after-note')).toMatch(/cancelled after \d+ of 200 epochs/);
     expect(await page.locator('#runs-table tbody tr').count()).toBe(3);
+    expect(await chartEpochAucs(page)).toEqual([]);
+    expect(await text(page, '#train-auc')).toBe('off');
   });
 });

@@ -4,6 +4,7 @@ import {
   LineElement, LogarithmicScale, PointElement, Tooltip,
 } from 'chart.js';
 import type { RatingStats } from 'tripletrec';
+import { formatAuc } from './dom';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale,
   LineController, LineElement, PointElement, Tooltip, Legend, Filler);
@@ -89,43 +90,87 @@ export class DataCharts {
   }
 }
 
-/** Loss per epoch: the run in progress, and the previous run faded for comparison. */
+/** One training run as the loss chart draws it. */
+export interface RunCurves {
+  label: string;
+  losses: number[];
+  /** Test AUC after each epoch; empty when the run did not evaluate per epoch. */
+  aucs: number[];
+}
+
+const aucColour = '#0d9488';
+const previousAucColour = '#8fcfc8';
+
+/**
+ * Loss per epoch (left axis) and test AUC per epoch (right axis, 0.5-1): the run in progress,
+ * and the previous run faded for comparison.
+ */
 export class LossChart {
-  private readonly chart = new Chart<'line', number[], number>(canvas('loss-chart'), {
+  private readonly canvas = canvas('loss-chart');
+  private readonly chart = new Chart<'line', number[], number>(this.canvas, {
     type: 'line',
     data: { labels: [], datasets: [] },
     options: {
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
-      scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: 'loss' }, beginAtZero: true } },
+      scales: {
+        x: { title: { display: true, text: 'epoch' } },
+        y: { position: 'left', title: { display: true, text: 'loss' }, beginAtZero: true },
+        // Below 0.5 only when a run ranks worse than chance: the axis stretches to show it.
+        auc: {
+          position: 'right', suggestedMin: 0.5, max: 1, display: false,
+          title: { display: true, text: 'test AUC', color: aucColour },
+          ticks: { color: aucColour },
+          grid: { drawOnChartArea: false },
+        },
+      },
     },
   });
-  private previous: { label: string; losses: number[] } | null = null;
+  private previous: RunCurves | null = null;
   private currentLabel = '';
 
   /** Starts a new run; the last finished run stays visible in grey. */
-  start(label: string, lastRun: { label: string; losses: number[] } | null): void {
+  start(label: string, lastRun: RunCurves | null): void {
     this.previous = lastRun && lastRun.losses.length > 0 ? lastRun : null;
     this.currentLabel = label;
-    this.show([], null);
+    this.show([], null, []);
   }
 
-  /** Finished epoch losses, plus the running mean of the epoch in progress (shown dashed). */
-  show(epochLosses: number[], currentEpochLoss: number | null): void {
+  /** Finished epoch losses, plus the running mean of the epoch in progress (shown dashed), and
+   * the test AUC of each finished epoch. */
+  show(epochLosses: number[], currentEpochLoss: number | null, epochAucs: number[]): void {
     const current = currentEpochLoss === null ? epochLosses : [...epochLosses, currentEpochLoss];
     const length = Math.max(current.length, this.previous?.losses.length ?? 0, 1);
     this.chart.data.labels = Array.from({ length }, (_, i) => i + 1);
     const datasets: Chart<'line', number[], number>['data']['datasets'] = [{
-      label: this.currentLabel,
+      label: seriesLabel('loss', this.currentLabel),
       data: current,
       borderColor: accent,
       backgroundColor: accent,
       pointRadius: 3,
+      yAxisID: 'y',
       segment: { borderDash: (ctx) => (currentEpochLoss !== null && ctx.p1DataIndex === current.length - 1 ? [4, 4] : undefined) },
     }];
+    if (epochAucs.length > 0) {
+      datasets.push({ label: seriesLabel('AUC', this.currentLabel), data: epochAucs, borderColor: aucColour, backgroundColor: aucColour, pointRadius: 3, pointStyle: 'rectRot', yAxisID: 'auc' });
+    }
     if (this.previous) {
-      datasets.push({ label: this.previous.label, data: this.previous.losses, borderColor: previousRunColour, backgroundColor: previousRunColour, pointRadius: 2, borderDash: [2, 3] });
+      datasets.push({ label: seriesLabel('loss', this.previous.label), data: this.previous.losses, borderColor: previousRunColour, backgroundColor: previousRunColour, pointRadius: 2, borderDash: [2, 3], yAxisID: 'y' });
+      if (this.previous.aucs.length > 0) {
+        datasets.push({ label: seriesLabel('AUC', this.previous.label), data: this.previous.aucs, borderColor: previousAucColour, backgroundColor: previousAucColour, pointRadius: 2, pointStyle: 'rectRot', borderDash: [2, 3], yAxisID: 'auc' });
+      }
     }
     this.chart.data.datasets = datasets;
+    this.chart.options.scales!.auc!.display = datasets.some((dataset) => dataset.yAxisID === 'auc');
     this.chart.update();
+    this.canvas.setAttribute('aria-label', describeCurves(epochLosses, epochAucs));
   }
+}
+
+const seriesLabel = (quantity: string, run: string): string => (run ? `${quantity}, ${run}` : quantity);
+
+/** The chart's text alternative: the finished epochs' numbers (AUC rounded as the Results step shows it). */
+function describeCurves(epochLosses: number[], epochAucs: number[]): string {
+  if (epochLosses.length === 0) return 'Loss per epoch: no finished epoch yet';
+  const losses = `Loss per epoch: ${epochLosses.map((loss) => loss.toFixed(4)).join(', ')}`;
+  return epochAucs.length === 0 ? losses : `${losses}. Test AUC per epoch: ${epochAucs.map(formatAuc).join(', ')}`;
 }

@@ -4,8 +4,8 @@ import type {
   Evaluation, ModelKind, ModelOptions, ModelSummary, NegativeSampling, PrepareOptions, PreparedStats,
   TrainOptions, TrainProgress, TrainResult, WorkerRecommender,
 } from 'tripletrec';
-import { LossChart } from './charts';
-import { byId, errorMessage, formatInt, formatRate, formatSeconds, numberValue, setText, showError } from './dom';
+import { LossChart, type RunCurves } from './charts';
+import { byId, errorMessage, formatAuc, formatInt, formatRate, formatSeconds, numberValue, setText, showError } from './dom';
 
 /** The notebook's hyperparameters per model; switching the model restores them. */
 const modelDefaults: Record<ModelKind, { margin: number; l2: number; epochs: number }> = {
@@ -42,7 +42,7 @@ export class TrainSection {
   private renderQueued = false;
   private lastChartDraw = 0;
   private lastChartEpochs = -1;
-  private lastRun: { label: string; losses: number[] } | null = null;
+  private lastRun: RunCurves | null = null;
 
   constructor(private readonly prepareOptions: () => PrepareOptions, private readonly listener: TrainListener) {
     this.form.addEventListener('submit', (event) => event.preventDefault());
@@ -117,6 +117,7 @@ export class TrainSection {
       batchSize: Math.max(1, Math.floor(numberValue('batch-size', 64))),
       seed: Math.floor(numberValue('train-seed', 42)),
       negatives: byId<HTMLSelectElement>('negatives').value as NegativeSampling,
+      evaluateEachEpoch: byId<HTMLInputElement>('eval-each-epoch').checked,
     };
   }
 
@@ -145,6 +146,7 @@ export class TrainSection {
 
       const label = `${modelOptions.model} (this run)`;
       this.lossChart.start(label, this.lastRun);
+      setText('train-auc', trainOptions.evaluateEachEpoch ? '–' : 'off');
       this.showStage(`Training the ${modelOptions.model} model…`);
       const result = await engine.train({
         ...trainOptions,
@@ -153,7 +155,7 @@ export class TrainSection {
       });
       this.latestProgress = null;  // a frame still queued must not draw older progress over the result
       this.renderProgress(result);
-      this.lastRun = { label: `${modelOptions.model} (previous run)`, losses: result.epochLosses };
+      this.lastRun = { label: `${modelOptions.model} (previous run)`, losses: result.epochLosses, aucs: result.epochAucs };
 
       this.showStage('Evaluating the trained model…');
       const after = await engine.evaluate(10);
@@ -200,8 +202,9 @@ export class TrainSection {
         this.lastChartDraw = now;
         this.lastChartEpochs = progress.epochLosses.length;
         const inEpoch = progress.epoch < progress.epochs && progress.batch > 0;
-        this.lossChart.show(progress.epochLosses, inEpoch ? progress.loss : null);
+        this.lossChart.show(progress.epochLosses, inEpoch ? progress.loss : null, progress.epochAucs);
       }
+      this.showEpochAuc(progress.epochAucs);
     } else {
       bar.value = progress.cancelled ? bar.value : 1;
       const last = progress.epochLosses.at(-1);
@@ -209,15 +212,22 @@ export class TrainSection {
       if (last !== undefined) setText('train-loss', last.toFixed(4));
       setText('train-elapsed', formatSeconds(progress.seconds));
       setText('train-speed', formatRate(progress.tripletsPerSecond));
-      this.lossChart.show(progress.epochLosses, null);
+      this.lossChart.show(progress.epochLosses, null, progress.epochAucs);
+      this.showEpochAuc(progress.epochAucs);
     }
+  }
+
+  /** The latest epoch's test AUC; the tile keeps "off" when the run does not evaluate per epoch. */
+  private showEpochAuc(epochAucs: number[]): void {
+    const last = epochAucs.at(-1);
+    if (last !== undefined) setText('train-auc', formatAuc(last));
   }
 
   private resetProgress(): void {
     this.latestProgress = null;
     this.lastChartEpochs = -1;
     byId<HTMLProgressElement>('train-progress').value = 0;
-    for (const id of ['train-epoch', 'train-loss', 'train-elapsed', 'train-speed']) setText(id, '–');
+    for (const id of ['train-epoch', 'train-loss', 'train-elapsed', 'train-speed', 'train-auc']) setText(id, '–');
   }
 
   private showStage(stage: string | null): void {
