@@ -1,0 +1,72 @@
+// The command line: what each command accepts (flags with their help), parsed into CliOptions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tripletrec/session.hpp"
+
+namespace tripletrec::cli {
+
+struct CliOptions {
+  // input
+  std::string ratings, items, test;
+  bool train_flag_used = false;  // --train FILE (a given split, needs --test)
+  bool sample = false;
+  int sample_users = SampleOptions{}.users, sample_items = SampleOptions{}.items;
+  std::optional<double> sample_ratings_per_user;
+  std::uint64_t sample_seed = SampleOptions{}.seed;
+  // preprocessing (unset = the default of the data source: the notebook's, or the sample's)
+  std::optional<std::string> item_type;
+  std::optional<std::int64_t> min_popularity, max_user_id;
+  bool keep_unrated = false;
+  double test_fraction = 0.2;
+  std::uint64_t split_seed = 42;
+  float min_positive = 8;
+  // model (unset = the notebook's default of the chosen model)
+  ModelKind model = ModelKind::Bilinear;
+  std::optional<int> embedding_dim, user_dim, item_dim;
+  std::optional<std::vector<int>> hidden;
+  std::optional<float> dropout, margin, l2;
+  std::optional<Similarity> similarity;
+  float learning_rate = 1e-3f;
+  bool keras_exact = false;
+  // training
+  std::optional<int> epochs;
+  int batch_size = 64;
+  std::uint64_t seed = 42;
+  NegativeSampling negatives = NegativeSampling::Uniform;
+  int hard_candidates = 10;
+  // output
+  int k = 10;
+  std::vector<std::int64_t> users;
+  int example_users = 3;
+  std::string save_model;
+  bool json = false;
+  bool quiet = false;
+  bool eval_every_epoch = false;
+  std::string out_dir = ".";  // sample
+};
+
+// One command-line flag: its spelling, value placeholder ("" for a switch), default and help.
+struct Flag {
+  std::string name, value, default_text, help;
+  std::function<void(CliOptions&, const std::string&)> apply;
+};
+
+// The flags of each command (stats and sample take subsets of train's, sample adds --out).
+std::vector<Flag> train_flags();
+std::vector<Flag> stats_flags();
+std::vector<Flag> sample_flags();
+
+void print_main_help();
+void print_command_help(const std::string& command, const std::vector<Flag>& flags);
+
+// Applies argv[first..argc) to default options and checks the flags' combinations.
+// Throws CliError for an unknown flag, a missing or malformed value, or a bad combination.
+CliOptions parse_flags(const std::vector<Flag>& flags, int argc, char** argv, int first);
+
+}  // namespace tripletrec::cli

@@ -1,0 +1,97 @@
+#include "cli_settings.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "cli_errors.hpp"
+
+namespace tripletrec::cli {
+namespace {
+
+// The whole file's bytes; throws FileError when it cannot be read.
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError("cannot read " + path + ": " + std::strerror(errno));
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) throw FileError("cannot read " + path + ": read error");
+  return bytes.str();
+}
+
+}  // namespace
+
+SampleOptions sample_options(const CliOptions& o) {
+  SampleOptions sample;
+  sample.users = o.sample_users;
+  sample.items = o.sample_items;
+  sample.seed = o.sample_seed;
+  // The default density suits the default catalogue; a small catalogue gets a third of it.
+  sample.ratings_per_user = o.sample_ratings_per_user.value_or(std::min(sample.ratings_per_user, o.sample_items / 3.0));
+  return sample;
+}
+
+void load_inputs(Session& session, const CliOptions& o) {
+  if (o.sample) {
+    const SampleOptions sample = sample_options(o);
+    session.load_sample(sample);
+    return;
+  }
+  if (o.ratings.empty()) throw CliError("no data: give --ratings FILE (or --train FILE --test FILE), or --sample");
+  session.load_ratings(read_file(o.ratings), o.ratings);
+  if (!o.test.empty()) session.load_test_ratings(read_file(o.test), o.test);
+  if (!o.items.empty()) session.load_items(read_file(o.items), o.items);
+}
+
+PreprocessOptions preprocess_options(const CliOptions& o) {
+  PreprocessOptions p = o.sample ? sample_preprocess_options() : PreprocessOptions{};
+  if (o.item_type) p.item_type = *o.item_type;
+  if (o.min_popularity) p.min_popularity = *o.min_popularity;
+  if (o.max_user_id) p.max_user_id = *o.max_user_id;
+  if (o.keep_unrated) p.drop_unrated = false;
+  return p;
+}
+
+PrepareOptions prepare_options(const CliOptions& o) {
+  PrepareOptions prepare;
+  prepare.preprocess = preprocess_options(o);
+  prepare.test_fraction = o.test_fraction;
+  prepare.split_seed = o.split_seed;
+  prepare.min_positive = o.min_positive;
+  return prepare;
+}
+
+ModelConfig model_config(const CliOptions& o) {
+  ModelConfig c = o.model == ModelKind::Deep ? ModelConfig::deep_defaults() : ModelConfig::bilinear_defaults();
+  if (o.embedding_dim) c.embedding_dim = *o.embedding_dim;
+  if (o.similarity) c.similarity = *o.similarity;
+  if (o.user_dim) c.user_dim = *o.user_dim;
+  if (o.item_dim) c.item_dim = *o.item_dim;
+  if (o.hidden) c.hidden = *o.hidden;
+  if (o.dropout) c.dropout = *o.dropout;
+  if (o.margin) c.margin = *o.margin;
+  if (o.l2) c.l2 = *o.l2;
+  return c;
+}
+
+OptimizerConfig optimizer_config(const CliOptions& o) {
+  OptimizerConfig optimizer;
+  optimizer.learning_rate = o.learning_rate;
+  optimizer.keras_exact = o.keras_exact;
+  return optimizer;
+}
+
+TrainOptions train_options(const CliOptions& o) {
+  TrainOptions train;
+  train.epochs = o.epochs.value_or(o.model == ModelKind::Deep ? 20 : 10);
+  train.batch_size = o.batch_size;
+  train.seed = o.seed;
+  train.negatives = o.negatives;
+  train.hard_candidates = o.hard_candidates;
+  return train;
+}
+
+}  // namespace tripletrec::cli

@@ -1,0 +1,353 @@
+#include "commands.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli_errors.hpp"
+#include "cli_output.hpp"
+#include "cli_settings.hpp"
+
+namespace tripletrec::cli {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The users whose recommendations are shown: the requested raw ids, or a few users with test
+// positives spread over the id range.
+std::vector<std::int32_t> example_users(const Session& session, const CliOptions& o) {
+  std::vector<std::int32_t> users;
+  for (std::int64_t raw : o.users) {
+    const std::int32_t u = session.user_index(raw);
+    if (u < 0) throw CliError("--user " + std::to_string(raw) + " is not in the prepared data");
+    users.push_back(u);
+  }
+  if (!o.users.empty()) return users;
+  const Positives& test = session.test_positives();
+  std::vector<std::int32_t> with_test;
+  for (std::int32_t u = 0; u < test.n_users; ++u)
+    if (test.end_of(u) - test.begin_of(u) >= 2) with_test.push_back(u);
+  const std::size_t wanted = std::min<std::size_t>(static_cast<std::size_t>(o.example_users), with_test.size());
+  for (std::size_t i = 0; i < wanted; ++i) users.push_back(with_test[i * with_test.size() / wanted]);
+  return users;
+}
+
+// ---------------------------------------------------------------------------------------------
+// train, step by step: load and prepare, train with progress, evaluate, examples, report
+
+// What loading and preparing produced.
+struct Preparation {
+  RatingStats loaded;
+  double load_seconds = 0;
+  PrepareOptions prepare;
+  PreparedStats prepared;
+  ModelConfig config;
+  std::vector<std::int32_t> shown_users;
+};
+
+// Loads and prepares the data, creates the model and picks the users to show (an unknown
+// --user fails here, before anything is printed).
+Preparation load_and_prepare(Session& session, const CliOptions& o) {
+  Preparation p;
+  const auto load_start = std::chrono::steady_clock::now();
+  load_inputs(session, o);
+  p.load_seconds = seconds_since(load_start);
+  p.loaded = session.loaded_stats();
+
+  p.prepare = prepare_options(o);
+  session.prepare(p.prepare);
+  p.prepared = session.prepared_stats();
+
+  p.config = model_config(o);
+  session.create_model(p.config, optimizer_config(o), o.seed);
+  p.shown_users = example_users(session, o);
+  return p;
+}
+
+void print_preparation(Session& session, const CliOptions& o, const Preparation& p) {
+  const PreprocessOptions& preprocess = p.prepare.preprocess;
+  std::printf("Loaded %s%s in %.2f s:\n", o.sample ? "the built-in sample" : o.ratings.c_str(),
+              session.has_items() ? " with item metadata" : "", p.load_seconds);
+  print_stats(p.loaded);
+  std::printf("\nPreprocessing (item type %s, popularity > %lld, user id < %s, %s):\n",
+              preprocess.item_type.c_str(), static_cast<long long>(preprocess.min_popularity),
+              preprocess.max_user_id < 0 ? "any" : std::to_string(preprocess.max_user_id).c_str(),
+              preprocess.drop_unrated ? "-1 ratings dropped" : "-1 ratings kept");
+  print_counts_table(p.prepared.report);
+  std::printf("\nSplit: %s train rows, %s test rows (%s); positives (rating >= %s): %s train, %s test\n",
+              with_commas(p.prepared.train_rows).c_str(), with_commas(p.prepared.test_rows).c_str(),
+              session.has_test_ratings() ? "given files" : ("random, seed " + std::to_string(o.split_seed)).c_str(),
+              format_rating(o.min_positive).c_str(), with_commas(p.prepared.train_positives).c_str(),
+              with_commas(p.prepared.test_positives).c_str());
+  std::printf("\n%s\n", session.model_summary().c_str());
+}
+
+struct TimedEvaluation {
+  Evaluation evaluation;
+  double seconds = 0;
+};
+
+TimedEvaluation evaluate_timed(const Session& session, int k) {
+  TimedEvaluation timed;
+  const auto start = std::chrono::steady_clock::now();
+  timed.evaluation = session.evaluate(k);
+  timed.seconds = seconds_since(start);
+  return timed;
+}
+
+struct Training {
+  TrainOptions options;
+  TrainResult result;
+  std::vector<double> epoch_aucs;  // with --eval-every-epoch: the test AUC after each finished epoch
+  double epoch_eval_seconds = 0;
+};
+
+// Trains, printing one line per finished epoch (unless --json or --quiet) and, with
+// --eval-every-epoch, evaluating the test AUC at each epoch's end.
+Training train_with_progress(Session& session, const CliOptions& o) {
+  Training training;
+  training.options = train_options(o);
+  const bool print_progress = !o.json && !o.quiet;
+  std::size_t epochs_seen = 0;
+  ProgressCallback on_progress;
+  if (print_progress || o.eval_every_epoch) {
+    // Called after every batch, between two steps: the model is exactly the one at the end of the
+    // epoch, and the trainer's clock is stopped, so evaluating here is not counted as training time.
+    on_progress = [&](const Progress& p) {
+      while (epochs_seen < p.epoch_losses.size()) {
+        ++epochs_seen;
+        std::string auc_text;
+        if (o.eval_every_epoch) {
+          const TimedEvaluation epoch_eval = evaluate_timed(session, o.k);
+          training.epoch_aucs.push_back(epoch_eval.evaluation.auc);
+          training.epoch_eval_seconds += epoch_eval.seconds;
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "  AUC %s (%.1f ms)", fixed(training.epoch_aucs.back(), 4).c_str(),
+                        epoch_eval.seconds * 1000);
+          auc_text = buf;
+        }
+        if (!print_progress) continue;
+        std::printf("epoch %2zu/%d  loss %.4f%s  elapsed %6.2f s  %s triplets/s\n", epochs_seen, p.epochs,
+                    p.epoch_losses[epochs_seen - 1], auc_text.c_str(), p.elapsed_seconds,
+                    with_commas(static_cast<std::int64_t>(p.elapsed_seconds > 0 ? p.triplets / p.elapsed_seconds : 0)).c_str());
+        std::fflush(stdout);
+      }
+      return true;
+    };
+  }
+  training.result = session.train(training.options, on_progress);
+  return training;
+}
+
+// A shown user's recommendations and the neighbours of the top pick.
+struct Example {
+  std::int64_t raw_user;
+  std::size_t train_positives, test_positives;
+  std::vector<ItemView> recommendations, similar;
+  std::string similar_to;
+};
+
+std::vector<Example> collect_examples(const Session& session, const CliOptions& o,
+                                      const std::vector<std::int32_t>& users) {
+  std::vector<Example> examples;
+  for (std::int32_t u : users) {
+    Example e;
+    e.raw_user = session.dataset().user_raw_id[static_cast<std::size_t>(u)];
+    e.train_positives = session.user_train_positives(u).size();
+    e.test_positives = session.user_test_positives(u).size();
+    e.recommendations = session.recommend(u, o.k);
+    if (!e.recommendations.empty()) {
+      e.similar_to = e.recommendations.front().name;
+      e.similar = session.similar_items(e.recommendations.front().item, std::min(o.k, 5));
+    }
+    examples.push_back(std::move(e));
+  }
+  return examples;
+}
+
+void write_model(Session& session, const std::string& path) {
+  const std::vector<std::uint8_t> bytes = session.save_model();
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw FileError("cannot write " + path + ": " + std::strerror(errno));
+}
+
+// Everything the train command reports at the end.
+struct TrainReport {
+  Preparation preparation;
+  TimedEvaluation untrained, trained;
+  Training training;
+  std::vector<Example> examples;
+};
+
+std::string train_config_json(const CliOptions& o, const TrainReport& r, bool given_test_split) {
+  const PreprocessOptions& preprocess = r.preparation.prepare.preprocess;
+  const ModelConfig& config = r.preparation.config;
+  JsonObject params;
+  params.str("model", o.model == ModelKind::Deep ? "deep" : "bilinear")
+      .integer("epochs", r.training.options.epochs)
+      .integer("batch_size", r.training.options.batch_size)
+      .integer("seed", static_cast<std::int64_t>(o.seed))
+      .integer("split_seed", static_cast<std::int64_t>(o.split_seed))
+      .num("test_fraction", given_test_split ? NAN : o.test_fraction)
+      .real("min_positive", o.min_positive)
+      .str("item_type", preprocess.item_type)
+      .integer("min_popularity", preprocess.min_popularity)
+      .integer("max_user_id", preprocess.max_user_id)
+      .boolean("drop_unrated", preprocess.drop_unrated)
+      .real("margin", config.margin)
+      .real("l2", config.l2)
+      .real("learning_rate", o.learning_rate)
+      .boolean("keras_exact", o.keras_exact)
+      .str("negatives", o.negatives == NegativeSampling::Uniform ? "uniform"
+                        : o.negatives == NegativeSampling::UniformUnseen ? "unseen" : "hard")
+      .integer("hard_candidates", o.hard_candidates)
+      .boolean("eval_every_epoch", o.eval_every_epoch);
+  if (o.model == ModelKind::Bilinear) {
+    params.integer("embedding_dim", config.embedding_dim)
+        .str("similarity", config.similarity == Similarity::Cosine ? "cosine" : "dot");
+  } else {
+    params.integer("user_dim", config.user_dim)
+        .integer("item_dim", config.item_dim)
+        .add("hidden", json_array(config.hidden, [](int h) { return json_number(static_cast<std::int64_t>(h)); }))
+        .real("dropout", config.dropout);
+  }
+  return params.text();
+}
+
+std::string example_json(const Example& e) {
+  return JsonObject()
+      .integer("user", e.raw_user)
+      .integer("train_positives", static_cast<std::int64_t>(e.train_positives))
+      .integer("test_positives", static_cast<std::int64_t>(e.test_positives))
+      .add("recommendations", json_array(e.recommendations, item_json))
+      .add("similar_items", json_array(e.similar, item_json))
+      .text();
+}
+
+void print_train_json(Session& session, const CliOptions& o, const TrainReport& r) {
+  const PreparedStats& prepared = r.preparation.prepared;
+  const Evaluation& trained = r.trained.evaluation;
+  const TrainResult& result = r.training.result;
+  JsonObject out;
+  out.integer("n_users", prepared.counts.users)
+      .integer("n_items", prepared.counts.items)
+      .integer("n_ratings", prepared.counts.ratings)
+      .integer("train_rows", prepared.train_rows)
+      .integer("test_rows", prepared.test_rows)
+      .integer("n_train_positives", prepared.train_positives)
+      .integer("n_test_positives", prepared.test_positives)
+      .add("preprocessing", report_json(prepared.report))
+      .add("loaded", stats_json(r.preparation.loaded))
+      .str("model", o.model == ModelKind::Deep ? "deep" : "bilinear")
+      .integer("params", session.param_count())
+      .add("config", train_config_json(o, r, session.has_test_ratings()))
+      .num("auc_untrained", r.untrained.evaluation.auc)
+      .num("auc", trained.auc)
+      .integer("k", o.k)
+      .num("precision_at_k", trained.precision_at_k)
+      .num("recall_at_k", trained.recall_at_k)
+      .num("map_at_k", trained.map_at_k)
+      .num("ndcg_at_k", trained.ndcg_at_k)
+      .integer("evaluated_users", trained.users)
+      .add("untrained", evaluation_json(r.untrained.evaluation))
+      .num("eval_seconds", r.trained.seconds)
+      .num("load_seconds", r.preparation.load_seconds)
+      .num("train_seconds", result.seconds)
+      .num("triplets_per_second", result.triplets_per_second)
+      .integer("triplets", result.triplets)
+      .add("epoch_losses", json_array(result.epoch_losses, [](double v) { return json_number(v); }))
+      .add("epoch_aucs", json_array(r.training.epoch_aucs, [](double v) { return json_number(v); }))
+      .num("epoch_eval_seconds", r.training.epoch_eval_seconds)
+      .add("examples", json_array(r.examples, example_json));
+  if (!o.save_model.empty()) out.str("saved_model", o.save_model);
+  std::cout << out.text() << "\n";
+}
+
+void print_train_text(const CliOptions& o, const TrainReport& r) {
+  const TrainResult& result = r.training.result;
+  std::printf("Trained %d epochs in %.2f s (%s triplets/s)\n", result.epochs_completed, result.seconds,
+              with_commas(static_cast<std::int64_t>(result.triplets_per_second)).c_str());
+  print_evaluation("Trained:  ", r.trained.evaluation, r.trained.seconds);
+  for (const Example& e : r.examples) {
+    std::printf("\nUser %lld (%zu train positives, %zu test positives): top %d, [hit] = a test positive\n",
+                static_cast<long long>(e.raw_user), e.train_positives, e.test_positives, o.k);
+    int rank = 0;
+    for (const ItemView& v : e.recommendations)
+      std::printf("  %2d. %s %s  score %.3f\n", ++rank, v.in_test ? "[hit]" : "     ", describe(v).c_str(),
+                  static_cast<double>(v.score));
+    if (!e.similar.empty()) {
+      std::printf("  Similar to %s:\n", e.similar_to.c_str());
+      for (const ItemView& v : e.similar)
+        std::printf("      %s  similarity %.3f\n", describe(v).c_str(), static_cast<double>(v.score));
+    }
+  }
+  if (!o.save_model.empty()) std::printf("\nModel saved to %s\n", o.save_model.c_str());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+int run_train(const CliOptions& o) {
+  Session session;
+  TrainReport report;
+  report.preparation = load_and_prepare(session, o);
+  if (!o.json) print_preparation(session, o, report.preparation);
+
+  report.untrained = evaluate_timed(session, o.k);
+  if (!o.json) print_evaluation("Untrained:", report.untrained.evaluation, report.untrained.seconds);
+
+  report.training = train_with_progress(session, o);
+  report.trained = evaluate_timed(session, o.k);
+  report.examples = collect_examples(session, o, report.preparation.shown_users);
+  if (!o.save_model.empty()) write_model(session, o.save_model);
+
+  if (o.json) print_train_json(session, o, report);
+  else print_train_text(o, report);
+  return 0;
+}
+
+int run_stats(const CliOptions& o) {
+  Session session;
+  load_inputs(session, o);
+  const RatingStats loaded = session.loaded_stats();
+  const PreprocessReport report = session.preview(preprocess_options(o));
+  if (o.json) {
+    std::cout << JsonObject().add("loaded", stats_json(loaded)).add("preprocessing", report_json(report)).text() << "\n";
+    return 0;
+  }
+  std::printf("Loaded %s%s:\n", o.sample ? "the built-in sample" : o.ratings.c_str(),
+              session.has_items() ? " with item metadata" : "");
+  print_stats(loaded);
+  std::printf("Preprocessing (the notebook's steps):\n");
+  print_counts_table(report);
+  return 0;
+}
+
+int run_sample(const CliOptions& o) {
+  const SampleOptions sample = sample_options(o);
+  const SampleFiles files = generate_sample(sample);
+  for (const auto& [name, bytes] : {std::pair{std::string("sample_rating.csv"), &files.ratings_csv},
+                                    std::pair{std::string("sample_anime.csv"), &files.items_csv}}) {
+    const std::string path = o.out_dir + "/" + name;
+    std::ofstream out(path, std::ios::binary);
+    out << *bytes;
+    if (!out) throw FileError("cannot write " + path + ": " + std::strerror(errno));
+    std::printf("wrote %s (%s bytes)\n", path.c_str(), with_commas(static_cast<std::int64_t>(bytes->size())).c_str());
+  }
+  return 0;
+}
+
+}  // namespace tripletrec::cli
