@@ -1,17 +1,20 @@
 // The demo page: wires the five steps together around one engine (a WorkerRecommender per data set).
 import { ExploreSection } from './explore';
 import { byId, errorMessage } from './dom';
+import { EngineState } from './engine-state';
 import { describeLoadError, LoadSection, loadIntoFreshEngine, type DataSource, type LoadedData } from './load';
+import { ModelFileSection } from './model-file';
 import { RecommendSection } from './recommend';
 import { ResultsSection } from './results';
 import { TrainSection } from './train';
 
 let current: LoadedData | null = null;
+const engineState = new EngineState();
 
 const explore = new ExploreSection();
 const results = new ResultsSection();
 const recommend = new RecommendSection();
-const train = new TrainSection(() => explore.prepareOptions(), {
+const train = new TrainSection(() => explore.prepareOptions(), engineState, {
   busy: setBusy,
   untrained(before, summary) {
     results.showUntrained(before, summary);
@@ -19,6 +22,17 @@ const train = new TrainSection(() => explore.prepareOptions(), {
   finished(run) {
     results.showRun(run);
     if (current) void recommend.activate(current.engine, run.prepared.counts.items);
+  },
+});
+const modelFile = new ModelFileSection(() => explore.prepareOptions(), engineState, {
+  busy: setBusy,
+  modelDropped() {
+    results.clear();
+    recommend.clear();
+  },
+  loaded(model) {
+    results.showLoaded(model);
+    if (current) void recommend.activate(current.engine, model.prepared.counts.items);
   },
 });
 const load = new LoadSection(loadSource);
@@ -32,6 +46,7 @@ function setBusy(busy: boolean): void {
   explore.setEnabled(!busy);
   train.setEnabled(!busy);
   recommend.setEnabled(!busy);
+  modelFile.setEnabled(!busy);
 }
 
 function setEngineStatus(state: 'starting' | 'ready' | 'failed', text: string): void {
@@ -50,9 +65,11 @@ async function loadSource(source: DataSource): Promise<boolean> {
     previous?.engine.terminate();
     load.showLoaded(data);
     explore.showData(data);
+    engineState.reset(data.engine);
     train.setEngine(data.engine);
     results.clear();
     recommend.clear();
+    modelFile.clear();
     setEngineStatus('ready', 'Engine ready · WebAssembly in a Web Worker');
     return true;
   } catch (error) {

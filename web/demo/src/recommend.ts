@@ -84,7 +84,10 @@ export class RecommendSection {
       this.userInput.placeholder = 'Type or pick a user id';
       this.setEnabled(true);
       if (!this.users.has(Number(this.userInput.value))) this.userInput.value = String(await this.userWithTestLikes(users));
+      // A new model changes the similar items too (showUser fills them only when none is chosen).
+      const itemChosen = this.itemInput.value !== '';
       await this.showUser();
+      if (itemChosen) await this.showSimilar();
     } catch (error) {
       showError('rec-error', errorMessage(error));
     }

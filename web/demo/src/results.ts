@@ -1,8 +1,12 @@
 // Step 4: the moment of truth — AUC of the untrained and the trained model side by side,
-// top-k metrics, a table of the runs in this tab, and the model summary.
+// top-k metrics, a table of the runs (and loaded model files) in this tab, and the model summary.
 import type { Evaluation, ModelSummary } from 'tripletrec';
 import { byId, el, formatAuc, formatInt, formatRate, setText } from './dom';
+import type { LoadedModel } from './model-file';
 import type { RunRecord } from './train';
+
+/** The runs table's optimiser cell: the engine's default updates only the rows a batch touched. */
+const optimiserLabel = (kerasExact: boolean): string => (kerasExact ? 'Adam, Keras-exact' : 'Adam, sparse');
 
 export class ResultsSection {
   private runs = 0;
@@ -37,6 +41,7 @@ export class ResultsSection {
     const row = el('tr', {}, [
       el('td', { text: String(this.runs) }),
       el('td', { text: run.model }),
+      el('td', { text: optimiserLabel(run.kerasExact) }),
       el('td', { text: run.negatives }),
       el('td', { text: run.result.cancelled ? `${run.result.epochsCompleted}/${run.epochsPlanned}` : String(run.result.epochsCompleted) }),
       el('td', { text: formatAuc(run.before.auc) }),
@@ -44,6 +49,28 @@ export class ResultsSection {
       el('td', { text: run.after.precisionAtK.toFixed(3) }),
       el('td', { text: run.result.seconds.toFixed(1) }),
       el('td', { text: formatRate(run.result.tripletsPerSecond) }),
+    ]);
+    byId('runs-table').querySelector('tbody')?.prepend(row);
+  }
+
+  /** A model loaded from a file: its AUC as the trained one, a row marked as loaded, no training numbers. */
+  showLoaded(loaded: LoadedModel): void {
+    setText('auc-before', '–');
+    setText('auc-after', formatAuc(loaded.evaluation.auc));
+    setText('auc-after-note', `per-user ROC AUC of ${loaded.fileName} (loaded, not trained here)`);
+    this.showMetrics(loaded.evaluation);
+    this.showSummary(loaded.summary);
+    this.runs += 1;
+    const none = () => el('td', { className: 'muted', text: '–' });
+    const row = el('tr', { className: 'loaded-run' }, [
+      el('td', { text: String(this.runs) }),
+      el('td', { text: `${loaded.summary.kind} (file)`, title: loaded.fileName }),
+      // The file keeps its optimiser settings, but the package does not report them back.
+      el('td', { className: 'muted', text: 'in the file', title: 'saved in the model file; a loaded model restarts Adam' }),
+      none(), none(), none(),
+      el('td', { className: 'strong', text: formatAuc(loaded.evaluation.auc) }),
+      el('td', { text: loaded.evaluation.precisionAtK.toFixed(3) }),
+      none(), none(),
     ]);
     byId('runs-table').querySelector('tbody')?.prepend(row);
   }

@@ -6,6 +6,7 @@ import type {
 } from 'tripletrec';
 import { LossChart, type RunCurves } from './charts';
 import { byId, errorMessage, formatAuc, formatInt, formatRate, formatSeconds, numberValue, setText, showError } from './dom';
+import type { EngineState } from './engine-state';
 
 /** The notebook's hyperparameters per model; switching the model restores them. */
 const modelDefaults: Record<ModelKind, { margin: number; l2: number; epochs: number }> = {
@@ -15,6 +16,8 @@ const modelDefaults: Record<ModelKind, { margin: number; l2: number; epochs: num
 
 export interface RunRecord {
   model: ModelKind;
+  /** Dense Adam as Keras (every row every step) instead of updating only the rows a batch touched. */
+  kerasExact: boolean;
   negatives: NegativeSampling;
   epochsPlanned: number;
   prepared: PreparedStats;
@@ -44,7 +47,11 @@ export class TrainSection {
   private lastChartEpochs = -1;
   private lastRun: RunCurves | null = null;
 
-  constructor(private readonly prepareOptions: () => PrepareOptions, private readonly listener: TrainListener) {
+  constructor(
+    private readonly prepareOptions: () => PrepareOptions,
+    private readonly state: EngineState,
+    private readonly listener: TrainListener,
+  ) {
     this.form.addEventListener('submit', (event) => event.preventDefault());
     for (const radio of this.form.querySelectorAll<HTMLInputElement>('input[name="model"]')) {
       radio.addEventListener('change', () => this.switchModel(this.modelKind()));
@@ -93,6 +100,7 @@ export class TrainSection {
       margin: numberValue('margin', modelDefaults[kind].margin),
       l2: numberValue('l2', modelDefaults[kind].l2),
       learningRate: numberValue('learning-rate', 1e-3),
+      kerasExact: byId<HTMLInputElement>('keras-exact').checked,
       seed: Math.floor(numberValue('train-seed', 42)),
     };
     if (kind === 'bilinear') {
@@ -133,13 +141,13 @@ export class TrainSection {
     this.resetProgress();
     try {
       this.showStage('Preparing the data: filters, train/test split, positives…');
-      await engine.prepare(this.prepareOptions());
-      const prepared = await engine.preparedStats();
+      const prepared = await this.state.prepare(engine, this.prepareOptions());
       setText('prepared-info', describePrepared(prepared));
       if (prepared.trainPositives === 0) throw new Error('no positive ratings in the training set: lower the positive threshold or loosen the filters');
 
       this.showStage('Creating the model…');
       const summary = await engine.createModel(modelOptions);
+      this.state.modelReady(summary.kind);
       this.showStage('Evaluating the untrained model (per-user AUC)…');
       const before = await engine.evaluate(10);
       this.listener.untrained(before, summary);
@@ -160,7 +168,7 @@ export class TrainSection {
       this.showStage('Evaluating the trained model…');
       const after = await engine.evaluate(10);
       this.listener.finished({
-        model: modelOptions.model ?? 'bilinear', negatives: trainOptions.negatives, epochsPlanned: trainOptions.epochs,
+        model: modelOptions.model ?? 'bilinear', kerasExact: modelOptions.kerasExact ?? false, negatives: trainOptions.negatives, epochsPlanned: trainOptions.epochs,
         prepared, summary, before, after, result,
       });
     } catch (error) {
