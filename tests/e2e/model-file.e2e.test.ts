@@ -63,7 +63,7 @@ describe('demo page: model files and the Keras-exact switch', () => {
     const auc = await trainAndWait(page);
     trainedAuc = await text(page, '#auc-after');
     expect(auc.after).toBeGreaterThan(auc.before + 0.1);
-    expect((await newestRun(page))[2]).toBe('Adam, sparse');
+    expect((await newestRun(page))[2]).toBe('sparse');  // the Adam column
     expect(await page.locator('#download-model').isEnabled()).toBe(true);
 
     const counts = await preparedCounts(page);
@@ -94,7 +94,8 @@ describe('demo page: model files and the Keras-exact switch', () => {
     expect(await text(page, '#param-count')).toMatch(/bilinear/);
     expect(await text(page, '#model-summary')).toMatch(/embedding/i);
     const row = await newestRun(page);
-    expect(row[1]).toBe('bilinear (file)');
+    expect(row[1]).toBe('bilinear');
+    expect(row[4]).toBe('loaded');  // the Epochs column
     expect(row[6]).toBe(trainedAuc);
     await page.waitForFunction(() => document.querySelectorAll('#user-recs li.item').length === 10);
     await page.waitForSelector('#similar-items li.item');
@@ -160,7 +161,7 @@ describe('demo page: model files and the Keras-exact switch', () => {
       `${await text(page, '#train-speed')} triplets/s`);
     expect(auc.after).toBeGreaterThan(auc.before);
     const row = await newestRun(page);
-    expect(row[2]).toBe('Adam, Keras-exact');
+    expect(row[2]).toBe('Keras-exact');
     expect(row[4]).toBe('2');
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-model').click()]);
     expect(download.suggestedFilename()).toMatch(/^tripletrec-bilinear-\d+x\d+\.ttrm$/);

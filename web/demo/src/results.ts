@@ -5,8 +5,8 @@ import { byId, el, formatAuc, formatInt, formatRate, setText } from './dom';
 import type { LoadedModel } from './model-file';
 import type { RunRecord } from './train';
 
-/** The runs table's optimiser cell: the engine's default updates only the rows a batch touched. */
-const optimiserLabel = (kerasExact: boolean): string => (kerasExact ? 'Adam, Keras-exact' : 'Adam, sparse');
+/** The runs table's Adam cell: the engine's default updates only the rows a batch touched. */
+const adamLabel = (kerasExact: boolean): string => (kerasExact ? 'Keras-exact' : 'sparse');
 
 export class ResultsSection {
   private runs = 0;
@@ -41,7 +41,7 @@ export class ResultsSection {
     const row = el('tr', {}, [
       el('td', { text: String(this.runs) }),
       el('td', { text: run.model }),
-      el('td', { text: optimiserLabel(run.kerasExact) }),
+      el('td', { text: adamLabel(run.kerasExact) }),
       el('td', { text: run.negatives }),
       el('td', { text: run.result.cancelled ? `${run.result.epochsCompleted}/${run.epochsPlanned}` : String(run.result.epochsCompleted) }),
       el('td', { text: formatAuc(run.before.auc) }),
@@ -64,10 +64,12 @@ export class ResultsSection {
     const none = () => el('td', { className: 'muted', text: '–' });
     const row = el('tr', { className: 'loaded-run' }, [
       el('td', { text: String(this.runs) }),
-      el('td', { text: `${loaded.summary.kind} (file)`, title: loaded.fileName }),
+      el('td', { text: loaded.summary.kind }),
       // The file keeps its optimiser settings, but the package does not report them back.
-      el('td', { className: 'muted', text: 'in the file', title: 'saved in the model file; a loaded model restarts Adam' }),
-      none(), none(), none(),
+      el('td', { className: 'muted', text: 'in file', title: 'saved in the model file; a loaded model restarts Adam' }),
+      none(),
+      el('td', { text: 'loaded', title: loaded.fileName }),
+      none(),
       el('td', { className: 'strong', text: formatAuc(loaded.evaluation.auc) }),
       el('td', { text: loaded.evaluation.precisionAtK.toFixed(3) }),
       none(), none(),
