@@ -314,6 +314,10 @@ class Engine {
     });
   }
 
+  // Frees the input buffer without loading it: a streamed read that failed half-way must not pin
+  // its (possibly 100 MB) buffer until the next load.
+  void releaseInput() { std::vector<char>().swap(input_); }  // `input_ = {}` would keep the capacity
+
   void loadRatings(double length, const std::string& source) {
     guarded([&] { consume_input(length, [&](std::string_view bytes) { session_.load_ratings(bytes, source); }); });
   }
@@ -526,6 +530,7 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
   emscripten::class_<Engine>("Engine")
       .constructor<>()
       .function("inputBuffer", &Engine::inputBuffer)
+      .function("releaseInput", &Engine::releaseInput)
       .function("loadRatings", &Engine::loadRatings)
       .function("loadTestRatings", &Engine::loadTestRatings)
       .function("loadItems", &Engine::loadItems)

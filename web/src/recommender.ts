@@ -1,6 +1,6 @@
 // The synchronous client: one Engine (one tripletrec::Session in wasm) per Recommender. Every
 // engine call runs on the calling thread; train() trains in slices so the page keeps running.
-import { requireFileData, writeInput } from './file-data.js';
+import { requireFileData, streamBlobInput, writeInput } from './file-data.js';
 import { loadModule } from './module.js';
 import { runTraining, totalBatches, type SliceControl } from './training.js';
 import type { EngineHandle, TripletrecModule } from './tripletrec.mjs';
@@ -23,6 +23,23 @@ export let trainWithControl: (recommender: Recommender, options: TrainOptions,
 /** Batches done so far by the training run in progress (0 when none). */
 export let batchesTrained: (recommender: Recommender) => number;
 
+export type FileLoadMethod = 'loadRatings' | 'loadTestRatings' | 'loadItems' | 'loadModel';
+/** Worker-only progress of a Blob load: bytes read so far, then the parse about to start. */
+export type BlobLoadProgress = (stage: 'read' | 'parse', bytes: number) => void;
+/** For the worker: a load method fed from a Blob streamed into the engine (see #loadBlob). */
+export let loadBlob: (recommender: Recommender, method: FileLoadMethod, blob: Blob, fileName: string | undefined,
+                      onProgress: BlobLoadProgress) => Promise<LoadTiming | ModelSummary>;
+
+const DEFAULT_FILE_NAMES: Record<FileLoadMethod, string> = {
+  loadRatings: 'ratings.csv', loadTestRatings: 'test_ratings.csv', loadItems: 'items.csv', loadModel: 'model.bin',
+};
+// Rows a CSV load kept, as LoadInfo reports them.
+const LOADED_ROWS: Record<Exclude<FileLoadMethod, 'loadModel'>, (engine: EngineHandle) => number> = {
+  loadRatings: (engine) => engine.loadedRows(),
+  loadTestRatings: (engine) => engine.loadedTestRows(),
+  loadItems: (engine) => engine.loadedItemRows(),
+};
+
 /** Settings of the training slices on the calling thread. */
 const MAIN_THREAD_SLICE_SECONDS = 0.016;  // about one frame
 
@@ -44,17 +61,17 @@ export class Recommender implements RecommenderApi {
 
   // ---- loading ----
   // A Blob or File is refused with a TypeError (see FileSource in types.ts).
-  loadRatings(data: FileData, fileName = 'ratings.csv'): LoadTiming {
+  loadRatings(data: FileData, fileName = DEFAULT_FILE_NAMES.loadRatings): LoadTiming {
     return this.#load(requireFileData(data, 'loadRatings'), (engine, length) => engine.loadRatings(length, fileName),
-                      (engine) => engine.loadedRows());
+                      LOADED_ROWS.loadRatings);
   }
-  loadTestRatings(data: FileData, fileName = 'test_ratings.csv'): LoadTiming {
+  loadTestRatings(data: FileData, fileName = DEFAULT_FILE_NAMES.loadTestRatings): LoadTiming {
     return this.#load(requireFileData(data, 'loadTestRatings'), (engine, length) => engine.loadTestRatings(length, fileName),
-                      (engine) => engine.loadedTestRows());
+                      LOADED_ROWS.loadTestRatings);
   }
-  loadItems(data: FileData, fileName = 'items.csv'): LoadTiming {
+  loadItems(data: FileData, fileName = DEFAULT_FILE_NAMES.loadItems): LoadTiming {
     return this.#load(requireFileData(data, 'loadItems'), (engine, length) => engine.loadItems(length, fileName),
-                      (engine) => engine.loadedItemRows());
+                      LOADED_ROWS.loadItems);
   }
   /** Forgets the item metadata (names become "item <id>"); drops the prepared data and the model. */
   clearItems(): void { this.#mutableEngine().clearItems(); }
@@ -82,7 +99,7 @@ export class Recommender implements RecommenderApi {
   summary(): ModelSummary { return this.#live().summary(); }
   paramCount(): number { return this.#live().paramCount(); }
   saveModel(): Uint8Array { return this.#live().saveModel(); }
-  loadModel(data: FileData, fileName = 'model.bin'): ModelSummary {
+  loadModel(data: FileData, fileName = DEFAULT_FILE_NAMES.loadModel): ModelSummary {
     const bytes = requireFileData(data, 'loadModel');
     const engine = this.#mutableEngine();
     const length = writeInput(engine, bytes);
@@ -130,6 +147,8 @@ export class Recommender implements RecommenderApi {
   static {
     trainWithControl = (recommender, options, control) => recommender.#train(options, control);
     batchesTrained = (recommender) => recommender.#trainingBatches(recommender.#live());
+    loadBlob = (recommender, method, blob, fileName, onProgress) =>
+      recommender.#loadBlob(method, blob, fileName, onProgress);
   }
 
   // ---- results ----
@@ -176,6 +195,26 @@ export class Recommender implements RecommenderApi {
     const end = now();
     return { rows: rows(engine), bytes: length, seconds: end - start,
              copySeconds: copied - start, parseSeconds: end - copied };
+  }
+
+  // The worker's Blob loads: the bytes stream into the engine's input buffer as they are read
+  // (never a whole copy in JS), then the same engine parse as #load. readSeconds is the time spent
+  // waiting for chunks, so readSeconds + seconds is the whole load.
+  async #loadBlob(method: FileLoadMethod, blob: Blob, fileName: string | undefined,
+                  onProgress: BlobLoadProgress): Promise<LoadTiming | ModelSummary> {
+    const engine = this.#mutableEngine();
+    const input = await streamBlobInput(engine, blob, (bytesRead) => onProgress('read', bytesRead));
+    const name = fileName ?? DEFAULT_FILE_NAMES[method];
+    // Disposed (which freed the buffer) or training started while reading: refuse as any load would.
+    if (this.#engine === engine && this.#training) engine.releaseInput();
+    this.#mutableEngine();
+    onProgress('parse', input.length);
+    if (method === 'loadModel') return engine.loadModel(input.length, name);
+    const parseStart = now();
+    engine[method](input.length, name);
+    const parseSeconds = now() - parseStart;
+    return { rows: LOADED_ROWS[method](engine), bytes: input.length, seconds: input.copySeconds + parseSeconds,
+             copySeconds: input.copySeconds, parseSeconds, readSeconds: input.readSeconds };
   }
 }
 

@@ -18,6 +18,7 @@ export interface HeapStats {
 
 export interface EngineHandle {
   inputBuffer(size: number): Uint8Array;
+  releaseInput(): void;
   loadRatings(length: number, source: string): void;
   loadTestRatings(length: number, source: string): void;
   loadItems(length: number, source: string): void;

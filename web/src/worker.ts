@@ -1,7 +1,7 @@
 // The engine side of WorkerRecommender: a Web Worker (module worker) in browsers, a worker_threads
 // worker under Node. Holds one Recommender and answers calls one at a time, in order.
 import { byteLength, isBlob } from './file-data.js';
-import { batchesTrained, Recommender, trainWithControl } from './recommender.js';
+import { batchesTrained, loadBlob, Recommender, trainWithControl, type FileLoadMethod } from './recommender.js';
 import {
   CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL,
   type FromWorker, type ToWorker,
@@ -16,6 +16,9 @@ interface Endpoint {
 // Slices between progress reports; with a shared cancel flag the engine is called per batch.
 const WORKER_SLICE_SECONDS = 0.05;
 const WORKER_SLICE_SECONDS_WITHOUT_FLAG = 0.01;
+// While a Blob is read: a 'read' report after this many more bytes or this much time, whichever first.
+const READ_REPORT_BYTES = 8 * 1024 * 1024;
+const READ_REPORT_MS = 50;
 
 let recommender: Recommender | undefined;
 const cancelled = new Set<number>();
@@ -64,21 +67,15 @@ async function handleCall(endpoint: Endpoint, message: Extract<ToWorker, { type:
       const report = (stage: LoadStage, bytes: number) => endpoint.post({
         type: 'load-progress', id, progress: { stage, bytes, elapsedSeconds: (performance.now() - start) / 1000 },
       });
-      const data = await readSource(args[0] as FileSource, report);
-      const readSeconds = (performance.now() - start) / 1000;
+      const source = args[0] as FileSource;
       const fileName = args[1] as string | undefined;
-      const bytes = byteLength(data);
-      report('copy', bytes);
-      let parsedBytes = bytes;
-      if (method === 'loadModel') {
-        value = recommender.loadModel(data, fileName);
+      if (isBlob(source)) {
+        // Read straight into the engine: stages 'read' (bytes so far), 'parse' (as it starts), 'done'.
+        value = await loadBlob(recommender, method, source, fileName, throttleReads(report, source.size));
+        report('done', source.size);
       } else {
-        const info = recommender[method](data, fileName);
-        parsedBytes = info.bytes;  // a string's size once encoded as UTF-8
-        value = isBlob(args[0]) ? { ...info, readSeconds } : info;
+        value = loadData(recommender, method, source, fileName, report);
       }
-      report('parse', parsedBytes);  // the copy and the engine's parse are one call: reported once done
-      report('done', parsedBytes);
     } else if (method === 'saveModel') {
       const bytes = recommender.saveModel();
       transfer.push(bytes.buffer);
@@ -97,12 +94,40 @@ async function handleCall(endpoint: Endpoint, message: Extract<ToWorker, { type:
   }
 }
 
-// A Blob (a File from the page) arrives as a reference to its bytes: they are read here, off the
-// caller's thread. Other file data arrived as bytes or a string already.
-async function readSource(source: FileSource, report: (stage: LoadStage, bytes: number) => void): Promise<FileData> {
-  if (!isBlob(source)) return source;
-  report('read', source.size);
-  return new Uint8Array(await source.arrayBuffer());
+// Bytes or a string arrived with the message: one engine call copies and parses them.
+function loadData(target: Recommender, method: FileLoadMethod, data: FileData, fileName: string | undefined,
+                  report: (stage: LoadStage, bytes: number) => void): unknown {
+  report('copy', byteLength(data));
+  let value: unknown;
+  let parsedBytes = byteLength(data);
+  if (method === 'loadModel') {
+    value = target.loadModel(data, fileName);
+  } else {
+    const info = target[method](data, fileName);
+    parsedBytes = info.bytes;  // a string's size once encoded as UTF-8
+    value = info;
+  }
+  report('parse', parsedBytes);  // the copy and the engine's parse are one call: reported once done
+  report('done', parsedBytes);
+  return value;
+}
+
+// A Blob (a File from the page) arrives as a reference to its bytes, read here chunk by chunk.
+// 'read' reports start at 0, come at most every READ_REPORT_BYTES / READ_REPORT_MS, and end at
+// the Blob's size; 'parse' passes through.
+function throttleReads(report: (stage: LoadStage, bytes: number) => void, size: number) {
+  let reportedBytes = 0;
+  let reportedAt = performance.now();
+  report('read', 0);
+  return (stage: 'read' | 'parse', bytes: number): void => {
+    if (stage === 'read') {
+      const now = performance.now();
+      if (bytes < size && bytes - reportedBytes < READ_REPORT_BYTES && now - reportedAt < READ_REPORT_MS) return;
+      reportedBytes = bytes;
+      reportedAt = now;
+    }
+    report(stage, bytes);
+  };
 }
 
 function train(id: number, options: TrainOptions, control?: SharedArrayBuffer) {
