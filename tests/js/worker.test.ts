@@ -351,7 +351,13 @@ describe('WorkerRecommender', () => {
     const bytes = await worker.saveModel();
     expect(bytes).toBeInstanceOf(Uint8Array);
     await worker.createModel({ embeddingDim: 8, seed: 77 });
+    const modelBlob = new Blob([bytes.slice()]);
     await worker.loadModel(bytes, 'model.bin');
+    expect(await worker.recommend(user, 4)).toEqual(before);
+
+    await worker.createModel({ embeddingDim: 8, seed: 78 });
+    expect(await worker.recommend(user, 4)).not.toEqual(before);
+    await worker.loadModel(modelBlob, 'model.bin');  // streamed into the engine like a CSV Blob
     expect(await worker.recommend(user, 4)).toEqual(before);
   });
 

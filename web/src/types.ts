@@ -210,13 +210,16 @@ export interface CreateOptions {
 export interface LoadTiming extends LoadInfo {
   copySeconds: number;   // bytes into wasm memory (one TypedArray.set / TextEncoder.encodeInto)
   parseSeconds: number;  // the engine's parse
-  /** WorkerRecommender with a Blob: the worker's time to read it (before, and not in, `seconds`). */
+  /** WorkerRecommender with a Blob: the worker's time waiting for its chunks, which are copied into
+   * the engine as they arrive (copySeconds); not in `seconds`, so readSeconds + seconds is the load. */
   readSeconds?: number;
 }
 
-/** Stages of a worker load, in order: 'read' only for a Blob (the worker reads its bytes). */
+/** Stages of a worker load, in order. A Blob has 'read' (repeated, its bytes streamed into the
+ * engine) instead of 'copy'; bytes or a string have 'copy'. */
 export type LoadStage = 'transfer' | 'read' | 'copy' | 'parse' | 'done';
-/** bytes: the size of the file (a string's UTF-16 length until it is encoded). */
+/** bytes: the size of the file (a string's UTF-16 length until it is encoded); for 'read', the
+ * bytes read so far (from 0, at most every 8 MB or 50 ms, ending at the Blob's size). */
 export interface LoadProgress { stage: LoadStage; bytes: number; elapsedSeconds: number; }
 
 export interface LoadOptions {
