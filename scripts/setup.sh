@@ -5,8 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=()
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
+
+# Node.js 20+ with npm must already be there: Debian 12's own nodejs package is 18 and has no npm.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ] || ! have_cmd npm; then
+  echo "setup: Node.js 20 or newer with npm is needed (found node $(node --version 2>/dev/null || echo none)," \
+    "npm $(npm --version 2>/dev/null || echo none)); install it from https://nodejs.org or NodeSource, then rerun." >&2
+  exit 1
+fi
+
+need=()
 have_cmd g++        || need+=(g++)
 have_cmd cmake      || need+=(cmake)
 have_cmd ninja      || need+=(ninja-build)
