@@ -3,8 +3,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { importPackage, readAnimeData } from './lib/node-data.mjs';
-import { extractPositives } from './lib/positives.mjs';
-import { loadBenchData } from './lib/prepare-options.mjs';
+import { benchPositives } from './lib/positives.mjs';
 import { runTfjsSuite } from './lib/tfjs-suite.mjs';
 
 const { Recommender } = await importPackage();
@@ -16,10 +15,7 @@ const { values } = parseArgs({ options: {
 } });
 
 await tf.setBackend('cpu');
-const recommender = await Recommender.create();
-loadBenchData(recommender, readAnimeData());
-const positives = extractPositives(recommender);
-recommender.dispose();
+const positives = await benchPositives(Recommender, readAnimeData());
 await runTfjsSuite({
   tf, positives, variant: values.variant, maxEpochs: Number(values['max-epochs']), maxSeconds: Number(values['max-seconds']),
   log: (result) => console.log(JSON.stringify(result)),

@@ -2,8 +2,7 @@
 // fetched from the local server. bench/browser.mjs calls window.tripletrecBench.* through
 // page.evaluate and reads the returned results.
 import { Recommender } from '/pkg/index.js';
-import { extractPositives } from '/bench/lib/positives.mjs';
-import { loadBenchData } from '/bench/lib/prepare-options.mjs';
+import { benchPositives } from '/bench/lib/positives.mjs';
 import { runTfjsSuite } from '/bench/lib/tfjs-suite.mjs';
 import { runWasmSuite } from '/bench/lib/wasm-suite.mjs';
 
@@ -25,10 +24,7 @@ window.tripletrecBench = {
   async tfjs(options) {
     const tf = await import('/tfjs/tf.fesm.min.js');
     await tf.setBackend('cpu');
-    const recommender = await Recommender.create();
-    loadBenchData(recommender, await fetchAnimeData());
-    const positives = extractPositives(recommender);
-    recommender.dispose();
+    const positives = await benchPositives(Recommender, await fetchAnimeData());
     return runTfjsSuite({ tf, positives, ...options, log: (result) => console.log(JSON.stringify(result)) });
   },
 };

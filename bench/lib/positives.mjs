@@ -1,5 +1,18 @@
 // The prepared train/test positives of a Recommender as dense index arrays, so another library
 // (TF.js) trains on exactly the triplet anchors tripletrec trains on. Not timed.
+import { loadBenchData } from './prepare-options.mjs';
+
+/** The positives of the benchmark data (see loadBenchData), from a Recommender freed afterwards. */
+export async function benchPositives(Recommender, data) {
+  const recommender = await Recommender.create();
+  try {
+    loadBenchData(recommender, data);
+    return extractPositives(recommender);
+  } finally {
+    recommender.dispose();
+  }
+}
+
 export function extractPositives(recommender) {
   const userIds = recommender.users();
   const itemIds = recommender.popular(recommender.preparedStats().counts.items).map((item) => item.id);
