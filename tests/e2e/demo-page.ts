@@ -46,12 +46,45 @@ export async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).first().textContent())?.trim() ?? '';
 }
 
-/** Clicks a button that starts a load or a run, and waits until that operation has finished. */
-export async function clickAndWaitIdle(page: Page, selector: string, timeout = 120_000): Promise<void> {
+/** Does something that starts a load or a run, and waits until that operation has finished. */
+export async function actAndWaitIdle(page: Page, action: () => Promise<void>, timeout = 120_000): Promise<void> {
   const finishedBefore = await page.evaluate(() => Number(document.body.dataset.finished ?? 0));
-  await page.locator(selector).click();
+  await action();
   await page.waitForFunction((before) =>
     Number(document.body.dataset.finished ?? 0) > before && document.body.dataset.busy === 'false', finishedBefore, { timeout });
+}
+
+/** Clicks a button that starts a load or a run, and waits until that operation has finished. */
+export async function clickAndWaitIdle(page: Page, selector: string, timeout = 120_000): Promise<void> {
+  await actAndWaitIdle(page, () => page.locator(selector).click(), timeout);
+}
+
+/** Starts recording the timestamp of every animation frame the page draws (until it closes). */
+export async function recordFrames(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const state = window as unknown as { frameTimes: number[] };
+    state.frameTimes = [];
+    const tick = () => {
+      state.frameTimes.push(performance.now());
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+/** The recorded frames between two page timestamps (all by default) and the longest gap between them. */
+export async function recordedFrames(page: Page, from = 0, to = Number.MAX_VALUE): Promise<{ count: number; maxGapMs: number }> {
+  return page.evaluate(([start, end]) => {
+    const times = (window as unknown as { frameTimes: number[] }).frameTimes.filter((t) => t >= start && t <= end);
+    let maxGapMs = 0;
+    for (let i = 1; i < times.length; i++) maxGapMs = Math.max(maxGapMs, times[i] - times[i - 1]);
+    return { count: times.length, maxGapMs };
+  }, [from, to]);
+}
+
+/** How far the page is wider than the viewport (0 when nothing scrolls sideways). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
 /** Reads a number shown with thousands separators ("4,610"). */
@@ -93,12 +126,11 @@ export async function canvasPainted(page: Page, canvasId: string): Promise<boole
   }, canvasId);
 }
 
+/** A file for a picker: a path, or an in-memory file. */
+export type PickedFile = string | { name: string; mimeType: string; buffer: Buffer };
+
 /** Chooses files in the Load step's pickers (by path or as in-memory files) and loads them. */
-export async function loadFiles(
-  page: Page,
-  ratings: string | { name: string; mimeType: string; buffer: Buffer },
-  items: string | { name: string; mimeType: string; buffer: Buffer } | null,
-): Promise<void> {
+export async function loadFiles(page: Page, ratings: PickedFile, items: PickedFile | null): Promise<void> {
   await page.locator('#ratings-file').setInputFiles(ratings);
   if (items) await page.locator('#items-file').setInputFiles(items);
   else await page.locator('#items-file').setInputFiles([]);

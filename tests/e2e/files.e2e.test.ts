@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
-  clickAndWaitIdle, csvFile, dataDir, finalCounts, launchBrowser, loadFiles, openDemo, setControl, shownInt, text, trainAndWait,
+  clickAndWaitIdle, csvFile, dataDir, finalCounts, launchBrowser, loadFiles, openDemo, recordedFrames, recordFrames, setControl,
+  shownInt, text, trainAndWait,
 } from './demo-page';
 
 let browser: Browser;
@@ -80,32 +81,21 @@ describe('demo page with files', () => {
       const { page, problems } = await openDemo(browser, inject('demoUrl'));
       await page.locator('#ratings-file').setInputFiles(path);
       await page.locator('#items-file').setInputFiles([]);
-      await page.evaluate(() => {
-        const state = window as unknown as { frameTimes: number[] };
-        state.frameTimes = [];
-        const tick = () => {
-          state.frameTimes.push(performance.now());
-          requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      });
+      await recordFrames(page);
       const started = Date.now();
       await clickAndWaitIdle(page, '#load-files');
       const seconds = (Date.now() - started) / 1000;
       expect(await text(page, '#load-error')).toBe('');
       const rows = await shownInt(page, '#count-ratings');
-      const frames = await page.evaluate(() => {
-        const times = (window as unknown as { frameTimes: number[] }).frameTimes;
-        let maxGapMs = 0;
-        for (let i = 1; i < times.length; i++) maxGapMs = Math.max(maxGapMs, times[i] - times[i - 1]);
-        return { count: times.length, maxGapMs };
-      });
+      const frames = await recordedFrames(page);
       console.log(`100 MB file (${bytes} bytes, ${rows} rows) loaded in ${seconds.toFixed(1)} s; ` +
         `${frames.count} frames meanwhile, longest gap ${frames.maxGapMs.toFixed(0)} ms`);
       expect(rows).toBeGreaterThan(5_000_000);
       expect(await text(page, '#dataset-label')).toMatch(/big_ratings\.csv/);
       // The page's thread only reads the file and hands it over; the parse runs in the worker.
-      // Loose bound (shared 2-core machine): a parse on the page's thread would stall it for seconds.
+      // Loose bound (shared 2-core machine). Measured: loaded in 4.8 s, 280 frames (58/s), longest
+      // gap 140 ms. A 100 MB parse alone takes about 0.3 s in wasm in Chromium (bench/results), so
+      // this bound catches the whole load moving to the page's thread, not the parse alone.
       expect(frames.maxGapMs).toBeLessThan(1500);
       expect(frames.count).toBeGreaterThan(seconds * 5);
       expect(problems.errors).toEqual([]);
@@ -132,7 +122,7 @@ describe('demo page with files', () => {
     console.log(`bilinear on rating_5000users.csv (popularity > 340): AUC ${auc.before} -> ${auc.after}; ${await text(page, '#prepared-info')}`);
     expect(auc.before).toBeGreaterThan(0.4);
     expect(auc.before).toBeLessThan(0.6);
-    expect(auc.after).toBeGreaterThanOrEqual(0.8);
+    expect(auc.after).toBeGreaterThanOrEqual(0.8);  // measured 0.499 -> 0.818 (10 epochs, the defaults)
     const names = await page.locator('#user-recs .item-name').allTextContents();
     expect(names).toHaveLength(10);
     expect(names.every((name) => name.length > 0 && !name.startsWith('item #'))).toBe(true);

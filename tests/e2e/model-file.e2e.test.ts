@@ -5,7 +5,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
-  artifactsDir, chooseModel, clickAndWaitIdle, finalCounts, launchBrowser, openDemo, setControl, text, trainAndWait, type PageProblems,
+  actAndWaitIdle, artifactsDir, chooseModel, clickAndWaitIdle, finalCounts, horizontalOverflow, launchBrowser, openDemo, setControl,
+  text, trainAndWait, type PageProblems, type PickedFile,
 } from './demo-page';
 
 let browser: Browser;
@@ -24,14 +25,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
-type PickedFile = string | { name: string; mimeType: string; buffer: Buffer };
-
 /** Chooses a file in the "Load model file" picker and waits until the page has finished with it. */
 async function loadModelFile(target: Page, file: PickedFile): Promise<void> {
-  const finishedBefore = await target.evaluate(() => Number(document.body.dataset.finished ?? 0));
-  await target.locator('#model-file-input').setInputFiles(file);
-  await target.waitForFunction((before) =>
-    Number(document.body.dataset.finished ?? 0) > before && document.body.dataset.busy === 'false', finishedBefore, { timeout: 60_000 });
+  await actAndWaitIdle(target, () => target.locator('#model-file-input').setInputFiles(file), 60_000);
 }
 
 function binaryFile(name: string, buffer: Buffer): { name: string; mimeType: string; buffer: Buffer } {
@@ -174,8 +170,7 @@ describe('demo page: model files and the Keras-exact switch', () => {
     await page.locator('#model-form').screenshot({ path: `${artifactsDir}/model-file-train-form-1280.png` });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);  // charts resize on the next frames
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBe(0);
+    expect(await horizontalOverflow(page)).toBe(0);
     await page.locator('#step-results .step-main').screenshot({ path: `${artifactsDir}/model-file-results-390.png` });
     await page.locator('#model-form').screenshot({ path: `${artifactsDir}/model-file-train-form-390.png` });
     await page.setViewportSize({ width: 1280, height: 800 });
