@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { animeItems, animeRatings, haveAnimeData, repoRoot } from './helpers.js';
+import { animeItems, animeRatings, haveAnimeData, report, repoRoot } from './helpers.js';
 
 function readmeExample(): string {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
@@ -26,6 +26,8 @@ describe('README example', () => {
       const output = execFileSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8' });
       const untrained = Number(/untrained AUC ([\d.]+)/.exec(output)?.[1]);
       const trained = Number(/trained AUC ([\d.]+)/.exec(output.replace(/untrained AUC/, ''))?.[1]);
+      report('README example AUC (untrained / trained)', [untrained, trained]);
+      // Measured: 0.499 untrained, 0.818 trained (the README's bilinear run, 10 epochs).
       expect(Math.abs(untrained - 0.5)).toBeLessThan(0.03);
       expect(trained).toBeGreaterThanOrEqual(0.8);
       // Five recommendation lines: name, genres, hit flag.
