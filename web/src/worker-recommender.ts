@@ -230,9 +230,7 @@ function fileNameOf(blob: Blob): string | undefined {
 }
 
 function engineError(message: string, name: string): Error {
-  const error = new Error(message);
-  if (name === 'TypeError') return new TypeError(message);
-  return error;
+  return name === 'TypeError' ? new TypeError(message) : new Error(message);
 }
 
 async function startWorker(onMessage: (message: FromWorker) => void,

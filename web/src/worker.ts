@@ -82,7 +82,7 @@ async function handleCall(endpoint: Endpoint, message: Extract<ToWorker, { type:
       value = bytes;
     } else {
       const target = recommender as unknown as Record<string, (...callArgs: unknown[]) => unknown>;
-      if (typeof target[method] !== 'function' || method.startsWith('#')) throw new Error(`tripletrec: unknown method ${method}`);
+      if (typeof target[method] !== 'function') throw new Error(`tripletrec: unknown method ${method}`);
       value = target[method]!(...args);
     }
     endpoint.post({ type: 'result', id, value }, transfer);
