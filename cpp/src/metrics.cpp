@@ -140,16 +140,16 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
         keys[n++] = rank_key(scores[i], static_cast<std::uint32_t>(i));
         (relevant[i] ? positive_keys[n_pos++] : negative_keys[n_neg++]) = order_key(scores[i]);
       }
+      const std::size_t top = std::min<std::size_t>(static_cast<std::size_t>(k), n);
       if (n_pos <= max_positives_for_counting(static_cast<std::size_t>(n_candidates))) {
         auc_sum += auc_by_counting(positive_keys.data(), n_pos, negative_keys.data(), n_neg);
+        // Only the top k need an order: a heap pass instead of a full sort.
+        std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(top),
+                          keys.begin() + static_cast<std::ptrdiff_t>(n));
       } else {
-        std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(n));
+        std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(n));  // the top k too
         auc_sum += auc_of_sorted(keys.data(), n, [&](std::uint32_t i) { return relevant[i] != 0; });
       }
-      // Only the top k need an order: a heap pass instead of a full sort.
-      const std::size_t top = std::min<std::size_t>(static_cast<std::size_t>(k), n);
-      std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(top),
-                        keys.begin() + static_cast<std::ptrdiff_t>(n));
       std::int64_t hits = 0;
       double precision_sum_at_hits = 0, dcg = 0;
       for (std::size_t rank = 0; rank < top; ++rank) {
