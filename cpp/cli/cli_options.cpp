@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "cli_errors.hpp"
 
@@ -47,6 +49,20 @@ double parse_number_in(const std::string& flag, const std::string& text, double 
     throw CliError(flag + " must be in " + range.str() + ", got " + text);
   }
   return v;
+}
+
+// One of a fixed set of words, e.g. --model bilinear|deep; the message lists them all.
+template <class T>
+T parse_choice(const std::string& flag, const std::string& text,
+               std::initializer_list<std::pair<const char*, T>> choices) {
+  std::string names;
+  std::size_t index = 0;
+  for (const auto& [name, value] : choices) {
+    if (text == name) return value;
+    names += (index == 0 ? "" : index + 1 == choices.size() ? " or " : ", ") + std::string(name);
+    ++index;
+  }
+  throw CliError(flag + " expects " + names + ", got \"" + text + "\"");
 }
 
 std::vector<int> parse_layers(const std::string& flag, const std::string& text) {
@@ -115,17 +131,13 @@ std::vector<Flag> train_flags() {
        [](CliOptions& o, const std::string& v) { o.min_positive = static_cast<float>(parse_number("--min-positive", v)); }},
       {"--model", "bilinear|deep", "bilinear", "the notebook's TripletModel or DeepTripletModel",
        [](CliOptions& o, const std::string& v) {
-         if (v == "bilinear") o.model = ModelKind::Bilinear;
-         else if (v == "deep") o.model = ModelKind::Deep;
-         else throw CliError("--model expects bilinear or deep, got \"" + v + "\"");
+         o.model = parse_choice<ModelKind>("--model", v, {{"bilinear", ModelKind::Bilinear}, {"deep", ModelKind::Deep}});
        }},
       {"--embedding-dim", "N", "64", "bilinear: embedding size",
        [](CliOptions& o, const std::string& v) { o.embedding_dim = parse_integer_at_least<int>("--embedding-dim", v, 1); }},
       {"--similarity", "cosine|dot", "cosine", "bilinear: user-item similarity",
        [](CliOptions& o, const std::string& v) {
-         if (v == "cosine") o.similarity = Similarity::Cosine;
-         else if (v == "dot") o.similarity = Similarity::Dot;
-         else throw CliError("--similarity expects cosine or dot, got \"" + v + "\"");
+         o.similarity = parse_choice<Similarity>("--similarity", v, {{"cosine", Similarity::Cosine}, {"dot", Similarity::Dot}});
        }},
       {"--user-dim", "N", "32", "deep: user embedding size",
        [](CliOptions& o, const std::string& v) { o.user_dim = parse_integer_at_least<int>("--user-dim", v, 1); }},
@@ -152,10 +164,10 @@ std::vector<Flag> train_flags() {
       {"--negatives", "uniform|unseen|hard", "uniform",
        "negative sampling: the notebook's uniform, uniform over unseen items, or hardest of N draws",
        [](CliOptions& o, const std::string& v) {
-         if (v == "uniform") o.negatives = NegativeSampling::Uniform;
-         else if (v == "unseen") o.negatives = NegativeSampling::UniformUnseen;
-         else if (v == "hard") o.negatives = NegativeSampling::Hard;
-         else throw CliError("--negatives expects uniform, unseen or hard, got \"" + v + "\"");
+         o.negatives = parse_choice<NegativeSampling>("--negatives", v,
+                                                      {{"uniform", NegativeSampling::Uniform},
+                                                       {"unseen", NegativeSampling::UniformUnseen},
+                                                       {"hard", NegativeSampling::Hard}});
        }},
       {"--hard-candidates", "N", "10", "draws per negative for --negatives hard",
        [](CliOptions& o, const std::string& v) { o.hard_candidates = parse_integer_at_least<int>("--hard-candidates", v, 1); }},

@@ -109,7 +109,13 @@ TEST(Cli, BadCommandLinesExitWithCode2AndSayWhy) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("--epochs needs a value"), std::string::npos) << missing.err;
   EXPECT_EQ(run_cli("train --sample --test-fraction 1").exit_code, 2);
-  EXPECT_EQ(run_cli("train --sample --model wide").exit_code, 2);
+  const CliRun bad_model = run_cli("train --sample --model wide");
+  EXPECT_EQ(bad_model.exit_code, 2);
+  EXPECT_NE(bad_model.err.find("--model expects bilinear or deep, got \"wide\""), std::string::npos) << bad_model.err;
+  const CliRun bad_negatives = run_cli("train --sample --negatives some");
+  EXPECT_EQ(bad_negatives.exit_code, 2);
+  EXPECT_NE(bad_negatives.err.find("--negatives expects uniform, unseen or hard, got \"some\""), std::string::npos)
+      << bad_negatives.err;
   EXPECT_EQ(run_cli("train").exit_code, 2);  // no data
   EXPECT_EQ(run_cli("").exit_code, 2);
   EXPECT_EQ(run_cli("fly").exit_code, 2);
