@@ -3,8 +3,6 @@
 // seed 42, positives rating >= 8. Skipped with a message when the data is absent.
 #include <gtest/gtest.h>
 
-#include <ctime>
-#include <functional>
 
 #include "test_support.hpp"
 #include "tripletrec/session.hpp"
@@ -29,13 +27,6 @@ void load_anime(Session& s) {
   s.prepare(notebook_prepare());
 }
 
-// Processor time of `f` (wall time on a shared, busy machine says little about the code).
-double cpu_seconds(const std::function<void()>& f) {
-  const std::clock_t start = std::clock();
-  f();
-  return static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
-}
-
 }  // namespace
 
 TEST(AnimeNotebook, AnimeSubsetHasTheDocumentedShape) {
@@ -50,15 +41,13 @@ TEST(AnimeNotebook, AnimeSubsetHasTheDocumentedShape) {
   EXPECT_EQ(stats.train_positives + stats.test_positives, 114512);
 }
 
-TEST(AnimeNotebook, UntrainedBilinearIsAtChanceAndEvaluationIsFast) {
+TEST(AnimeNotebook, UntrainedBilinearIsAtChance) {
   TRIPLETREC_REQUIRE_DATA("anime/rating_5000users.csv");
   Session s;
   load_anime(s);
   s.create_model(ModelConfig::bilinear_defaults(), OptimizerConfig{}, 42);
-  Evaluation e;
-  const double seconds = cpu_seconds([&] { e = s.evaluate(); });
-  std::printf("[ anime ] untrained bilinear AUC %.4f over %d users, evaluation %.1f ms CPU\n", e.auc, e.users,
-              seconds * 1000);
+  const Evaluation e = s.evaluate();
+  std::printf("[ anime ] untrained bilinear AUC %.4f over %d users\n", e.auc, e.users);
   EXPECT_NEAR(e.auc, 0.5, 0.03);
   // Every user with a test positive outside their train positives counts (293 items leave
   // negatives for everyone), user 0 included.
@@ -72,11 +61,6 @@ TEST(AnimeNotebook, UntrainedBilinearIsAtChanceAndEvaluationIsFast) {
     expected_users += counted;
   }
   EXPECT_EQ(e.users, expected_users);
-#ifdef __EMSCRIPTEN__
-  EXPECT_LT(seconds, 0.3);  // wasm under Node, no -march=native
-#else
-  EXPECT_LT(seconds, 0.1);
-#endif
 }
 
 TEST(AnimeNotebook, TrainedBilinearReachesTheNotebooksAuc) {
