@@ -432,6 +432,17 @@ class Engine {
       return session_.train_step(static_cast<std::int64_t>(maxBatches));
     });
   }
+  // Batches trained so far, as trainingProgress() counts them: the one number the per-batch cancel
+  // bookkeeping needs, without the progress object (every epoch's loss included) that costs about
+  // 5 us, a fifth of a bilinear batch on the default sample.
+  double trainedBatches() const {
+    return guarded([&] {
+      const tripletrec::Progress& progress = session_.training_progress();
+      // Once finished the engine reports epoch == epochs with the last epoch's batch count kept.
+      if (progress.epoch >= progress.epochs) return static_cast<double>(progress.epochs * progress.batches_per_epoch);
+      return static_cast<double>(progress.epoch * progress.batches_per_epoch + progress.batch);
+    });
+  }
   val trainingProgress() const {
     return guarded([&] { return progress_object(session_.training_progress()); });
   }
@@ -556,6 +567,7 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("beginTraining", &Engine::beginTraining)
       .function("trainFor", &Engine::trainFor)
       .function("trainStep", &Engine::trainStep)
+      .function("trainedBatches", &Engine::trainedBatches)
       .function("trainingProgress", &Engine::trainingProgress)
       .function("endTraining", &Engine::endTraining)
       .function("evaluate", &Engine::evaluate)

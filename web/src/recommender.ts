@@ -2,7 +2,7 @@
 // engine call runs on the calling thread; train() trains in slices so the page keeps running.
 import { requireFileData, streamBlobInput, writeInput } from './file-data.js';
 import { loadModule } from './module.js';
-import { runTraining, totalBatches, type SliceControl } from './training.js';
+import { runTraining, type SliceControl } from './training.js';
 import type { EngineHandle, TripletrecModule } from './tripletrec.mjs';
 import type {
   CreateOptions, Evaluation, FileData, HeapStats, ItemView, LoadTiming, ModelOptions,
@@ -141,7 +141,7 @@ export class Recommender implements RecommenderApi {
   }
 
   #trainingBatches(engine: EngineHandle): number {
-    return this.#training ? totalBatches(engine.trainingProgress()) : 0;
+    return this.#training ? engine.trainedBatches() : 0;
   }
 
   static {

@@ -20,12 +20,6 @@ export interface SliceControl {
 
 const now = (): number => performance.now() / 1000;
 
-export function totalBatches(progress: EngineProgress): number {
-  // Once finished the engine reports epoch == epochs with the last epoch's batch count kept.
-  if (progress.epoch >= progress.epochs) return progress.epochs * progress.batchesPerEpoch;
-  return progress.epoch * progress.batchesPerEpoch + progress.batch;
-}
-
 export function engineTrainOptions(options: TrainOptions): object {
   const { onProgress: _onProgress, signal: _signal, evaluateEachEpoch: _evaluate, ...plain } = options;
   return plain;
@@ -46,12 +40,13 @@ export async function runTraining(
 ): Promise<TrainResultDetails> {
   const evaluateEachEpoch = options.evaluateEachEpoch === true;
   const first = engine.beginTraining(engineTrainOptions(options));
-  const startBatches = totalBatches(first);
+  const startBatches = engine.trainedBatches();
   // One per finished epoch; evaluate() runs between engine calls, so the engine's training clock
   // (elapsedSeconds, tripletsPerSecond) never counts it.
   const epochAucs: number[] = [];
   let progress: EngineProgress = first;
   let cancelled = false;
+  let batches = 0;
   try {
     let more = true;
     while (more) {
@@ -60,8 +55,9 @@ export async function runTraining(
       do {
         if (control.isCancelled()) { cancelled = true; break; }
         more = engine.trainFor(batchesForCall(progress, control.batchesPerCall, evaluateEachEpoch), control.sliceSeconds);
-        if (evaluateEachEpoch || control.onBatches) progress = engine.trainingProgress();
-        if (control.onBatches) control.onBatches(totalBatches(progress) - startBatches);
+        // The whole progress object only when needed: with a cancel flag this runs per batch.
+        if (evaluateEachEpoch) progress = engine.trainingProgress();
+        if (control.onBatches) control.onBatches(engine.trainedBatches() - startBatches);
         if (evaluateEachEpoch && progress.epochLosses.length > epochAucs.length) {
           // The call stopped at the epoch's end: the model is the one after this epoch.
           epochAucs.push(engine.evaluate(10).auc);
@@ -75,9 +71,9 @@ export async function runTraining(
     }
   } finally {
     progress = engine.trainingProgress();
+    batches = engine.trainedBatches() - startBatches;
     engine.endTraining();
   }
-  const batches = totalBatches(progress) - startBatches;
   const atCancel = control.batchesAtCancel();
   return {
     cancelled,

@@ -44,6 +44,8 @@ export interface EngineHandle {
   beginTraining(options: object): EngineProgress;
   trainFor(maxBatches: number, maxSeconds: number): boolean;
   trainStep(maxBatches: number): boolean;
+  /** Batches trained so far (epoch and batch of trainingProgress() as one count). */
+  trainedBatches(): number;
   trainingProgress(): EngineProgress;
   endTraining(): void;
   evaluate(k: number): Evaluation;
