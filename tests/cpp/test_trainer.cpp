@@ -78,7 +78,6 @@ void expect_learns_planted_problem(ModelConfig config, double min_ranking) {
 TEST(Trainer, BilinearLearnsAPlantedProblem) {
   ModelConfig config = ModelConfig::bilinear_defaults();
   config.embedding_dim = 16;
-  OptimizerConfig{};
   expect_learns_planted_problem(config, 0.95);
 }
 
