@@ -82,7 +82,7 @@ TEST(Sample, HasTheAnimeFilesFormat) {
     EXPECT_FALSE(catalog.genres[i].empty());
     EXPECT_GT(catalog.members[i], 0);
     names.insert(catalog.name[i]);
-    if (i > 0) EXPECT_GT(catalog.id[i], catalog.id[i - 1]);
+    if (i > 0) { EXPECT_GT(catalog.id[i], catalog.id[i - 1]); }
   }
   EXPECT_GT(types["TV"], 240);  // mostly TV
   EXPECT_GT(types["Movie"], 20);

@@ -120,7 +120,7 @@ TEST(Session, RunsThePipelineOnTheSample) {
       EXPECT_EQ(recs[r].type, "TV");  // the sample's preprocessing keeps TV titles
       EXPECT_FALSE(recs[r].genres.empty());
       EXPECT_NE(recs[r].name.rfind("item ", 0), 0u) << "names come from the catalog";
-      if (r > 0) EXPECT_LE(recs[r].score, recs[r - 1].score);
+      if (r > 0) { EXPECT_LE(recs[r].score, recs[r - 1].score); }
     }
   }
   const auto similar = s.similar_items(3, 4);
