@@ -11,7 +11,7 @@ have_cmd() { command -v "$1" >/dev/null 2>&1; }
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ] || ! have_cmd npm; then
   echo "setup: Node.js 20 or newer with npm is needed (found node $(node --version 2>/dev/null || echo none)," \
-    "npm $(npm --version 2>/dev/null || echo none)); install it from https://nodejs.org or NodeSource, then rerun." >&2
+    "npm $(npm --version 2>/dev/null || echo none)); install Node.js 20+ with npm, then rerun." >&2
   exit 1
 fi
 
