@@ -1,6 +1,7 @@
 // The worker-backed client: the same API as Recommender, every method async, the engine in a
 // Web Worker (browsers) or a worker_threads worker (Node), so training never blocks the caller.
 import { asBytes, isBlob } from './file-data.js';
+import { nodeBuiltin } from './node-builtin.js';
 import {
   CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL, CONTROL_SLOTS,
   type FromWorker, type ToWorker,
@@ -249,9 +250,10 @@ async function startWorker(onMessage: (message: FromWorker) => void,
       keepAlive: () => {},
     };
   }
-  // Node: worker_threads (hidden from bundlers).
-  const specifier = 'node:worker_threads';
-  const threads = await import(/* @vite-ignore */ specifier) as {
+  // Node: worker_threads, through process.getBuiltinModule (Node >= 20.16), which bundlers neither
+  // resolve for the browser nor warn about (an `import(variable)` gets webpack's "Critical
+  // dependency" warning).
+  const threads = nodeBuiltin<{
     Worker: new (url: URL) => {
       on(event: 'message', listener: (message: FromWorker) => void): void;
       on(event: 'error', listener: (error: Error) => void): void;
@@ -261,7 +263,7 @@ async function startWorker(onMessage: (message: FromWorker) => void,
       ref(): void;
       unref(): void;
     };
-  };
+  }>('node:worker_threads');
   const worker = new threads.Worker(new URL('./worker.js', import.meta.url));
   let terminating = false;
   worker.on('message', onMessage);

@@ -1,6 +1,7 @@
 // The engine side of WorkerRecommender: a Web Worker (module worker) in browsers, a worker_threads
 // worker under Node. Holds one Recommender and answers calls one at a time, in order.
 import { byteLength, isBlob } from './file-data.js';
+import { nodeBuiltin } from './node-builtin.js';
 import { batchesTrained, loadBlob, Recommender, trainWithControl, type FileLoadMethod } from './recommender.js';
 import {
   CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL,
@@ -36,14 +37,14 @@ function connect(): Promise<Endpoint> {
       listen: (handler) => scope.addEventListener!('message', (event) => handler(event.data as ToWorker)),
     });
   }
-  // Node: hidden from bundlers, which must not try to resolve a Node built-in for the browser.
-  const specifier = 'node:worker_threads';
-  return import(/* @vite-ignore */ specifier).then((threads: {
+  // Node: worker_threads through process.getBuiltinModule, invisible to bundlers (node-builtin.ts).
+  const threads = nodeBuiltin<{
     parentPort: { postMessage(message: unknown, transfer?: unknown[]): void; on(event: 'message', listener: (message: ToWorker) => void): void };
-  }) => ({
+  }>('node:worker_threads');
+  return Promise.resolve({
     post: (message, transfer) => threads.parentPort.postMessage(message, transfer ?? []),
     listen: (handler) => threads.parentPort.on('message', handler),
-  }));
+  });
 }
 
 function errorMessage(error: unknown): { message: string; name: string } {
