@@ -4,7 +4,7 @@ import { asBytes, isBlob } from './file-data.js';
 import { nodeBuiltin } from './node-builtin.js';
 import {
   CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL, CONTROL_SLOTS,
-  type FromWorker, type ToWorker,
+  type CallMessage, type FromWorker, type ToWorker, type WorkerArgs, type WorkerMethod, type WorkerResult,
 } from './worker-protocol.js';
 import type {
   CreateOptions, Evaluation, FileSource, HeapStats, ItemView, LoadOptions, LoadTiming,
@@ -22,12 +22,14 @@ export type AsyncRecommenderApi = {
 
 // The one thing both worker kinds have in common.
 interface WorkerPort {
-  post(message: ToWorker, transfer?: Transferable[]): void;
+  post(message: ToWorker | CallMessage, transfer?: Transferable[]): void;
   terminate(): void;
   /** Node only: whether the worker keeps the process alive (only while calls are pending). */
   keepAlive(alive: boolean): void;
 }
 
+// A call waiting for its reply. Replies are matched to calls by id: `resolve` takes the result
+// type of the call's method (WorkerResult<M>), which the worker's handler for M was checked against.
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -128,7 +130,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
     };
     if (signal?.aborted) cancel();
     signal?.addEventListener('abort', cancel, { once: true });
-    return this.#call<TrainResultDetails>('train', [plain], { onProgress }, [], control)
+    return this.#call('train', [plain], { onProgress }, [], control)
       .finally(() => signal?.removeEventListener('abort', cancel));
   }
 
@@ -155,7 +157,9 @@ export class WorkerRecommender implements AsyncRecommenderApi {
 
   get terminated(): boolean { return this.#port === undefined; }
 
-  #load<T>(method: string, data: FileSource, fileName: string | undefined, options: LoadOptions = {}): Promise<T> {
+  #load<M extends 'loadRatings' | 'loadTestRatings' | 'loadItems' | 'loadModel'>(
+    method: M, data: FileSource, fileName: string | undefined, options: LoadOptions = {},
+  ): Promise<WorkerResult<M>> {
     const transfer: Transferable[] = [];
     let payload: FileSource = data;
     if (isBlob(data)) {
@@ -180,18 +184,20 @@ export class WorkerRecommender implements AsyncRecommenderApi {
     const onLoadProgress = options.onProgress
       ? (progress: LoadProgress) => options.onProgress!({ ...progress, elapsedSeconds: (performance.now() - start) / 1000 })
       : undefined;
-    return this.#call<T>(method, [payload, fileName], { onLoadProgress }, transfer);
+    const args: WorkerArgs<M> = [payload, fileName];
+    return this.#call(method, args, { onLoadProgress }, transfer);
   }
 
-  #call<T>(method: string, args: unknown[], hooks: Omit<Pending, 'resolve' | 'reject'> = {},
-           transfer: Transferable[] = [], control?: SharedArrayBuffer): Promise<T> {
+  #call<M extends WorkerMethod>(method: M, args: WorkerArgs<M>, hooks: Omit<Pending, 'resolve' | 'reject'> = {},
+                                transfer: Transferable[] = [], control?: SharedArrayBuffer): Promise<WorkerResult<M>> {
     const port = this.#port;
     if (port === undefined) return Promise.reject(new Error('tripletrec: the worker was terminated'));
     const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
+    const message: CallMessage<M> = { type: 'call', id, method, args, ...(control ? { control } : {}) };
+    return new Promise<WorkerResult<M>>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, ...hooks });
       port.keepAlive(true);
-      port.post({ type: 'call', id, method, args, ...(control ? { control } : {}) }, transfer);
+      port.post(message, transfer);
     });
   }
 

@@ -5,9 +5,12 @@ import { nodeBuiltin } from './node-builtin.js';
 import { batchesTrained, loadBlob, Recommender, trainWithControl, type FileLoadMethod } from './recommender.js';
 import {
   CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL,
-  type FromWorker, type ToWorker,
+  type CallMessage, type FromWorker, type ResultMessage, type ToWorker, type WorkerArgs, type WorkerMethod,
+  type WorkerResult, type WorkerTrainOptions,
 } from './worker-protocol.js';
-import type { FileData, FileSource, LoadStage, TrainOptions, TrainProgress } from './types.js';
+import type {
+  FileData, FileSource, LoadStage, LoadTiming, ModelSummary, TrainOptions, TrainProgress, TrainResultDetails,
+} from './types.js';
 
 interface Endpoint {
   post(message: FromWorker, transfer?: Transferable[]): void;
@@ -52,41 +55,64 @@ function errorMessage(error: unknown): { message: string; name: string } {
   return { message: String(error), name: 'Error' };
 }
 
-async function handleCall(endpoint: Endpoint, message: Extract<ToWorker, { type: 'call' }>): Promise<void> {
+/** What a handler may use of its call: the id, the cancel flag, progress and transfers of the reply. */
+interface CallContext {
+  id: number;
+  control: SharedArrayBuffer | undefined;
+  endpoint: Endpoint;
+  /** Buffers of the result to move to the caller instead of copying them. */
+  transfer: Transferable[];
+}
+
+type Handler<M extends WorkerMethod> =
+  (args: WorkerArgs<M>, call: CallContext) => WorkerResult<M> | Promise<WorkerResult<M>>;
+
+function live(): Recommender {
+  if (recommender === undefined) throw new Error('tripletrec: the worker engine is not ready');
+  return recommender;
+}
+
+// One handler per method of the protocol: the compiler checks each one's arguments and result.
+const handlers: { [M in WorkerMethod]: Handler<M> } = {
+  loadRatings: ([data, fileName], call) => load(call, 'loadRatings', data, fileName),
+  loadTestRatings: ([data, fileName], call) => load(call, 'loadTestRatings', data, fileName),
+  loadItems: ([data, fileName], call) => load(call, 'loadItems', data, fileName),
+  loadModel: ([data, fileName], call) => load(call, 'loadModel', data, fileName),
+  clearItems: () => live().clearItems(),
+  clearTestRatings: () => live().clearTestRatings(),
+  loadSample: (args) => live().loadSample(...args),
+  samplePreprocessOptions: () => live().samplePreprocessOptions(),
+  loadedStats: () => live().loadedStats(),
+  preparedRatingStats: () => live().preparedRatingStats(),
+  preview: (args) => live().preview(...args),
+  prepare: (args) => live().prepare(...args),
+  preparedStats: () => live().preparedStats(),
+  createModel: (args) => live().createModel(...args),
+  summary: () => live().summary(),
+  paramCount: () => live().paramCount(),
+  saveModel: (_args, call) => {
+    const bytes = live().saveModel();
+    call.transfer.push(bytes.buffer);
+    return bytes;
+  },
+  train: ([options], call) => train(call, options),
+  evaluate: (args) => live().evaluate(...args),
+  users: () => live().users(),
+  recommend: (args) => live().recommend(...args),
+  similarItems: (args) => live().similarItems(...args),
+  userHistory: (args) => live().userHistory(...args),
+  popular: (args) => live().popular(...args),
+  heapStats: () => live().heapStats(),
+};
+
+async function handleCall<M extends WorkerMethod>(endpoint: Endpoint, message: CallMessage<M>): Promise<void> {
   const { id, method, args } = message;
+  const call: CallContext = { id, control: message.control, endpoint, transfer: [] };
   try {
-    if (recommender === undefined) throw new Error('tripletrec: the worker engine is not ready');
-    let value: unknown;
-    const transfer: Transferable[] = [];
-    if (method === 'train') {
-      const options = { ...((args[0] ?? {}) as TrainOptions),
-        onProgress: (progress: TrainProgress) => endpoint.post({ type: 'progress', id, progress }) };
-      value = await train(id, options, message.control);
-    } else if (method === 'loadRatings' || method === 'loadTestRatings' || method === 'loadItems' ||
-               method === 'loadModel') {
-      const start = performance.now();
-      const report = (stage: LoadStage, bytes: number) => endpoint.post({
-        type: 'load-progress', id, progress: { stage, bytes, elapsedSeconds: (performance.now() - start) / 1000 },
-      });
-      const source = args[0] as FileSource;
-      const fileName = args[1] as string | undefined;
-      if (isBlob(source)) {
-        // Read straight into the engine: stages 'read' (bytes so far), 'parse' (as it starts), 'done'.
-        value = await loadBlob(recommender, method, source, fileName, throttleReads(report, source.size));
-        report('done', source.size);
-      } else {
-        value = loadData(recommender, method, source, fileName, report);
-      }
-    } else if (method === 'saveModel') {
-      const bytes = recommender.saveModel();
-      transfer.push(bytes.buffer);
-      value = bytes;
-    } else {
-      const target = recommender as unknown as Record<string, (...callArgs: unknown[]) => unknown>;
-      if (typeof target[method] !== 'function') throw new Error(`tripletrec: unknown method ${method}`);
-      value = target[method]!(...args);
-    }
-    endpoint.post({ type: 'result', id, value }, transfer);
+    const handler: Handler<M> | undefined = handlers[method];
+    if (typeof handler !== 'function') throw new Error(`tripletrec: unknown method ${String(method)}`);
+    const reply: ResultMessage<M> = { type: 'result', id, value: await handler(args, call) };
+    endpoint.post(reply as FromWorker, call.transfer);
   } catch (error) {
     endpoint.post({ type: 'error', id, ...errorMessage(error) });
   } finally {
@@ -95,11 +121,28 @@ async function handleCall(endpoint: Endpoint, message: Extract<ToWorker, { type:
   }
 }
 
+// A load: a Blob is read here straight into the engine (stages 'read' (bytes so far), 'parse' as
+// it starts, 'done'); bytes or a string arrived with the message and go in with one engine call.
+function load(call: CallContext, method: Exclude<FileLoadMethod, 'loadModel'>, source: FileSource,
+              fileName: string | undefined): Promise<LoadTiming>;
+function load(call: CallContext, method: 'loadModel', source: FileSource, fileName: string | undefined): Promise<ModelSummary>;
+async function load(call: CallContext, method: FileLoadMethod, source: FileSource,
+                    fileName: string | undefined): Promise<LoadTiming | ModelSummary> {
+  const start = performance.now();
+  const report = (stage: LoadStage, bytes: number) => call.endpoint.post({
+    type: 'load-progress', id: call.id, progress: { stage, bytes, elapsedSeconds: (performance.now() - start) / 1000 },
+  });
+  if (!isBlob(source)) return loadData(live(), method, source, fileName, report);
+  const value = await loadBlob(live(), method, source, fileName, throttleReads(report, source.size));
+  report('done', source.size);
+  return value;
+}
+
 // Bytes or a string arrived with the message: one engine call copies and parses them.
 function loadData(target: Recommender, method: FileLoadMethod, data: FileData, fileName: string | undefined,
-                  report: (stage: LoadStage, bytes: number) => void): unknown {
+                  report: (stage: LoadStage, bytes: number) => void): LoadTiming | ModelSummary {
   report('copy', byteLength(data));
-  let value: unknown;
+  let value: LoadTiming | ModelSummary;
   let parsedBytes = byteLength(data);
   if (method === 'loadModel') {
     value = target.loadModel(data, fileName);
@@ -131,9 +174,12 @@ function throttleReads(report: (stage: LoadStage, bytes: number) => void, size: 
   };
 }
 
-function train(id: number, options: TrainOptions, control?: SharedArrayBuffer) {
+function train({ id, control, endpoint }: CallContext, plain: WorkerTrainOptions): Promise<TrainResultDetails> {
   const flags = control ? new Int32Array(control) : undefined;
-  return trainWithControl(recommender!, options, {
+  const options: TrainOptions = {
+    ...plain, onProgress: (progress: TrainProgress) => endpoint.post({ type: 'progress', id, progress }),
+  };
+  return trainWithControl(live(), options, {
     isCancelled: () => cancelled.has(id) || (flags !== undefined && Atomics.load(flags, CONTROL_CANCEL) !== 0),
     batchesPerCall: flags ? 1 : Number.MAX_SAFE_INTEGER,
     sliceSeconds: flags ? WORKER_SLICE_SECONDS : WORKER_SLICE_SECONDS_WITHOUT_FLAG,
