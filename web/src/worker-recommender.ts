@@ -270,7 +270,10 @@ async function startWorker(onMessage: (message: FromWorker) => void,
       unref(): void;
     };
   }>('node:worker_threads');
-  const worker = new threads.Worker(new URL('./worker.js', import.meta.url));
+  // import.meta.url through a variable: the literal `new URL('./worker.js', import.meta.url)`
+  // would make bundlers emit the unbundled worker.js as a stray asset for this Node-only line.
+  const moduleUrl = import.meta.url;
+  const worker = new threads.Worker(new URL('./worker.js', moduleUrl));
   let terminating = false;
   worker.on('message', onMessage);
   worker.on('error', (error) => onError(error instanceof Error ? error : new Error(String(error))));
