@@ -2,9 +2,10 @@
 // events, cancel within one batch, errors forwarded with the engine's message, terminate().
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Recommender, WorkerRecommender, type LoadProgress, type TrainProgress } from 'tripletrec';
-// The worker's own Blob load path (not exported by the package), for read failures a Node worker
-// cannot be sent: a failing Blob is a JS object, and structured clone only copies real Blobs.
-import { loadBlob } from '../../web/dist/recommender.js';
+// The worker's engine owner and its Blob load path (not exported by the package), for read
+// failures a Node worker cannot be sent: a failing Blob is a JS object, and structured clone only
+// copies real Blobs.
+import { EngineCore } from '../../web/dist/engine-core.js';
 import { loadModule } from '../../web/dist/module.js';
 import { malformedRatings } from './helpers';
 
@@ -114,7 +115,7 @@ describe('WorkerRecommender', () => {
     expect(result.epochAucs.slice(0, 1)).toEqual(aucsAtAbort);
   });
 
-  it('cancels within one batch: the engine stops at most one batch after abort()', async () => {
+  it('cancels mid-run: abort() stops the worker\'s training and keeps the partly trained model', async () => {
     await worker.loadSample();  // the default, bigger sample: long epochs
     await worker.prepare(await worker.samplePreprocessOptions());
     await worker.createModel({});
@@ -133,12 +134,25 @@ describe('WorkerRecommender', () => {
     const stoppedAfterMs = performance.now() - abortedAt;
     expect(result.cancelled).toBe(true);
     expect(result.batches).toBeGreaterThan(0);
-    expect(result.batchesAfterCancel).toBeLessThanOrEqual(1);
     expect(result.epochsCompleted).toBeLessThan(200);
     console.log(`[measure] worker cancel: promise settled ${stoppedAfterMs.toFixed(1)} ms after abort(), ` +
-                `${result.batchesAfterCancel} batch(es) after the flag, ${(performance.now() - started).toFixed(0)} ms total`);
+                `${(performance.now() - started).toFixed(0)} ms total`);
     // The engine is idle again and keeps the partly trained model.
     expect((await worker.recommend((await worker.users())[0]!, 3)).length).toBe(3);
+  });
+
+  it('with a shared cancel flag the worker runs one batch per flag check, so a cancel stops within one batch', async () => {
+    // The worker's training settings with the flag (batchesPerCall 1), on an engine owner here,
+    // with a flag that rises after the fifth check: exactly the batches before it are trained.
+    const local = await EngineCore.create();
+    local.loadSample({ users: 400, items: 150, seed: 5 });
+    local.prepare(local.samplePreprocessOptions());
+    local.createModel({ embeddingDim: 8 });
+    let checks = 0;
+    const result = await local.train({ epochs: 5 }, { isCancelled: () => ++checks > 5, batchesPerCall: 1, sliceSeconds: 10 });
+    expect(result.cancelled).toBe(true);
+    expect(result.batches).toBe(5);
+    local.dispose();
   });
 
   it('forwards engine errors as Errors with file:line:column and keeps the state', async () => {
@@ -242,7 +256,7 @@ describe('WorkerRecommender', () => {
   });
 
   it('a Blob whose read fails is that Error and changes nothing; the input buffer is freed', async () => {
-    const local = await Recommender.create();
+    const local = await EngineCore.create();
     local.loadSample({ users: 300, items: 150, seed: 6 });
     const before = local.loadedStats();
     const allocatedBefore = local.heapStats().allocatedBytes;
@@ -262,7 +276,7 @@ describe('WorkerRecommender', () => {
       },
     } as unknown as Blob;
     const progress: Array<[string, number]> = [];
-    await expect(loadBlob(local, 'loadRatings', failing, 'failing.csv', (stage, bytes) => progress.push([stage, bytes])))
+    await expect(local.loadCsvBlob('loadRatings', failing, 'failing.csv', (stage, bytes) => progress.push([stage, bytes])))
       .rejects.toBe(readError);
     expect(progress).toEqual([['read', firstChunk.length]]);  // read the first chunk, never parsed
     expect(local.loadedStats()).toEqual(before);
@@ -271,7 +285,7 @@ describe('WorkerRecommender', () => {
     // A stream longer or shorter than the Blob's size (a file changed while read) is refused too.
     for (const length of [size + 1, size - 1]) {
       const changed = { size, name: 'changed.csv', stream: () => new Blob([new Uint8Array(length)]).stream() } as unknown as Blob;
-      await expect(loadBlob(local, 'loadRatings', changed, undefined, () => {}))
+      await expect(local.loadCsvBlob('loadRatings', changed, undefined, () => {}))
         .rejects.toThrow(/changed\.csv did not read as its 4194304 bytes/);
       expect(local.loadedStats()).toEqual(before);
       expect(local.heapStats().allocatedBytes).toBeLessThan(allocatedBefore + size / 2);
@@ -282,8 +296,8 @@ describe('WorkerRecommender', () => {
   it('keeps streaming into the right bytes when wasm memory grows between two chunks', async () => {
     const { csv, rows } = ratingsCsv(2 * 1024 * 1024);
     const bytes = new TextEncoder().encode(csv);
-    const local = await Recommender.create();
-    local.loadRatings(bytes, 'bytes.csv');
+    const local = await EngineCore.create();
+    local.loadCsv('loadRatings', bytes, 'bytes.csv');
     const statsFromBytes = local.loadedStats();
     local.loadSample({ users: 300, items: 150, seed: 8 });
     local.clearItems();  // stats are counted against the item metadata: none for both loads
@@ -305,7 +319,7 @@ describe('WorkerRecommender', () => {
         },
       }),
     } as unknown as Blob;
-    const info = await loadBlob(local, 'loadRatings', growing, 'grown.csv', () => {});
+    const info = await local.loadCsvBlob('loadRatings', growing, 'grown.csv', () => {});
     expect(local.heapStats().memoryBytes).toBeGreaterThan(memoryBefore);
     expect(pulls).toBeGreaterThan(4);
     expect(info).toMatchObject({ rows, bytes: bytes.length });

@@ -12,10 +12,6 @@ export interface SliceControl {
   batchesPerCall: number;
   /** Length of a slice between progress reports and event-loop turns. */
   sliceSeconds: number;
-  /** Called after every engine call with the batches trained so far in this run. */
-  onBatches?(batches: number): void;
-  /** Batches done when the cancel was requested, if it was (for batchesAfterCancel). */
-  batchesAtCancel(): number | undefined;
 }
 
 const now = (): number => performance.now() / 1000;
@@ -47,6 +43,7 @@ export async function runTraining(
   let progress: EngineProgress = first;
   let cancelled = false;
   let batches = 0;
+  let failed = false;
   try {
     let more = true;
     while (more) {
@@ -57,7 +54,6 @@ export async function runTraining(
         more = engine.trainFor(batchesForCall(progress, control.batchesPerCall, evaluateEachEpoch), control.sliceSeconds);
         // The whole progress object only when needed: with a cancel flag this runs per batch.
         if (evaluateEachEpoch) progress = engine.trainingProgress();
-        if (control.onBatches) control.onBatches(engine.trainedBatches() - startBatches);
         if (evaluateEachEpoch && progress.epochLosses.length > epochAucs.length) {
           // The call stopped at the epoch's end: the model is the one after this epoch.
           epochAucs.push(engine.evaluate(10).auc);
@@ -69,12 +65,19 @@ export async function runTraining(
       if (cancelled || !more) break;
       await yieldToEventLoop();
     }
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    progress = engine.trainingProgress();
-    batches = engine.trainedBatches() - startBatches;
-    engine.endTraining();
+    try {
+      progress = engine.trainingProgress();
+      batches = engine.trainedBatches() - startBatches;
+      engine.endTraining();
+    } catch (cleanupError) {
+      // The loop's own error (e.g. a trap that killed the module) is the one the caller needs.
+      if (!failed) throw cleanupError;
+    }
   }
-  const atCancel = control.batchesAtCancel();
   return {
     cancelled,
     epochsCompleted: progress.epochLosses.length,
@@ -84,7 +87,6 @@ export async function runTraining(
     triplets: progress.triplets,
     tripletsPerSecond: progress.tripletsPerSecond,
     batches,
-    batchesAfterCancel: cancelled && atCancel !== undefined ? Math.max(0, batches - atCancel) : 0,
   };
 }
 

@@ -234,8 +234,6 @@ export interface LoadOptions {
 export interface TrainResultDetails extends TrainResult {
   /** Batches trained in this call. */
   batches: number;
-  /** When cancelled: batches the engine completed after the abort was requested (at most 1). */
-  batchesAfterCancel: number;
 }
 
 export interface HeapStats {

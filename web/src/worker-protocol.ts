@@ -9,10 +9,8 @@ import type {
 } from './types.js';
 
 /** Int32 slots of the SharedArrayBuffer that lets the caller cancel between two batches. */
-export const CONTROL_CANCEL = 0;          // set to 1 by the caller to cancel
-export const CONTROL_BATCHES_DONE = 1;    // written by the worker after every batch
-export const CONTROL_BATCHES_AT_CANCEL = 2;  // written by the caller when it cancels
-export const CONTROL_SLOTS = 3;
+export const CONTROL_CANCEL = 0;  // set to 1 by the caller to cancel
+export const CONTROL_SLOTS = 1;
 
 /** Training options as they cross to the worker: the callback and the signal stay with the caller. */
 export type WorkerTrainOptions = Omit<TrainOptions, 'onProgress' | 'signal'>;

@@ -3,7 +3,7 @@
 import { asBytes, isBlob } from './file-data.js';
 import { nodeBuiltin } from './node-builtin.js';
 import {
-  CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL, CONTROL_SLOTS,
+  CONTROL_CANCEL, CONTROL_SLOTS,
   type CallMessage, type FromWorker, type ToWorker, type WorkerArgs, type WorkerMethod, type WorkerResult,
 } from './worker-protocol.js';
 import type {
@@ -120,12 +120,8 @@ export class WorkerRecommender implements AsyncRecommenderApi {
       ? new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT) : undefined;
     const id = this.#nextId;
     const cancel = () => {
-      if (control) {
-        const flags = new Int32Array(control);
-        // Record where the engine was, then raise the flag the worker checks before each batch.
-        Atomics.store(flags, CONTROL_BATCHES_AT_CANCEL, Atomics.load(flags, CONTROL_BATCHES_DONE));
-        Atomics.store(flags, CONTROL_CANCEL, 1);
-      }
+      // The flag the worker reads before each batch; the message covers a worker without one.
+      if (control) Atomics.store(new Int32Array(control), CONTROL_CANCEL, 1);
       this.#port?.post({ type: 'cancel', id });
     };
     if (signal?.aborted) cancel();

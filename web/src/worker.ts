@@ -1,10 +1,11 @@
 // The engine side of WorkerRecommender: a Web Worker (module worker) in browsers, a worker_threads
-// worker under Node. Holds one Recommender and answers calls one at a time, in order.
+// worker under Node. Holds one EngineCore (the same engine owner as Recommender) and answers calls
+// one at a time, in order.
 import { byteLength, isBlob } from './file-data.js';
 import { nodeBuiltin } from './node-builtin.js';
-import { batchesTrained, loadBlob, Recommender, trainWithControl, type FileLoadMethod } from './recommender.js';
+import { EngineCore, type CsvLoadMethod, type FileLoadMethod } from './engine-core.js';
 import {
-  CONTROL_BATCHES_AT_CANCEL, CONTROL_BATCHES_DONE, CONTROL_CANCEL,
+  CONTROL_CANCEL,
   type CallMessage, type FromWorker, type ResultMessage, type ToWorker, type WorkerArgs, type WorkerMethod,
   type WorkerResult, type WorkerTrainOptions,
 } from './worker-protocol.js';
@@ -24,7 +25,7 @@ const WORKER_SLICE_SECONDS_WITHOUT_FLAG = 0.01;
 const READ_REPORT_BYTES = 8 * 1024 * 1024;
 const READ_REPORT_MS = 50;
 
-let recommender: Recommender | undefined;
+let core: EngineCore | undefined;
 const cancelled = new Set<number>();
 let queue: Promise<void> = Promise.resolve();
 
@@ -67,9 +68,9 @@ interface CallContext {
 type Handler<M extends WorkerMethod> =
   (args: WorkerArgs<M>, call: CallContext) => WorkerResult<M> | Promise<WorkerResult<M>>;
 
-function live(): Recommender {
-  if (recommender === undefined) throw new Error('tripletrec: the worker engine is not ready');
-  return recommender;
+function live(): EngineCore {
+  if (core === undefined) throw new Error('tripletrec: the worker engine is not ready');
+  return core;
 }
 
 // One handler per method of the protocol: the compiler checks each one's arguments and result.
@@ -117,13 +118,12 @@ async function handleCall<M extends WorkerMethod>(endpoint: Endpoint, message: C
     endpoint.post({ type: 'error', id, ...errorMessage(error) });
   } finally {
     cancelled.delete(id);
-    cancelAt.delete(id);
   }
 }
 
 // A load: a Blob is read here straight into the engine (stages 'read' (bytes so far), 'parse' as
 // it starts, 'done'); bytes or a string arrived with the message and go in with one engine call.
-function load(call: CallContext, method: Exclude<FileLoadMethod, 'loadModel'>, source: FileSource,
+function load(call: CallContext, method: CsvLoadMethod, source: FileSource,
               fileName: string | undefined): Promise<LoadTiming>;
 function load(call: CallContext, method: 'loadModel', source: FileSource, fileName: string | undefined): Promise<ModelSummary>;
 async function load(call: CallContext, method: FileLoadMethod, source: FileSource,
@@ -133,13 +133,16 @@ async function load(call: CallContext, method: FileLoadMethod, source: FileSourc
     type: 'load-progress', id: call.id, progress: { stage, bytes, elapsedSeconds: (performance.now() - start) / 1000 },
   });
   if (!isBlob(source)) return loadData(live(), method, source, fileName, report);
-  const value = await loadBlob(live(), method, source, fileName, throttleReads(report, source.size));
+  const onRead = throttleReads(report, source.size);
+  const value = method === 'loadModel'
+    ? await live().loadModelBlob(source, fileName, onRead)
+    : await live().loadCsvBlob(method, source, fileName, onRead);
   report('done', source.size);
   return value;
 }
 
 // Bytes or a string arrived with the message: one engine call copies and parses them.
-function loadData(target: Recommender, method: FileLoadMethod, data: FileData, fileName: string | undefined,
+function loadData(target: EngineCore, method: FileLoadMethod, data: FileData, fileName: string | undefined,
                   report: (stage: LoadStage, bytes: number) => void): LoadTiming | ModelSummary {
   report('copy', byteLength(data));
   let value: LoadTiming | ModelSummary;
@@ -147,7 +150,7 @@ function loadData(target: Recommender, method: FileLoadMethod, data: FileData, f
   if (method === 'loadModel') {
     value = target.loadModel(data, fileName);
   } else {
-    const info = target[method](data, fileName);
+    const info = target.loadCsv(method, data, fileName);
     parsedBytes = info.bytes;  // a string's size once encoded as UTF-8
     value = info;
   }
@@ -179,32 +182,22 @@ function train({ id, control, endpoint }: CallContext, plain: WorkerTrainOptions
   const options: TrainOptions = {
     ...plain, onProgress: (progress: TrainProgress) => endpoint.post({ type: 'progress', id, progress }),
   };
-  return trainWithControl(live(), options, {
+  return live().train(options, {
     isCancelled: () => cancelled.has(id) || (flags !== undefined && Atomics.load(flags, CONTROL_CANCEL) !== 0),
+    // With the shared flag, which the caller sets at any time, the flag is read before every batch.
     batchesPerCall: flags ? 1 : Number.MAX_SAFE_INTEGER,
     sliceSeconds: flags ? WORKER_SLICE_SECONDS : WORKER_SLICE_SECONDS_WITHOUT_FLAG,
-    onBatches: flags ? (batches) => Atomics.store(flags, CONTROL_BATCHES_DONE, batches) : undefined,
-    batchesAtCancel: () => {
-      if (flags && Atomics.load(flags, CONTROL_CANCEL) !== 0) return Atomics.load(flags, CONTROL_BATCHES_AT_CANCEL);
-      return cancelAt.get(id);
-    },
   });
 }
-
-// Without a shared flag the cancel arrives as a message between slices: note where training was.
-const cancelAt = new Map<number, number>();
 
 void connect().then((endpoint) => {
   endpoint.listen((message) => {
     if (message.type === 'init') {
-      Recommender.create(message.options).then(
-        (created) => { recommender = created; endpoint.post({ type: 'ready' }); },
+      EngineCore.create(message.options).then(
+        (created) => { core = created; endpoint.post({ type: 'ready' }); },
         (error: unknown) => endpoint.post({ type: 'init-error', message: errorMessage(error).message }));
     } else if (message.type === 'cancel') {
       cancelled.add(message.id);
-      if (recommender !== undefined && !cancelAt.has(message.id)) {
-        cancelAt.set(message.id, batchesTrained(recommender));
-      }
     } else if (message.type === 'call') {
       // One call at a time, in arrival order; cancel messages bypass the queue.
       queue = queue.then(() => handleCall(endpoint, message));

@@ -1,0 +1,180 @@
+// The one owner of an engine (one tripletrec::Session in wasm): loads, training slices, results,
+// memory and disposal. The public Recommender wraps one; the worker (worker.ts) holds one directly
+// and adds what only it needs (Blob streaming, a cross-thread cancel flag) through this class's
+// own methods. Internal: the package does not export it.
+import { requireFileData, streamBlobInput, writeInput, type StreamedInput } from './file-data.js';
+import { assertModuleAlive, isModuleDead, loadModule } from './module.js';
+import { runTraining, type SliceControl } from './training.js';
+import type { EngineHandle, TripletrecModule } from './tripletrec.mjs';
+import type {
+  CreateOptions, Evaluation, FileData, HeapStats, ItemView, LoadTiming, ModelOptions, ModelSummary,
+  PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport, RatingStats, TrainOptions,
+  TrainResultDetails,
+} from './types.js';
+
+export type CsvLoadMethod = 'loadRatings' | 'loadTestRatings' | 'loadItems';
+export type FileLoadMethod = CsvLoadMethod | 'loadModel';
+/** Progress of a Blob load: bytes read so far, then the parse about to start. */
+export type BlobLoadProgress = (stage: 'read' | 'parse', bytes: number) => void;
+export type SampleOptions = { users?: number; items?: number; seed?: number };
+
+const DEFAULT_FILE_NAMES: Record<FileLoadMethod, string> = {
+  loadRatings: 'ratings.csv', loadTestRatings: 'test_ratings.csv', loadItems: 'items.csv', loadModel: 'model.bin',
+};
+// Rows a CSV load kept, as LoadInfo reports them.
+const LOADED_ROWS: Record<CsvLoadMethod, (engine: EngineHandle) => number> = {
+  loadRatings: (engine) => engine.loadedRows(),
+  loadTestRatings: (engine) => engine.loadedTestRows(),
+  loadItems: (engine) => engine.loadedItemRows(),
+};
+
+const now = (): number => performance.now() / 1000;
+
+export class EngineCore {
+  readonly #module: TripletrecModule;
+  #engine: EngineHandle | undefined;
+  #training = false;
+
+  /** Loads the wasm module (once per realm, see module.ts) and creates an empty engine. */
+  static async create(options?: CreateOptions): Promise<EngineCore> {
+    return new EngineCore(await loadModule(options));
+  }
+
+  constructor(module: TripletrecModule) {
+    assertModuleAlive(module);
+    this.#module = module;
+    this.#engine = new module.Engine();
+  }
+
+  // ---- loading ----
+  /** A CSV file's bytes (or text) copied once into wasm memory and parsed. */
+  loadCsv(method: CsvLoadMethod, data: FileData, fileName = DEFAULT_FILE_NAMES[method]): LoadTiming {
+    const bytes = requireFileData(data, method);
+    const engine = this.#mutableEngine();
+    const start = now();
+    const length = writeInput(engine, bytes);
+    const copied = now();
+    engine[method](length, fileName);
+    const end = now();
+    return { rows: LOADED_ROWS[method](engine), bytes: length, seconds: end - start,
+             copySeconds: copied - start, parseSeconds: end - copied };
+  }
+  loadModel(data: FileData, fileName = DEFAULT_FILE_NAMES.loadModel): ModelSummary {
+    const bytes = requireFileData(data, 'loadModel');
+    const engine = this.#mutableEngine();
+    return engine.loadModel(writeInput(engine, bytes), fileName);
+  }
+
+  // A Blob streamed into the engine's input buffer as it is read (never a whole copy in JS), then
+  // the same parse as the loads above. readSeconds is the time spent waiting for chunks, so
+  // readSeconds + seconds is the whole load.
+  async loadCsvBlob(method: CsvLoadMethod, blob: Blob, fileName = DEFAULT_FILE_NAMES[method],
+                    onProgress: BlobLoadProgress = () => {}): Promise<LoadTiming> {
+    const { engine, input } = await this.#streamBlob(blob, onProgress);
+    const parseStart = now();
+    engine[method](input.length, fileName);
+    const parseSeconds = now() - parseStart;
+    return { rows: LOADED_ROWS[method](engine), bytes: input.length, seconds: input.copySeconds + parseSeconds,
+             copySeconds: input.copySeconds, parseSeconds, readSeconds: input.readSeconds };
+  }
+  async loadModelBlob(blob: Blob, fileName = DEFAULT_FILE_NAMES.loadModel,
+                      onProgress: BlobLoadProgress = () => {}): Promise<ModelSummary> {
+    const { engine, input } = await this.#streamBlob(blob, onProgress);
+    return engine.loadModel(input.length, fileName);
+  }
+
+  async #streamBlob(blob: Blob, onProgress: BlobLoadProgress): Promise<{ engine: EngineHandle; input: StreamedInput }> {
+    const engine = this.#mutableEngine();
+    const input = await streamBlobInput(engine, blob, (bytesRead) => onProgress('read', bytesRead));
+    // Disposed (which freed the buffer) or training started while reading: refuse as any load would.
+    if (this.#engine === engine && this.#training) engine.releaseInput();
+    this.#mutableEngine();
+    onProgress('parse', input.length);
+    return { engine, input };
+  }
+
+  clearItems(): void { this.#mutableEngine().clearItems(); }
+  clearTestRatings(): void { this.#mutableEngine().clearTestRatings(); }
+  loadSample(options: SampleOptions = {}): LoadTiming {
+    const engine = this.#mutableEngine();
+    const start = now();
+    engine.loadSample(options);
+    const seconds = now() - start;
+    return { rows: engine.loadedRows(), bytes: 0, seconds, copySeconds: 0, parseSeconds: seconds };
+  }
+  samplePreprocessOptions(): PreprocessOptions { return this.#live().samplePreprocessOptions(); }
+  loadedStats(): RatingStats { return this.#live().loadedStats(); }
+  preparedRatingStats(): RatingStats { return this.#live().preparedRatingStats(); }
+
+  // ---- preparing ----
+  preview(options: PreprocessOptions = {}): PreprocessReport { return this.#live().preview(options); }
+  prepare(options: PrepareOptions = {}): PreparedStats { return this.#mutableEngine().prepare(options); }
+  preparedStats(): PreparedStats { return this.#live().preparedStats(); }
+
+  // ---- model ----
+  createModel(options: ModelOptions = {}): ModelSummary { return this.#mutableEngine().createModel(options); }
+  summary(): ModelSummary { return this.#live().summary(); }
+  paramCount(): number { return this.#live().paramCount(); }
+  saveModel(): Uint8Array { return this.#live().saveModel(); }
+
+  /**
+   * Trains in slices (see training.ts); `control` says how long a slice is, how many batches one
+   * engine call may run and when to stop. Calls that replace data or the model are refused meanwhile.
+   */
+  async train(options: TrainOptions, control: SliceControl): Promise<TrainResultDetails> {
+    const engine = this.#mutableEngine();
+    this.#training = true;
+    try {
+      // A dispose() during training stops it before the next batch.
+      const stopWhenDisposed: SliceControl = {
+        ...control, isCancelled: () => control.isCancelled() || this.#engine === undefined,
+      };
+      return await runTraining(engine, options, stopWhenDisposed, (progress) => options.onProgress?.(progress));
+    } finally {
+      this.#training = false;
+      if (this.#engine === undefined) this.#deleteEngine(engine);  // disposed while training
+    }
+  }
+
+  // ---- results ----
+  evaluate(k = 10): Evaluation { return this.#live().evaluate(k); }
+  users(): number[] { return this.#live().users(); }
+  recommend(userId: number, k = 10): ItemView[] { return this.#live().recommend(userId, k); }
+  similarItems(itemId: number, k = 10): ItemView[] { return this.#live().similarItems(itemId, k); }
+  userHistory(userId: number): { train: ItemView[]; test: ItemView[] } { return this.#live().userHistory(userId); }
+  popular(k = 10): ItemView[] { return this.#live().popular(k); }
+
+  // ---- memory ----
+  /** malloc statistics of the wasm instance (shared by every engine of this realm). */
+  heapStats(): HeapStats {
+    assertModuleAlive(this.#module);
+    return { ...this.#module.heapStats(), memoryBytes: this.#module.HEAP8.buffer.byteLength };
+  }
+  get disposed(): boolean { return this.#engine === undefined; }
+
+  /** Frees the engine's memory now. Further calls throw. Safe to call twice. */
+  dispose(): void {
+    const engine = this.#engine;
+    if (engine === undefined) return;
+    this.#engine = undefined;
+    if (!this.#training) this.#deleteEngine(engine);  // else train() frees it when its loop stops
+  }
+
+  // After a trap the module's memory is in an unknown state: running a destructor in it could trap
+  // again, so a dead module's engines are left to the garbage collector with the whole instance.
+  #deleteEngine(engine: EngineHandle): void {
+    if (!isModuleDead(this.#module) && !engine.isDeleted()) engine.delete();
+  }
+
+  #live(): EngineHandle {
+    assertModuleAlive(this.#module);
+    if (this.#engine === undefined) throw new Error('tripletrec: this Recommender was disposed');
+    return this.#engine;
+  }
+  // Calls that replace data or the model are refused while train() runs on this engine.
+  #mutableEngine(): EngineHandle {
+    const engine = this.#live();
+    if (this.#training) throw new Error('tripletrec: training is in progress; abort it (AbortSignal) first');
+    return engine;
+  }
+}
