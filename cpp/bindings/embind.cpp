@@ -362,10 +362,6 @@ class Engine {
   }
   void clearItems() { guarded([&] { session_.clear_items(); }); }
   void clearTestRatings() { guarded([&] { session_.clear_test_ratings(); }); }
-  bool hasRatings() const { return session_.has_ratings(); }
-  bool hasItems() const { return session_.has_items(); }
-  bool prepared() const { return session_.prepared(); }
-  bool hasModel() const { return session_.has_model(); }
 
   val samplePreprocessOptions() const {
     return guarded([&] { return preprocess_options_object(tripletrec::sample_preprocess_options()); });
@@ -426,15 +422,8 @@ class Engine {
       return more;
     });
   }
-  bool trainStep(double maxBatches) {
-    return guarded([&] {
-      if (!training_) throw tripletrec::UsageError("trainStep: call beginTraining first");
-      return session_.train_step(static_cast<std::int64_t>(maxBatches));
-    });
-  }
-  // Batches trained so far, as trainingProgress() counts them: the one number the per-batch cancel
-  // bookkeeping needs, without the progress object (every epoch's loss included) that costs about
-  // 5 us, a fifth of a bilinear batch on the default sample.
+  // Batches trained so far, as trainingProgress() counts them: what a training run reports as its
+  // `batches`, without building the progress object (every epoch's loss included).
   double trainedBatches() const {
     return guarded([&] {
       const tripletrec::Progress& progress = session_.training_progress();
@@ -525,13 +514,16 @@ class Engine {
   bool training_ = false;
 };
 
-// Heap statistics for leak tests and the page's memory readout.
+// Heap statistics for leak tests and the page's memory readout. mallinfo's fields are `int`, but
+// wasm32 memory reaches 4 GiB: read as unsigned, so sizes above 2 GiB do not come out negative.
+double heap_bytes(int field) { return static_cast<double>(static_cast<std::uint32_t>(field)); }
+
 val heapStats() {
   const struct mallinfo info = mallinfo();
   val object = val::object();
-  object.set("allocatedBytes", static_cast<double>(info.uordblks));  // in use by malloc
-  object.set("freeBytes", static_cast<double>(info.fordblks));
-  object.set("arenaBytes", static_cast<double>(info.arena));         // obtained from sbrk
+  object.set("allocatedBytes", heap_bytes(info.uordblks));  // in use by malloc
+  object.set("freeBytes", heap_bytes(info.fordblks));
+  object.set("arenaBytes", heap_bytes(info.arena));         // obtained from sbrk
   return object;
 }
 
@@ -552,10 +544,6 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("loadedTestRows", &Engine::loadedTestRows)
       .function("clearItems", &Engine::clearItems)
       .function("clearTestRatings", &Engine::clearTestRatings)
-      .function("hasRatings", &Engine::hasRatings)
-      .function("hasItems", &Engine::hasItems)
-      .function("prepared", &Engine::prepared)
-      .function("hasModel", &Engine::hasModel)
       .function("samplePreprocessOptions", &Engine::samplePreprocessOptions)
       .function("loadedStats", &Engine::loadedStats)
       .function("preparedRatingStats", &Engine::preparedRatingStats)
@@ -566,7 +554,6 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("summary", &Engine::summary)
       .function("beginTraining", &Engine::beginTraining)
       .function("trainFor", &Engine::trainFor)
-      .function("trainStep", &Engine::trainStep)
       .function("trainedBatches", &Engine::trainedBatches)
       .function("trainingProgress", &Engine::trainingProgress)
       .function("endTraining", &Engine::endTraining)

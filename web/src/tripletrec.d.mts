@@ -29,10 +29,6 @@ export interface EngineHandle {
   loadedTestRows(): number;
   clearItems(): void;
   clearTestRatings(): void;
-  hasRatings(): boolean;
-  hasItems(): boolean;
-  prepared(): boolean;
-  hasModel(): boolean;
   samplePreprocessOptions(): PreprocessOptions;
   loadedStats(): RatingStats;
   preparedRatingStats(): RatingStats;
@@ -43,7 +39,6 @@ export interface EngineHandle {
   summary(): ModelSummary;
   beginTraining(options: object): EngineProgress;
   trainFor(maxBatches: number, maxSeconds: number): boolean;
-  trainStep(maxBatches: number): boolean;
   /** Batches trained so far (epoch and batch of trainingProgress() as one count). */
   trainedBatches(): number;
   trainingProgress(): EngineProgress;
