@@ -61,6 +61,12 @@ describe('the npm package', () => {
     }
   });
 
+  it('the tarball ships the package README (what npm shows) and the MIT LICENSE', async () => {
+    const installed = path.join(consumerDir, 'node_modules/tripletrec');
+    expect(await readFile(path.join(installed, 'README.md'), 'utf8')).toMatch(/^# tripletrec\n[\s\S]*## API/);
+    expect(await readFile(path.join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+  });
+
   it('works from plain Node after `npm install <tarball>` (sync and worker clients)', () => {
     writeFileSync(path.join(consumerDir, 'use.mjs'), `${CONSUMER_SCENARIO}
       console.log(JSON.stringify(await run()));
