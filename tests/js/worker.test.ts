@@ -141,9 +141,9 @@ describe('WorkerRecommender', () => {
     expect((await worker.recommend((await worker.users())[0]!, 3)).length).toBe(3);
   });
 
-  it('with a shared cancel flag the worker runs one batch per flag check, so a cancel stops within one batch', async () => {
-    // The worker's training settings with the flag (batchesPerCall 1), on an engine owner here,
-    // with a flag that rises after the fifth check: exactly the batches before it are trained.
+  it('one batch per engine call (the worker\'s setting with a shared flag): a cancel stops within one batch', async () => {
+    // The worker's training settings with the flag (batchesPerCall 1), on the worker's engine
+    // owner run here, with a flag that rises at the sixth check: exactly five batches are trained.
     const local = await EngineCore.create();
     local.loadSample({ users: 400, items: 150, seed: 5 });
     local.prepare(local.samplePreprocessOptions());

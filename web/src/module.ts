@@ -73,10 +73,12 @@ function checkCalls(module: TripletrecModule): TripletrecModule {
     const method = prototype[name];
     if (UNCHECKED.has(name) || typeof method !== 'function') continue;
     prototype[name] = function checked(this: unknown, ...args: unknown[]): unknown {
-      const result = callAlive(module, () => (method as (...callArgs: unknown[]) => unknown).apply(this, args));
-      const message = module.takeError();
-      if (message !== '') throw new Error(message);
-      return result;
+      return callAlive(module, () => {
+        const result = (method as (...callArgs: unknown[]) => unknown).apply(this, args);
+        const message = module.takeError();
+        if (message !== '') throw new Error(message);
+        return result;
+      });
     };
   }
   const heapStats = module.heapStats;
