@@ -200,7 +200,10 @@ export interface RecommenderApi {
 
 /** How to find the wasm binary when the default (next to the package's JS) does not fit. */
 export interface CreateOptions {
-  /** URL of tripletrec.wasm (e.g. a CDN). */
+  /**
+   * URL of tripletrec.wasm (e.g. a CDN); a relative one is relative to the page, for both clients.
+   * Browsers only: under Node the module reads the .wasm beside it; pass wasmBinary there.
+   */
   wasmUrl?: string | URL;
   /** The bytes of tripletrec.wasm, already fetched. */
   wasmBinary?: ArrayBuffer | Uint8Array;

@@ -58,7 +58,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
     });
     const { wasmUrl, wasmBinary } = options;
     client.#port.post({ type: 'init', options: {
-      ...(wasmUrl !== undefined ? { wasmUrl: String(wasmUrl) } : {}),
+      ...(wasmUrl !== undefined ? { wasmUrl: resolveAgainstPage(wasmUrl) } : {}),
       ...(wasmBinary !== undefined ? { wasmBinary } : {}),
     } });
     client.#port.keepAlive(true);
@@ -230,6 +230,13 @@ function sizeOf(data: FileSource): number {
 function fileNameOf(blob: Blob): string | undefined {
   const name = (blob as Partial<File>).name;
   return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+// A relative wasmUrl means what it means to Recommender (relative to the page), not to the worker
+// script, which a bundler may have put elsewhere.
+function resolveAgainstPage(wasmUrl: string | URL): string {
+  const page = (globalThis as { location?: { href: string } }).location;
+  return page === undefined ? String(wasmUrl) : new URL(wasmUrl, page.href).href;
 }
 
 function engineError(message: string, name: string): Error {
