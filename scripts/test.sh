@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: set up, build, then every suite: C++ native, C++ compiled to wasm, Vitest, browser.
+# `npm test`: set up, build, then every suite: C++ native, C++ compiled to wasm, Vitest, the consumer
+# matrix, browser.
 # Ends with one line adding up what the suites ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ suite "C++ engine tests (native)" ctest --test-dir build/native --output-on-fail
 suite "C++ engine tests (compiled to wasm, run by Node)" ctest --test-dir build/wasm --output-on-failure
 suite "type check of the demo page" npx tsc --noEmit -p web/demo/tsconfig.json
 suite "package tests (Vitest, real wasm build)" npx vitest run --config tests/js/vitest.config.ts
+suite "consumer matrix (the packed package in Node, tsc, Vite, webpack, Rollup, esbuild, Chromium)" npx vitest run --config tests/consumers/vitest.config.ts
 suite "demo page end-to-end tests (headless Chromium)" npx vitest run --config tests/e2e/vitest.config.ts
 
 # Every suite passed (set -e stops at the first failure). ctest: "... out of N" and one

@@ -1,0 +1,17 @@
+// A CDN-style layout: the page at /, the app's bundle in /app/, tripletrec.wasm at /cdn/... and
+// nowhere else. The page runs the scenario with `wasmUrl` (relative to the page, as written in a
+// page; the worker script lives in /app/, so the worker must not resolve it against itself), then
+// with `wasmBinary` (bytes the app fetched itself).
+import { run } from './scenario.js';
+
+const wasmUrl = 'cdn/tripletrec/0.1.0/tripletrec.wasm';
+
+async function both() {
+  const withUrl = await run({ wasmUrl });
+  const wasmBinary = await (await fetch(wasmUrl)).arrayBuffer();
+  const withBinary = await run({ wasmBinary });
+  return { withUrl, withBinary };
+}
+
+both().then((result) => { window.tripletrecResult = result; },
+            (error) => { window.tripletrecResult = { error: String((error && error.stack) || error) }; });
