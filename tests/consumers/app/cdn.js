@@ -6,12 +6,11 @@ import { run } from './scenario.js';
 
 const wasmUrl = 'cdn/tripletrec/0.1.0/tripletrec.wasm';
 
-async function both() {
+try {
   const withUrl = await run({ wasmUrl });
   const wasmBinary = await (await fetch(wasmUrl)).arrayBuffer();
   const withBinary = await run({ wasmBinary });
-  return { withUrl, withBinary };
+  window.tripletrecResult = { withUrl, withBinary };
+} catch (error) {
+  window.tripletrecResult = { error: String((error && error.stack) || error) };
 }
-
-both().then((result) => { window.tripletrecResult = result; },
-            (error) => { window.tripletrecResult = { error: String((error && error.stack) || error) }; });
