@@ -260,23 +260,29 @@ describe('bundled apps, run in headless Chromium', () => {
   afterAll(async () => { await browser?.close(); });
 
   /** Serves `siteDir` and opens the page at `pagePath` in it. */
-  async function openPage(siteDir: string, pagePath: string): Promise<{ result: unknown; requests: string[] }> {
+  async function openPage(siteDir: string, pagePath: string, missingPaths: string[] = []): Promise<{ result: unknown; requests: string[]; origin: string }> {
     const server = await serveDirectory(siteDir);
     try {
-      return await openUrl(`${server.url}${pagePath}`);
+      return { ...await openUrl(`${server.url}${pagePath}`, missingPaths), origin: new URL(server.url).origin };
     } finally {
       await server.close();
     }
   }
 
-  /** Opens `url`; returns its result and the path of every URL it requested. */
-  async function openUrl(url: string): Promise<{ result: unknown; requests: string[] }> {
+  /**
+   * Opens `url`; returns its result and the path of every URL it requested. Any failed request or
+   * page error fails the test, except a 404 for one of `missingPaths`.
+   */
+  async function openUrl(url: string, missingPaths: string[] = []): Promise<{ result: unknown; requests: string[] }> {
     const page = await browser!.newPage();
     const requests: string[] = [];
     const errors: string[] = [];
     page.on('request', (request) => requests.push(`${request.url()}`));
     page.on('requestfailed', (request) => errors.push(`failed: ${request.url()}`));
-    page.on('response', (response) => { if (response.status() >= 400) errors.push(`${response.status()}: ${response.url()}`); });
+    page.on('response', (response) => {
+      const expected = response.status() === 404 && missingPaths.includes(new URL(response.url()).pathname);
+      if (response.status() >= 400 && !expected) errors.push(`${response.status()}: ${response.url()}`);
+    });
     page.on('pageerror', (error) => errors.push(error.message));
     try {
       await page.goto(url);
@@ -326,14 +332,20 @@ describe('bundled apps, run in headless Chromium', () => {
   });
 
   describe('CDN-style layout: the .wasm served from another path', () => {
-    it.skipIf(!existsSync(CHROMIUM))('wasmUrl and wasmBinary load it there, in the page and in the worker', async () => {
-      const { result, requests } = await openPage(path.join(builds.get('cdn')!.dir, 'site'), '');
-      const { withUrl, withBinary } = result as { withUrl: ScenarioResult; withBinary: ScenarioResult };
+    it.skipIf(!existsSync(CHROMIUM))('wasmUrl and wasmBinary load it there, in the page and in the worker; a wrong wasmUrl says so', async () => {
+      const missingPath = '/cdn/tripletrec/0.0.0/tripletrec.wasm';
+      const { result, requests, origin } = await openPage(path.join(builds.get('cdn')!.dir, 'site'), '', [missingPath]);
+      const { withUrl, withBinary, missing } = result as {
+        withUrl: ScenarioResult; withBinary: ScenarioResult; missing: { page: string; worker: string } };
       expectTrained(withUrl);
       expectTrained(withBinary);
-      // Only the CDN path was asked for the .wasm: nothing fell back to the default beside the bundle.
+      const expectedMessage = `tripletrec: could not fetch the engine's wasm from ${origin}${missingPath}: HTTP 404; ` +
+        'serve tripletrec.wasm there';
+      expect(missing.page).toContain(expectedMessage);
+      expect(missing.worker).toContain(expectedMessage);
+      // Only the given paths were asked for the .wasm: nothing fell back to the default beside the bundle.
       const wasmRequests = requests.filter((url) => url.endsWith('.wasm'));
-      expect(new Set(wasmRequests)).toEqual(new Set(['/cdn/tripletrec/0.1.0/tripletrec.wasm']));
+      expect(new Set(wasmRequests)).toEqual(new Set(['/cdn/tripletrec/0.1.0/tripletrec.wasm', missingPath]));
     });
   });
 });

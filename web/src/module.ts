@@ -2,8 +2,9 @@
 // Recommender is one Engine inside the same wasm instance. If the instance traps (a
 // WebAssembly.RuntimeError: its memory is then in an unknown state), it is marked dead: every later
 // call on any of its engines throws an error that says so, and the next create() loads a fresh one.
-import createTripletrecModule, { type ModuleOverrides, type TripletrecModule } from './tripletrec.mjs';
+import createTripletrecModule, { type TripletrecModule } from './tripletrec.mjs';
 import type { CreateOptions } from './types.js';
+import { wasmBytes } from './wasm-bytes.js';
 
 let sharedModule: Promise<TripletrecModule> | undefined;
 let sharedInstance: TripletrecModule | undefined;
@@ -47,18 +48,12 @@ function killed(module: TripletrecModule, trap: WebAssembly.RuntimeError): Error
                    '(it loads a fresh instance)', { cause: trap });
 }
 
-function instantiate(options: CreateOptions): Promise<TripletrecModule> {
-  const overrides: ModuleOverrides = {
-    // Written as `new URL('./tripletrec.wasm', import.meta.url)` so bundlers (Vite, webpack 5)
-    // see the .wasm and emit it as an asset next to the bundle. Under Node the module reads the
-    // file itself (cpp/bindings/node_wasm_binary.pre.js) and never calls this.
-    locateFile: (path) =>
-      path.endsWith('.wasm')
-        ? String(options.wasmUrl ?? new URL('./tripletrec.wasm', import.meta.url))
-        : path,
-  };
-  if (options.wasmBinary !== undefined) overrides.wasmBinary = options.wasmBinary;
-  return createTripletrecModule(overrides).then(checkCalls);
+async function instantiate(options: CreateOptions): Promise<TripletrecModule> {
+  // Written as `new URL('./tripletrec.wasm', import.meta.url)` so bundlers (Vite, webpack 5) see
+  // the .wasm and emit it as an asset next to the bundle.
+  const wasmBinary = options.wasmBinary ??
+    await wasmBytes(options.wasmUrl ?? new URL('./tripletrec.wasm', import.meta.url));
+  return createTripletrecModule({ wasmBinary }).then(checkCalls);
 }
 
 // Engine methods report a failure through the module's error slot (a JS exception thrown inside

@@ -202,7 +202,7 @@ export interface RecommenderApi {
 export interface CreateOptions {
   /**
    * URL of tripletrec.wasm (e.g. a CDN); a relative one is relative to the page, for both clients.
-   * Browsers only: under Node the module reads the .wasm beside it; pass wasmBinary there.
+   * Under Node also a file: URL or a file path (relative to the working directory).
    */
   wasmUrl?: string | URL;
   /** The bytes of tripletrec.wasm, already fetched. */
