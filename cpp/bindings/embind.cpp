@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tripletrec/error.hpp"
+#include "tripletrec/options.hpp"
 #include "tripletrec/sample_data.hpp"
 #include "tripletrec/session.hpp"
 
@@ -47,6 +48,8 @@ auto guarded(Body&& body) -> decltype(body()) {
   using Result = decltype(body());
   try {
     return body();
+  } catch (const tripletrec::OptionError& error) {
+    last_error = error.message(tripletrec::Face::Package);
   } catch (const std::exception& error) {
     last_error = error.what();
   } catch (...) {
@@ -63,118 +66,159 @@ std::string takeError() {
   return message;
 }
 
-// ---- reading JS option objects (absent or null fields keep the engine's defaults) --------------
+// ---- reading JS option objects (absent or undefined fields keep the engine's defaults) ----------
+//
+// Every key, type, range and enum name comes from the engine's option table (options.hpp); a value
+// of the wrong JS type is refused here, before any conversion, with the table's message.
 
-bool has(const val& object, const char* key) {
-  if (object.isUndefined() || object.isNull()) return false;
-  val field = object[key];
-  return !field.isUndefined() && !field.isNull();
+using tripletrec::OptionError;
+using tripletrec::OptionId;
+
+// "got ..." as a JS caller would write the value.
+std::string describe(const val& value) {
+  const std::string type = value.typeOf().as<std::string>();
+  if (value.isNull()) return "null";
+  if (type == "number") return tripletrec::format_number(value.as<double>());
+  if (type == "string") return "\"" + value.as<std::string>() + "\"";
+  if (type == "boolean") return value.as<bool>() ? "true" : "false";
+  if (value.isArray()) return "an array";
+  return "a value of type " + type;
+}
+
+[[noreturn]] void wrong_type(OptionId id, const val& value) {
+  throw OptionError(id, "expected " + tripletrec::option_expectation(tripletrec::option_spec(id)) + ", got " +
+                            describe(value));
+}
+
+// The field of `object` for option `id`, or undefined.
+val field(const val& object, OptionId id) {
+  if (object.isUndefined() || object.isNull()) return val::undefined();
+  if (object.typeOf().as<std::string>() != "object") return val::undefined();
+  return object[tripletrec::option_spec(id).key];
 }
 
 template <class T>
-void read_number(const val& object, const char* key, T& target) {
-  if (!has(object, key)) return;
-  val field = object[key];
-  if (field.typeOf().as<std::string>() != "number")
-    throw tripletrec::UsageError(std::string("option ") + key + ": expected a number");
-  double number = field.as<double>();
-  if (!std::isfinite(number))
-    throw tripletrec::UsageError(std::string("option ") + key + ": expected a finite number");
-  target = static_cast<T>(number);
+void read_number(const val& object, OptionId id, T& target) {
+  const val value = field(object, id);
+  if (value.isUndefined()) return;
+  if (value.typeOf().as<std::string>() != "number") wrong_type(id, value);
+  target = static_cast<T>(tripletrec::check_number(id, value.as<double>()));
 }
 
-void read_bool(const val& object, const char* key, bool& target) {
-  if (has(object, key)) target = object[key].as<bool>();
+void read_bool(const val& object, OptionId id, bool& target) {
+  const val value = field(object, id);
+  if (value.isUndefined()) return;
+  if (value.typeOf().as<std::string>() != "boolean") wrong_type(id, value);
+  target = value.as<bool>();
 }
 
-void read_string(const val& object, const char* key, std::string& target) {
-  if (has(object, key)) target = object[key].as<std::string>();
+// An enum option's index in the table's names, or -1 when absent.
+int read_choice(const val& object, OptionId id) {
+  const val value = field(object, id);
+  if (value.isUndefined()) return -1;
+  if (value.typeOf().as<std::string>() != "string") wrong_type(id, value);
+  return tripletrec::check_choice(id, value.as<std::string>());
 }
 
 tripletrec::PreprocessOptions read_preprocess(const val& options) {
   tripletrec::PreprocessOptions result;
-  read_bool(options, "dropUnrated", result.drop_unrated);
-  read_string(options, "itemType", result.item_type);
-  read_number(options, "minPopularity", result.min_popularity);
+  read_bool(options, OptionId::DropUnrated, result.drop_unrated);
+  if (const val type = field(options, OptionId::ItemType); !type.isUndefined()) {
+    if (type.typeOf().as<std::string>() != "string") wrong_type(OptionId::ItemType, type);
+    result.item_type = tripletrec::check_text(OptionId::ItemType, type.as<std::string>());
+  }
+  read_number(options, OptionId::MinPopularity, result.min_popularity);
   // maxUserId: null means "no bound", undefined keeps the default.
-  if (!options.isUndefined() && !options.isNull() && options["maxUserId"].isNull())
-    result.max_user_id = -1;
-  else
-    read_number(options, "maxUserId", result.max_user_id);
+  if (field(options, OptionId::MaxUserId).isNull()) result.max_user_id = -1;
+  else read_number(options, OptionId::MaxUserId, result.max_user_id);
   return result;
 }
 
 tripletrec::PrepareOptions read_prepare(const val& options) {
   tripletrec::PrepareOptions result;
   result.preprocess = read_preprocess(options);
-  read_number(options, "testFraction", result.test_fraction);
-  read_number(options, "splitSeed", result.split_seed);
-  read_number(options, "minPositive", result.min_positive);
+  read_number(options, OptionId::TestFraction, result.test_fraction);
+  read_number(options, OptionId::SplitSeed, result.split_seed);
+  read_number(options, OptionId::MinPositive, result.min_positive);
   return result;
+}
+
+tripletrec::ModelKind read_model_kind(const val& options) {
+  const int kind = read_choice(options, OptionId::Model);
+  return kind < 0 ? tripletrec::ModelKind::Bilinear : static_cast<tripletrec::ModelKind>(kind);
 }
 
 struct ModelRequest {
   tripletrec::ModelConfig config;
   tripletrec::OptimizerConfig optimizer;
-  std::uint64_t seed = 42;
+  std::uint64_t seed = tripletrec::kDefaultModelSeed;
 };
 
 ModelRequest read_model(const val& options) {
   ModelRequest request;
-  std::string kind = "bilinear";
-  read_string(options, "model", kind);
-  if (kind == "bilinear") {
-    request.config = tripletrec::ModelConfig::bilinear_defaults();
-  } else if (kind == "deep") {
-    request.config = tripletrec::ModelConfig::deep_defaults();
-  } else {
-    throw tripletrec::UsageError("option model: expected 'bilinear' or 'deep', found '" + kind + "'");
-  }
+  const tripletrec::ModelKind kind = read_model_kind(options);
+  request.config = kind == tripletrec::ModelKind::Deep ? tripletrec::ModelConfig::deep_defaults()
+                                                       : tripletrec::ModelConfig::bilinear_defaults();
   auto& config = request.config;
-  read_number(options, "embeddingDim", config.embedding_dim);
-  if (has(options, "similarity")) {
-    std::string similarity = options["similarity"].as<std::string>();
-    if (similarity == "cosine") config.similarity = tripletrec::Similarity::Cosine;
-    else if (similarity == "dot") config.similarity = tripletrec::Similarity::Dot;
-    else throw tripletrec::UsageError("option similarity: expected 'cosine' or 'dot', found '" + similarity + "'");
+  read_number(options, OptionId::EmbeddingDim, config.embedding_dim);
+  if (const int similarity = read_choice(options, OptionId::Similarity); similarity >= 0)
+    config.similarity = static_cast<tripletrec::Similarity>(similarity);
+  read_number(options, OptionId::UserDim, config.user_dim);
+  read_number(options, OptionId::ItemDim, config.item_dim);
+  if (const val hidden = field(options, OptionId::Hidden); !hidden.isUndefined()) {
+    if (!hidden.isArray()) wrong_type(OptionId::Hidden, hidden);
+    const std::size_t length = hidden["length"].as<std::size_t>();
+    const std::size_t max_length = static_cast<std::size_t>(tripletrec::option_spec(OptionId::Hidden).max_length);
+    std::vector<double> sizes;
+    for (std::size_t i = 0; i < length && i <= max_length; ++i) {
+      const val size = hidden[i];
+      if (size.typeOf().as<std::string>() != "number") wrong_type(OptionId::Hidden, size);
+      sizes.push_back(size.as<double>());
+    }
+    config.hidden = tripletrec::check_integer_list(OptionId::Hidden, sizes);
   }
-  read_number(options, "userDim", config.user_dim);
-  read_number(options, "itemDim", config.item_dim);
-  if (has(options, "hidden")) {
-    val hidden = options["hidden"];
-    if (!hidden.isArray()) throw tripletrec::UsageError("option hidden: expected an array of layer sizes");
-    config.hidden.clear();
-    const int length = hidden["length"].as<int>();
-    for (int i = 0; i < length; ++i) config.hidden.push_back(hidden[i].as<int>());
-  }
-  read_number(options, "dropout", config.dropout);
-  read_number(options, "margin", config.margin);
-  read_number(options, "l2", config.l2);
+  read_number(options, OptionId::Dropout, config.dropout);
+  read_number(options, OptionId::Margin, config.margin);
+  read_number(options, OptionId::L2, config.l2);
   auto& optimizer = request.optimizer;
-  read_number(options, "learningRate", optimizer.learning_rate);
-  read_number(options, "beta1", optimizer.beta1);
-  read_number(options, "beta2", optimizer.beta2);
-  read_number(options, "epsilon", optimizer.epsilon);
-  read_bool(options, "kerasExact", optimizer.keras_exact);
-  read_number(options, "seed", request.seed);
+  read_number(options, OptionId::LearningRate, optimizer.learning_rate);
+  read_number(options, OptionId::Beta1, optimizer.beta1);
+  read_number(options, OptionId::Beta2, optimizer.beta2);
+  read_number(options, OptionId::Epsilon, optimizer.epsilon);
+  read_bool(options, OptionId::KerasExact, optimizer.keras_exact);
+  read_number(options, OptionId::ModelSeed, request.seed);
   return request;
 }
 
 tripletrec::TrainOptions read_train(const val& options, tripletrec::ModelKind kind) {
-  tripletrec::TrainOptions result;
-  result.epochs = kind == tripletrec::ModelKind::Deep ? 20 : 10;  // the notebook's epochs
-  read_number(options, "epochs", result.epochs);
-  read_number(options, "batchSize", result.batch_size);
-  read_number(options, "seed", result.seed);
-  if (has(options, "negatives")) {
-    std::string negatives = options["negatives"].as<std::string>();
-    if (negatives == "uniform") result.negatives = tripletrec::NegativeSampling::Uniform;
-    else if (negatives == "unseen") result.negatives = tripletrec::NegativeSampling::UniformUnseen;
-    else if (negatives == "hard") result.negatives = tripletrec::NegativeSampling::Hard;
-    else throw tripletrec::UsageError("option negatives: expected 'uniform', 'unseen' or 'hard', found '" + negatives + "'");
-  }
-  read_number(options, "hardCandidates", result.hard_candidates);
+  tripletrec::TrainOptions result = tripletrec::TrainOptions::defaults_for(kind);
+  read_number(options, OptionId::Epochs, result.epochs);
+  read_number(options, OptionId::BatchSize, result.batch_size);
+  read_number(options, OptionId::TrainSeed, result.seed);
+  if (const int negatives = read_choice(options, OptionId::Negatives); negatives >= 0)
+    result.negatives = static_cast<tripletrec::NegativeSampling>(negatives);
+  read_number(options, OptionId::HardCandidates, result.hard_candidates);
   return result;
+}
+
+tripletrec::SampleOptions read_sample(const val& options) {
+  tripletrec::SampleOptions result;
+  read_number(options, OptionId::SampleUsers, result.users);
+  read_number(options, OptionId::SampleItems, result.items);
+  if (!field(options, OptionId::SampleRatingsPerUser).isUndefined()) {
+    double ratings = 0;
+    read_number(options, OptionId::SampleRatingsPerUser, ratings);
+    result.ratings_per_user = ratings;
+  }
+  read_number(options, OptionId::SampleSeed, result.seed);
+  return result;
+}
+
+// A positional k (evaluate, recommend, ...): a number in the table's range; undefined: the default.
+int read_k(const val& k) {
+  if (k.isUndefined()) return tripletrec::kDefaultK;
+  if (k.typeOf().as<std::string>() != "number") wrong_type(OptionId::K, k);
+  return tripletrec::check_k(k.as<double>());
 }
 
 // ---- building JS results ------------------------------------------------------------------------
@@ -338,11 +382,7 @@ class Engine {
 
   void loadSample(const val& options) {
     guarded([&] {
-      tripletrec::SampleOptions sample;
-      read_number(options, "users", sample.users);
-      read_number(options, "items", sample.items);
-      read_number(options, "seed", sample.seed);
-      session_.load_sample(sample);
+      session_.load_sample(read_sample(options));
     });
   }
   double loadedRows() const { return session_.has_ratings() ? session_.ratings().size() : 0; }
@@ -443,7 +483,9 @@ class Engine {
     });
   }
 
-  val evaluate(int k) const { return guarded([&] { return evaluation_object(session_.evaluate(k)); }); }
+  val evaluate(const val& k) const {
+    return guarded([&] { return evaluation_object(session_.evaluate(read_k(k))); });
+  }
   double paramCount() { return guarded([&] { require_model(); return static_cast<double>(session_.param_count()); }); }
 
   val users() const {
@@ -452,11 +494,11 @@ class Engine {
       return copy_to_array(session_.dataset().user_raw_id);
     });
   }
-  val recommend(double rawUser, int k) const {
-    return guarded([&] { return item_list(session_.recommend(user_of(rawUser), k)); });
+  val recommend(double rawUser, const val& k) const {
+    return guarded([&] { return item_list(session_.recommend(user_of(rawUser), read_k(k))); });
   }
-  val similarItems(double rawItem, int k) const {
-    return guarded([&] { return item_list(session_.similar_items(item_of(rawItem), k)); });
+  val similarItems(double rawItem, const val& k) const {
+    return guarded([&] { return item_list(session_.similar_items(item_of(rawItem), read_k(k))); });
   }
   val userHistory(double rawUser) const {
     return guarded([&] {
@@ -467,7 +509,7 @@ class Engine {
       return object;
     });
   }
-  val popular(int k) const { return guarded([&] { return item_list(session_.popular(k)); }); }
+  val popular(const val& k) const { return guarded([&] { return item_list(session_.popular(read_k(k))); }); }
 
   // A copy of the model file (the engine's buffer is freed before returning).
   val saveModel() {
@@ -513,6 +555,57 @@ class Engine {
   std::vector<char> input_;
   bool training_ = false;
 };
+
+// The engine's option table (options.hpp) for the package: its type checks before values reach
+// the engine, defaults() and the demo page's fields all read it from here.
+val option_value(const tripletrec::OptionValue& value) {
+  using Kind = tripletrec::OptionValue::Kind;
+  switch (value.kind) {
+    case Kind::Null: return val::null();
+    case Kind::Number: return val(value.number);
+    case Kind::Bool: return val(value.flag);
+    case Kind::Text: return val(value.text);
+    case Kind::List: return copy_to_array(value.list);
+  }
+  return val::undefined();
+}
+
+val optionTable() {
+  static const char* const groups[] = {"loadSample", "prepare", "createModel", "train", "evaluate"};
+  static const char* const types[] = {"integer", "number", "boolean", "enum", "string", "integerList"};
+  val table = val::array();
+  std::size_t index = 0;
+  for (const tripletrec::OptionSpec& spec : tripletrec::option_specs()) {
+    val entry = val::object();
+    entry.set("key", std::string(spec.key));
+    entry.set("flag", std::string(spec.flag));
+    entry.set("group", std::string(groups[static_cast<int>(spec.group)]));
+    entry.set("type", std::string(types[static_cast<int>(spec.type)]));
+    entry.set("nullable", spec.nullable);
+    entry.set("expected", tripletrec::option_expectation(spec));
+    entry.set("help", std::string(spec.help));
+    const bool ranged = spec.type == tripletrec::OptionType::Integer || spec.type == tripletrec::OptionType::Number ||
+                        spec.type == tripletrec::OptionType::IntegerList;
+    if (ranged) {
+      entry.set("min", spec.min);
+      entry.set("max", spec.max);
+      entry.set("minOpen", spec.min_open);
+      entry.set("maxOpen", spec.max_open);
+    }
+    if (spec.type == tripletrec::OptionType::IntegerList) entry.set("maxLength", spec.max_length);
+    if (spec.type == tripletrec::OptionType::Enum) {
+      val choices = val::array();
+      for (std::size_t i = 0; i < spec.choices.size(); ++i) choices.set(i, spec.choices[i]);
+      entry.set("choices", choices);
+    }
+    val defaults = val::object();
+    defaults.set("bilinear", option_value(tripletrec::option_default(spec.id, tripletrec::ModelKind::Bilinear)));
+    defaults.set("deep", option_value(tripletrec::option_default(spec.id, tripletrec::ModelKind::Deep)));
+    entry.set("defaults", defaults);
+    table.set(index++, entry);
+  }
+  return table;
+}
 
 // Heap statistics for leak tests and the page's memory readout. mallinfo's fields are `int`, but
 // wasm32 memory reaches 4 GiB: read as unsigned, so sizes above 2 GiB do not come out negative.
@@ -567,4 +660,5 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("saveModel", &Engine::saveModel);
   emscripten::function("heapStats", &heapStats);
   emscripten::function("takeError", &takeError);
+  emscripten::function("optionTable", &optionTable);
 }

@@ -1,6 +1,7 @@
 #include "cli_options.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
@@ -9,72 +10,76 @@
 #include <utility>
 
 #include "cli_errors.hpp"
+#include "tripletrec/options.hpp"
 
 namespace tripletrec::cli {
 namespace {
 
+// Values of engine options: the text is read as a number (or a name), then the engine's table
+// checks it, so the CLI accepts exactly what the package accepts, with the same message.
+[[noreturn]] void not_readable(OptionId id, const std::string& text) {
+  throw OptionError(id, "expected " + option_expectation(option_spec(id)) + ", got \"" + text + "\"");
+}
+
+double read_number_text(OptionId id, const std::string& text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) not_readable(id, text);
+  return check_number(id, value, text);
+}
+
 template <class T>
-T parse_integer(const std::string& flag, const std::string& text) {
+T option_number(OptionId id, const std::string& text) {
+  return static_cast<T>(read_number_text(id, text));
+}
+
+template <class T>
+T option_choice(OptionId id, const std::string& text) {
+  return static_cast<T>(check_choice(id, text));
+}
+
+std::vector<int> option_layers(OptionId id, const std::string& text) {
+  std::vector<double> layers;
+  if (text == "none") return {};
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string part = text.substr(start, comma - start);
+    double value = 0;
+    const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || ec != std::errc() || ptr != part.data() + part.size()) not_readable(id, text);
+    layers.push_back(value);
+    start = comma + 1;
+  }
+  return check_integer_list(id, layers);
+}
+
+// Non-engine flags (CLI output): an integer >= minimum.
+template <class T>
+T parse_integer_at_least(const std::string& flag, const std::string& text, T minimum) {
   T value{};
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end)
-    throw CliError(flag + " expects an integer, got \"" + text + "\"");
+    throw CliError(flag + ": expected an integer, got \"" + text + "\"");
+  if (value < minimum) throw CliError(flag + ": expected an integer >= " + std::to_string(minimum) + ", got " + text);
   return value;
 }
 
-template <class T>
-T parse_integer_at_least(const std::string& flag, const std::string& text, T minimum) {
-  const T value = parse_integer<T>(flag, text);
-  if (value < minimum) throw CliError(flag + " must be >= " + std::to_string(minimum) + ", got " + text);
-  return value;
+// "10; deep 20": the default from the engine's table, per model where the models differ.
+std::string default_text(OptionId id) {
+  const std::string bilinear = format_option_value(option_default(id, ModelKind::Bilinear));
+  if (!option_spec(id).per_model) return bilinear;
+  return bilinear + "; deep " + format_option_value(option_default(id, ModelKind::Deep));
 }
 
-double parse_number(const std::string& flag, const std::string& text) {
-  double value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value))
-    throw CliError(flag + " expects a number, got \"" + text + "\"");
-  return value;
-}
-
-double parse_number_in(const std::string& flag, const std::string& text, double low, double high,
-                       bool low_open, bool high_open) {
-  const double v = parse_number(flag, text);
-  const bool ok = (low_open ? v > low : v >= low) && (high_open ? v < high : v <= high);
-  if (!ok) {
-    std::ostringstream range;
-    range << (low_open ? "(" : "[") << low << ", " << high << (high_open ? ")" : "]");
-    throw CliError(flag + " must be in " + range.str() + ", got " + text);
-  }
-  return v;
-}
-
-// One of a fixed set of words, e.g. --model bilinear|deep; the message lists them all.
-template <class T>
-T parse_choice(const std::string& flag, const std::string& text,
-               std::initializer_list<std::pair<const char*, T>> choices) {
-  std::string names;
-  std::size_t index = 0;
-  for (const auto& [name, value] : choices) {
-    if (text == name) return value;
-    names += (index == 0 ? "" : index + 1 == choices.size() ? " or " : ", ") + std::string(name);
-    ++index;
-  }
-  throw CliError(flag + " expects " + names + ", got \"" + text + "\"");
-}
-
-std::vector<int> parse_layers(const std::string& flag, const std::string& text) {
-  std::vector<int> layers;
-  if (text == "none") return layers;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    layers.push_back(parse_integer_at_least<int>(flag, text.substr(start, comma - start), 1));
-    start = comma + 1;
-  }
-  return layers;
+// The flag of an engine option: spelling, help and default from the engine's table.
+Flag option_flag(OptionId id, std::string value, std::function<void(CliOptions&, const std::string&)> apply,
+                 std::string default_override = "") {
+  const OptionSpec& spec = option_spec(id);
+  return {spec.flag, std::move(value), default_override.empty() ? default_text(id) : std::move(default_override),
+          spec.help, std::move(apply)};
 }
 
 void print_flags(const std::vector<Flag>& flags) {
@@ -91,6 +96,8 @@ void print_flags(const std::vector<Flag>& flags) {
 }  // namespace
 
 std::vector<Flag> train_flags() {
+  using I = OptionId;
+  const PreprocessOptions sample_preprocess = sample_preprocess_options();
   return {
       {"--ratings", "FILE", "", "ratings CSV (anime rating.csv, MovieLens ratings.csv, u.data, ratings.dat)",
        [](CliOptions& o, const std::string& v) { o.ratings = v; }},
@@ -102,79 +109,100 @@ std::vector<Flag> train_flags() {
        [](CliOptions& o, const std::string& v) { o.test = v; }},
       {"--sample", "", "off", "use the built-in synthetic sample instead of files",
        [](CliOptions& o, const std::string&) { o.sample = true; }},
-      {"--sample-users", "N", std::to_string(SampleOptions{}.users), "users in the sample",
-       [](CliOptions& o, const std::string& v) { o.sample_users = parse_integer_at_least<int>("--sample-users", v, 1); }},
-      {"--sample-items", "N", std::to_string(SampleOptions{}.items), "items in the sample",
-       [](CliOptions& o, const std::string& v) { o.sample_items = parse_integer_at_least<int>("--sample-items", v, 10); }},
-      {"--sample-ratings", "N", "60, at most items/3", "mean ratings per user in the sample",
-       [](CliOptions& o, const std::string& v) { o.sample_ratings_per_user = parse_integer_at_least<int>("--sample-ratings", v, 1); }},
-      {"--sample-seed", "N", std::to_string(SampleOptions{}.seed), "seed of the sample generator",
-       [](CliOptions& o, const std::string& v) { o.sample_seed = parse_integer<std::uint64_t>("--sample-seed", v); }},
-      {"--item-type", "TYPE|any", "TV", "keep items of this type (ignored without --items)",
-       [](CliOptions& o, const std::string& v) {
-         if (v.empty()) throw CliError("--item-type expects a type such as TV, or any");
-         o.item_type = v;
-       }},
-      {"--min-popularity", "N", "5000; with --sample 20", "keep items with more than N rating rows",
-       [](CliOptions& o, const std::string& v) { o.min_popularity = parse_integer_at_least<std::int64_t>("--min-popularity", v, 0); }},
-      {"--max-user-id", "N|off", "10000; with --sample off", "keep users whose raw id is < N",
-       [](CliOptions& o, const std::string& v) {
-         o.max_user_id = v == "off" ? -1 : parse_integer_at_least<std::int64_t>("--max-user-id", v, 1);
-       }},
-      {"--keep-unrated", "", "off", "keep rating -1 rows (watched, not rated)",
+      option_flag(I::SampleUsers, "N", [](CliOptions& o, const std::string& v) {
+        o.sample_options.users = option_number<int>(I::SampleUsers, v);
+      }),
+      option_flag(I::SampleItems, "N", [](CliOptions& o, const std::string& v) {
+        o.sample_options.items = option_number<int>(I::SampleItems, v);
+      }),
+      option_flag(I::SampleRatingsPerUser, "N", [](CliOptions& o, const std::string& v) {
+        o.sample_options.ratings_per_user = option_number<double>(I::SampleRatingsPerUser, v);
+      }),
+      option_flag(I::SampleSeed, "N", [](CliOptions& o, const std::string& v) {
+        o.sample_options.seed = option_number<std::uint64_t>(I::SampleSeed, v);
+      }),
+      option_flag(I::ItemType, "TYPE|any", [](CliOptions& o, const std::string& v) {
+        o.item_type = check_text(I::ItemType, v);
+      }),
+      option_flag(I::MinPopularity, "N", [](CliOptions& o, const std::string& v) {
+        o.min_popularity = option_number<std::int64_t>(I::MinPopularity, v);
+      }, default_text(I::MinPopularity) + "; with --sample " + std::to_string(sample_preprocess.min_popularity)),
+      option_flag(I::MaxUserId, "N|off", [](CliOptions& o, const std::string& v) {
+        o.max_user_id = v == "off" ? -1 : option_number<std::int64_t>(I::MaxUserId, v);
+      }, default_text(I::MaxUserId) + "; with --sample " +
+             (sample_preprocess.max_user_id < 0 ? "off" : std::to_string(sample_preprocess.max_user_id))),
+      {option_spec(I::DropUnrated).flag, "", "off", "keep rating -1 rows (watched, not rated)",
        [](CliOptions& o, const std::string&) { o.keep_unrated = true; }},
-      {"--test-fraction", "F", "0.2", "share of rows in the random test split, in (0, 1)",
-       [](CliOptions& o, const std::string& v) { o.test_fraction = parse_number_in("--test-fraction", v, 0, 1, true, true); }},
-      {"--split-seed", "N", "42", "seed of the random split",
-       [](CliOptions& o, const std::string& v) { o.split_seed = parse_integer<std::uint64_t>("--split-seed", v); }},
-      {"--min-positive", "R", "8", "a rating >= R is a positive (the notebook: rating > 7)",
-       [](CliOptions& o, const std::string& v) { o.min_positive = static_cast<float>(parse_number("--min-positive", v)); }},
-      {"--model", "bilinear|deep", "bilinear", "the notebook's TripletModel or DeepTripletModel",
+      option_flag(I::TestFraction, "F", [](CliOptions& o, const std::string& v) {
+        o.prepare.test_fraction = option_number<double>(I::TestFraction, v);
+      }),
+      option_flag(I::SplitSeed, "N", [](CliOptions& o, const std::string& v) {
+        o.prepare.split_seed = option_number<std::uint64_t>(I::SplitSeed, v);
+      }),
+      option_flag(I::MinPositive, "R", [](CliOptions& o, const std::string& v) {
+        o.prepare.min_positive = option_number<float>(I::MinPositive, v);
+      }),
+      option_flag(I::Model, "bilinear|deep", [](CliOptions& o, const std::string& v) {
+        o.model = option_choice<ModelKind>(I::Model, v);
+      }),
+      option_flag(I::EmbeddingDim, "N", [](CliOptions& o, const std::string& v) {
+        o.embedding_dim = option_number<int>(I::EmbeddingDim, v);
+      }),
+      option_flag(I::Similarity, "cosine|dot", [](CliOptions& o, const std::string& v) {
+        o.similarity = option_choice<Similarity>(I::Similarity, v);
+      }),
+      option_flag(I::UserDim, "N", [](CliOptions& o, const std::string& v) {
+        o.user_dim = option_number<int>(I::UserDim, v);
+      }),
+      option_flag(I::ItemDim, "N", [](CliOptions& o, const std::string& v) {
+        o.item_dim = option_number<int>(I::ItemDim, v);
+      }),
+      option_flag(I::Hidden, "N,N,...|none", [](CliOptions& o, const std::string& v) {
+        o.hidden = option_layers(I::Hidden, v);
+      }, format_option_value(option_default(I::Hidden, ModelKind::Deep))),
+      option_flag(I::Dropout, "P", [](CliOptions& o, const std::string& v) {
+        o.dropout = option_number<float>(I::Dropout, v);
+      }, format_option_value(option_default(I::Dropout, ModelKind::Deep))),
+      option_flag(I::Margin, "M", [](CliOptions& o, const std::string& v) {
+        o.margin = option_number<float>(I::Margin, v);
+      }),
+      option_flag(I::L2, "L", [](CliOptions& o, const std::string& v) {
+        o.l2 = option_number<float>(I::L2, v);
+      }),
+      option_flag(I::LearningRate, "LR", [](CliOptions& o, const std::string& v) {
+        o.optimizer.learning_rate = option_number<float>(I::LearningRate, v);
+      }),
+      option_flag(I::Beta1, "B", [](CliOptions& o, const std::string& v) {
+        o.optimizer.beta1 = option_number<float>(I::Beta1, v);
+      }),
+      option_flag(I::Beta2, "B", [](CliOptions& o, const std::string& v) {
+        o.optimizer.beta2 = option_number<float>(I::Beta2, v);
+      }),
+      option_flag(I::Epsilon, "E", [](CliOptions& o, const std::string& v) {
+        o.optimizer.epsilon = option_number<float>(I::Epsilon, v);
+      }),
+      option_flag(I::KerasExact, "", [](CliOptions& o, const std::string&) { o.optimizer.keras_exact = true; }, "off"),
+      option_flag(I::Epochs, "N", [](CliOptions& o, const std::string& v) {
+        o.epochs = option_number<int>(I::Epochs, v);
+      }),
+      option_flag(I::BatchSize, "N", [](CliOptions& o, const std::string& v) {
+        o.train.batch_size = option_number<int>(I::BatchSize, v);
+      }),
+      {"--seed", "N", default_text(I::TrainSeed),
+       "seed of the initial weights, the negatives, shuffling and dropout",
        [](CliOptions& o, const std::string& v) {
-         o.model = parse_choice<ModelKind>("--model", v, {{"bilinear", ModelKind::Bilinear}, {"deep", ModelKind::Deep}});
+         o.model_seed = option_number<std::uint64_t>(I::ModelSeed, v);
+         o.train.seed = option_number<std::uint64_t>(I::TrainSeed, v);
        }},
-      {"--embedding-dim", "N", "64", "bilinear: embedding size",
-       [](CliOptions& o, const std::string& v) { o.embedding_dim = parse_integer_at_least<int>("--embedding-dim", v, 1); }},
-      {"--similarity", "cosine|dot", "cosine", "bilinear: user-item similarity",
-       [](CliOptions& o, const std::string& v) {
-         o.similarity = parse_choice<Similarity>("--similarity", v, {{"cosine", Similarity::Cosine}, {"dot", Similarity::Dot}});
-       }},
-      {"--user-dim", "N", "32", "deep: user embedding size",
-       [](CliOptions& o, const std::string& v) { o.user_dim = parse_integer_at_least<int>("--user-dim", v, 1); }},
-      {"--item-dim", "N", "64", "deep: item embedding size",
-       [](CliOptions& o, const std::string& v) { o.item_dim = parse_integer_at_least<int>("--item-dim", v, 1); }},
-      {"--hidden", "N,N,...|none", "128", "deep: hidden layer sizes",
-       [](CliOptions& o, const std::string& v) { o.hidden = parse_layers("--hidden", v); }},
-      {"--dropout", "P", "0.1", "deep: dropout rate in [0, 1)",
-       [](CliOptions& o, const std::string& v) { o.dropout = static_cast<float>(parse_number_in("--dropout", v, 0, 1, false, true)); }},
-      {"--margin", "M", "1; deep 0.5", "triplet loss margin",
-       [](CliOptions& o, const std::string& v) { o.margin = static_cast<float>(parse_number_in("--margin", v, 0, 1e6, false, false)); }},
-      {"--l2", "L", "1e-6; deep 0", "L2 regularisation weight",
-       [](CliOptions& o, const std::string& v) { o.l2 = static_cast<float>(parse_number_in("--l2", v, 0, 1e6, false, false)); }},
-      {"--learning-rate", "LR", "0.001", "Adam learning rate",
-       [](CliOptions& o, const std::string& v) { o.learning_rate = static_cast<float>(parse_number_in("--learning-rate", v, 0, 1e3, true, false)); }},
-      {"--keras-exact", "", "off", "dense Adam and whole-table L2 every step, as Keras (slower)",
-       [](CliOptions& o, const std::string&) { o.keras_exact = true; }},
-      {"--epochs", "N", "10; deep 20", "training epochs",
-       [](CliOptions& o, const std::string& v) { o.epochs = parse_integer_at_least<int>("--epochs", v, 1); }},
-      {"--batch-size", "N", "64", "triplets per optimiser step",
-       [](CliOptions& o, const std::string& v) { o.batch_size = parse_integer_at_least<int>("--batch-size", v, 1); }},
-      {"--seed", "N", "42", "seed of the initialisation, negatives, shuffling and dropout",
-       [](CliOptions& o, const std::string& v) { o.seed = parse_integer<std::uint64_t>("--seed", v); }},
-      {"--negatives", "uniform|unseen|hard", "uniform",
-       "negative sampling: the notebook's uniform, uniform over unseen items, or hardest of N draws",
-       [](CliOptions& o, const std::string& v) {
-         o.negatives = parse_choice<NegativeSampling>("--negatives", v,
-                                                      {{"uniform", NegativeSampling::Uniform},
-                                                       {"unseen", NegativeSampling::UniformUnseen},
-                                                       {"hard", NegativeSampling::Hard}});
-       }},
-      {"--hard-candidates", "N", "10", "draws per negative for --negatives hard",
-       [](CliOptions& o, const std::string& v) { o.hard_candidates = parse_integer_at_least<int>("--hard-candidates", v, 1); }},
-      {"--k", "N", "10", "length of the top-k lists (P@k, R@k, MAP@k, NDCG@k, recommendations)",
-       [](CliOptions& o, const std::string& v) { o.k = parse_integer_at_least<int>("--k", v, 1); }},
+      option_flag(I::Negatives, "uniform|unseen|hard", [](CliOptions& o, const std::string& v) {
+        o.train.negatives = option_choice<NegativeSampling>(I::Negatives, v);
+      }),
+      option_flag(I::HardCandidates, "N", [](CliOptions& o, const std::string& v) {
+        o.train.hard_candidates = option_number<int>(I::HardCandidates, v);
+      }),
+      option_flag(I::K, "N", [](CliOptions& o, const std::string& v) { o.k = option_number<int>(I::K, v); }),
       {"--user", "RAWID", "a few users", "show this user's recommendations (repeatable)",
-       [](CliOptions& o, const std::string& v) { o.users.push_back(parse_integer<std::int64_t>("--user", v)); }},
+       [](CliOptions& o, const std::string& v) { o.users.push_back(parse_integer_at_least<std::int64_t>("--user", v, INT64_MIN)); }},
       {"--example-users", "N", "3", "users shown when no --user is given",
        [](CliOptions& o, const std::string& v) { o.example_users = parse_integer_at_least<int>("--example-users", v, 0); }},
       {"--save-model", "FILE", "", "write the trained model to FILE",
@@ -183,9 +211,7 @@ std::vector<Flag> train_flags() {
        [](CliOptions& o, const std::string&) { o.json = true; }},
       {"--quiet", "", "off", "no per-epoch progress",
        [](CliOptions& o, const std::string&) { o.quiet = true; }},
-      {"--eval-every-epoch", "", "off",
-       "test AUC after each epoch: on the progress lines and as epoch_aucs in --json (not in train time)",
-       [](CliOptions& o, const std::string&) { o.eval_every_epoch = true; }},
+      option_flag(I::EvaluateEachEpoch, "", [](CliOptions& o, const std::string&) { o.eval_every_epoch = true; }, "off"),
   };
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tripletrec/options.hpp"
 #include "tripletrec/session.hpp"
 
 namespace tripletrec::cli {
@@ -16,32 +17,25 @@ struct CliOptions {
   std::string ratings, items, test;
   bool train_flag_used = false;  // --train FILE (a given split, needs --test)
   bool sample = false;
-  int sample_users = SampleOptions{}.users, sample_items = SampleOptions{}.items;
-  std::optional<double> sample_ratings_per_user;
-  std::uint64_t sample_seed = SampleOptions{}.seed;
+  SampleOptions sample_options;  // the engine normalises what is not given
   // preprocessing (unset = the default of the data source: the notebook's, or the sample's)
   std::optional<std::string> item_type;
   std::optional<std::int64_t> min_popularity, max_user_id;
   bool keep_unrated = false;
-  double test_fraction = 0.2;
-  std::uint64_t split_seed = 42;
-  float min_positive = 8;
+  PrepareOptions prepare;        // split and positives (its preprocessing is decided above)
   // model (unset = the notebook's default of the chosen model)
   ModelKind model = ModelKind::Bilinear;
   std::optional<int> embedding_dim, user_dim, item_dim;
   std::optional<std::vector<int>> hidden;
   std::optional<float> dropout, margin, l2;
   std::optional<Similarity> similarity;
-  float learning_rate = 1e-3f;
-  bool keras_exact = false;
-  // training
+  OptimizerConfig optimizer;
+  std::uint64_t model_seed = kDefaultModelSeed;
+  // training (unset epochs = the chosen model's default)
   std::optional<int> epochs;
-  int batch_size = 64;
-  std::uint64_t seed = 42;
-  NegativeSampling negatives = NegativeSampling::Uniform;
-  int hard_candidates = 10;
+  TrainOptions train;
   // output
-  int k = 10;
+  int k = kDefaultK;
   std::vector<std::int64_t> users;
   int example_users = 3;
   std::string save_model;

@@ -24,20 +24,9 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-SampleOptions sample_options(const CliOptions& o) {
-  SampleOptions sample;
-  sample.users = o.sample_users;
-  sample.items = o.sample_items;
-  sample.seed = o.sample_seed;
-  // The default density suits the default catalogue; a small catalogue gets a third of it.
-  sample.ratings_per_user = o.sample_ratings_per_user.value_or(std::min(sample.ratings_per_user, o.sample_items / 3.0));
-  return sample;
-}
-
 void load_inputs(Session& session, const CliOptions& o) {
   if (o.sample) {
-    const SampleOptions sample = sample_options(o);
-    session.load_sample(sample);
+    session.load_sample(o.sample_options);
     return;
   }
   if (o.ratings.empty()) throw CliError("no data: give --ratings FILE (or --train FILE --test FILE), or --sample");
@@ -56,11 +45,8 @@ PreprocessOptions preprocess_options(const CliOptions& o) {
 }
 
 PrepareOptions prepare_options(const CliOptions& o) {
-  PrepareOptions prepare;
+  PrepareOptions prepare = o.prepare;
   prepare.preprocess = preprocess_options(o);
-  prepare.test_fraction = o.test_fraction;
-  prepare.split_seed = o.split_seed;
-  prepare.min_positive = o.min_positive;
   return prepare;
 }
 
@@ -77,20 +63,9 @@ ModelConfig model_config(const CliOptions& o) {
   return c;
 }
 
-OptimizerConfig optimizer_config(const CliOptions& o) {
-  OptimizerConfig optimizer;
-  optimizer.learning_rate = o.learning_rate;
-  optimizer.keras_exact = o.keras_exact;
-  return optimizer;
-}
-
 TrainOptions train_options(const CliOptions& o) {
-  TrainOptions train;
-  train.epochs = o.epochs.value_or(o.model == ModelKind::Deep ? 20 : 10);
-  train.batch_size = o.batch_size;
-  train.seed = o.seed;
-  train.negatives = o.negatives;
-  train.hard_candidates = o.hard_candidates;
+  TrainOptions train = o.train;
+  train.epochs = o.epochs.value_or(TrainOptions::defaults_for(o.model).epochs);
   return train;
 }
 

@@ -8,8 +8,6 @@
 
 namespace tripletrec::cli {
 
-SampleOptions sample_options(const CliOptions& o);
-
 // Loads the sample, or the ratings (and test ratings, items) files. Throws CliError when no
 // data is given, FileError or the engine's ParseError for a bad file.
 void load_inputs(Session& session, const CliOptions& o);
@@ -17,7 +15,6 @@ void load_inputs(Session& session, const CliOptions& o);
 PreprocessOptions preprocess_options(const CliOptions& o);
 PrepareOptions prepare_options(const CliOptions& o);  // preprocessing, split, positives
 ModelConfig model_config(const CliOptions& o);
-OptimizerConfig optimizer_config(const CliOptions& o);
 TrainOptions train_options(const CliOptions& o);
 
 }  // namespace tripletrec::cli

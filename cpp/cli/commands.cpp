@@ -15,6 +15,7 @@
 #include "cli_errors.hpp"
 #include "cli_output.hpp"
 #include "cli_settings.hpp"
+#include "tripletrec/options.hpp"
 
 namespace tripletrec::cli {
 namespace {
@@ -69,7 +70,7 @@ Preparation load_and_prepare(Session& session, const CliOptions& o) {
   p.prepared = session.prepared_stats();
 
   p.config = model_config(o);
-  session.create_model(p.config, optimizer_config(o), o.seed);
+  session.create_model(p.config, o.optimizer, o.model_seed);
   p.shown_users = example_users(session, o);
   return p;
 }
@@ -86,8 +87,8 @@ void print_preparation(Session& session, const CliOptions& o, const Preparation&
   print_counts_table(p.prepared.report);
   std::printf("\nSplit: %s train rows, %s test rows (%s); positives (rating >= %s): %s train, %s test\n",
               with_commas(p.prepared.train_rows).c_str(), with_commas(p.prepared.test_rows).c_str(),
-              session.has_test_ratings() ? "given files" : ("random, seed " + std::to_string(o.split_seed)).c_str(),
-              format_rating(o.min_positive).c_str(), with_commas(p.prepared.train_positives).c_str(),
+              session.has_test_ratings() ? "given files" : ("random, seed " + std::to_string(o.prepare.split_seed)).c_str(),
+              format_rating(o.prepare.min_positive).c_str(), with_commas(p.prepared.train_positives).c_str(),
               with_commas(p.prepared.test_positives).c_str());
   std::printf("\n%s\n", session.model_summary().c_str());
 }
@@ -194,28 +195,28 @@ std::string train_config_json(const CliOptions& o, const TrainReport& r, bool gi
   const PreprocessOptions& preprocess = r.preparation.prepare.preprocess;
   const ModelConfig& config = r.preparation.config;
   JsonObject params;
-  params.str("model", o.model == ModelKind::Deep ? "deep" : "bilinear")
+  const auto name_of = [](OptionId id, auto value) { return option_spec(id).choices.at(static_cast<std::size_t>(value)); };
+  params.str("model", name_of(OptionId::Model, o.model))
       .integer("epochs", r.training.options.epochs)
       .integer("batch_size", r.training.options.batch_size)
-      .integer("seed", static_cast<std::int64_t>(o.seed))
-      .integer("split_seed", static_cast<std::int64_t>(o.split_seed))
-      .num("test_fraction", given_test_split ? NAN : o.test_fraction)
-      .real("min_positive", o.min_positive)
+      .integer("seed", static_cast<std::int64_t>(o.model_seed))
+      .integer("split_seed", static_cast<std::int64_t>(o.prepare.split_seed))
+      .num("test_fraction", given_test_split ? NAN : o.prepare.test_fraction)
+      .real("min_positive", o.prepare.min_positive)
       .str("item_type", preprocess.item_type)
       .integer("min_popularity", preprocess.min_popularity)
       .integer("max_user_id", preprocess.max_user_id)
       .boolean("drop_unrated", preprocess.drop_unrated)
       .real("margin", config.margin)
       .real("l2", config.l2)
-      .real("learning_rate", o.learning_rate)
-      .boolean("keras_exact", o.keras_exact)
-      .str("negatives", o.negatives == NegativeSampling::Uniform ? "uniform"
-                        : o.negatives == NegativeSampling::UniformUnseen ? "unseen" : "hard")
-      .integer("hard_candidates", o.hard_candidates)
+      .real("learning_rate", o.optimizer.learning_rate)
+      .boolean("keras_exact", o.optimizer.keras_exact)
+      .str("negatives", name_of(OptionId::Negatives, r.training.options.negatives))
+      .integer("hard_candidates", r.training.options.hard_candidates)
       .boolean("eval_every_epoch", o.eval_every_epoch);
   if (o.model == ModelKind::Bilinear) {
     params.integer("embedding_dim", config.embedding_dim)
-        .str("similarity", config.similarity == Similarity::Cosine ? "cosine" : "dot");
+        .str("similarity", name_of(OptionId::Similarity, config.similarity));
   } else {
     params.integer("user_dim", config.user_dim)
         .integer("item_dim", config.item_dim)
@@ -337,8 +338,7 @@ int run_stats(const CliOptions& o) {
 }
 
 int run_sample(const CliOptions& o) {
-  const SampleOptions sample = sample_options(o);
-  const SampleFiles files = generate_sample(sample);
+  const SampleFiles files = generate_sample(o.sample_options);
   for (const auto& [name, bytes] : {std::pair{std::string("sample_rating.csv"), &files.ratings_csv},
                                     std::pair{std::string("sample_anime.csv"), &files.items_csv}}) {
     const std::string path = o.out_dir + "/" + name;

@@ -18,6 +18,7 @@
 #include "cli_options.hpp"
 #include "commands.hpp"
 #include "tripletrec/error.hpp"
+#include "tripletrec/options.hpp"
 
 using namespace tripletrec;
 using namespace tripletrec::cli;
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
   } catch (const CliError& e) {
     std::cerr << "tripletrec: error: " << e.what() << "\n"
               << "Run `tripletrec " << (known_command(command) ? command + " " : "") << "--help` for usage.\n";
+    return 2;
+  } catch (const OptionError& e) {
+    std::cerr << "tripletrec: error: " << e.message(Face::Cli) << "\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "tripletrec: error: " << e.what() << "\n";

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tripletrec/error.hpp"
+#include "tripletrec/options.hpp"
 #include "tripletrec/random.hpp"
 
 namespace tripletrec {
@@ -146,21 +147,25 @@ float affinity(const std::array<float, kGenreCount>& taste, const SampleItem& it
 
 }  // namespace
 
-SampleFiles generate_sample(const SampleOptions& options) {
-  if (options.users < 1 || options.users > 1000000)
-    throw UsageError("sample: users must be in [1, 1000000], got " + std::to_string(options.users));
-  if (options.items < 10 || options.items > 100000)
-    throw UsageError("sample: items must be in [10, 100000], got " + std::to_string(options.items));
-  if (!(options.ratings_per_user >= 1) || options.ratings_per_user > options.items / 2.0)
-    throw UsageError("sample: ratings_per_user must be in [1, items / 2], got " +
-                     std::to_string(options.ratings_per_user));
+SampleOptions normalised(const SampleOptions& options) {
+  constexpr double kDefaultRatingsPerUser = 60;
+  SampleOptions result = options;
+  // The default density suits the default catalogue; a small catalogue gets a third of its items.
+  if (!result.ratings_per_user) result.ratings_per_user = std::min(kDefaultRatingsPerUser, result.items / 3.0);
+  return result;
+}
+
+SampleFiles generate_sample(const SampleOptions& given) {
+  check_sample_options(given);
+  const SampleOptions options = normalised(given);
+  const double ratings_per_user = options.ratings_per_user.value();
 
   const Rng root(options.seed);
   std::vector<SampleItem> items = make_items(options.items, root.fork(1));
   Rng rng = root.fork(2);
 
   std::string ratings = "user_id,anime_id,rating\n";
-  ratings.reserve(static_cast<std::size_t>(options.users * options.ratings_per_user * 12));
+  ratings.reserve(static_cast<std::size_t>(options.users * ratings_per_user * 12));
   std::vector<double> cumulative(items.size());  // reused per user
   std::vector<std::uint8_t> picked(items.size());
   std::vector<std::size_t> chosen;
@@ -182,7 +187,7 @@ SampleFiles generate_sample(const SampleOptions& options) {
       cumulative[i] = total;
     }
     // 20%..180% of the mean, at most a third of the catalogue.
-    const double wanted = options.ratings_per_user * (0.2 + 1.6 * unit(rng));
+    const double wanted = ratings_per_user * (0.2 + 1.6 * unit(rng));
     const std::size_t count = std::clamp<std::size_t>(static_cast<std::size_t>(wanted + 0.5), 1,
                                                        items.size() / 3);
     // Weighted draws without replacement: redraw a title already picked (bounded tries).

@@ -4,6 +4,8 @@
 // from it: new files drop the prepared data and the model, a new preparation drops the model.
 #include "tripletrec/session.hpp"
 
+#include "tripletrec/options.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -117,6 +119,9 @@ RatingStats Session::loaded_stats() const { return rating_stats(ratings(), items
 PreprocessReport Session::preview(const PreprocessOptions& options) const {
   const RatingsTable& train = ratings();
   const RatingsTable* test = s_->test_ratings ? &*s_->test_ratings : nullptr;
+  PrepareOptions checked;
+  checked.preprocess = options;
+  check_prepare_options(checked);
   return preprocess_report(train, test, items(), options);
 }
 
@@ -126,15 +131,7 @@ PreprocessReport Session::preview(const PreprocessOptions& options) const {
 void Session::prepare(const PrepareOptions& options) {
   const RatingsTable& loaded = ratings();
   const RatingsTable* test_file = s_->test_ratings ? &*s_->test_ratings : nullptr;
-  if (!test_file && !(options.test_fraction > 0.0 && options.test_fraction < 1.0))
-    throw UsageError("prepare: test_fraction must be in (0, 1), got " + std::to_string(options.test_fraction));
-  if (!std::isfinite(options.min_positive))
-    throw UsageError("prepare: min_positive must be a finite rating threshold");
-  if (options.preprocess.min_popularity < 0)
-    throw UsageError("prepare: min_popularity must be >= 0, got " +
-                     std::to_string(options.preprocess.min_popularity));
-  if (options.preprocess.item_type.empty())
-    throw UsageError("prepare: item_type must be a type name such as \"TV\", or \"any\"");
+  check_prepare_options(options);
 
   Dataset data = preprocess(loaded, test_file, items(), options.preprocess);
   if (data.size() == 0)
@@ -201,6 +198,7 @@ RatingStats Session::prepared_rating_stats() const { return rating_stats(dataset
 
 void Session::create_model(const ModelConfig& config, const OptimizerConfig& optimizer, std::uint64_t seed) {
   require(prepared(), kNotPrepared);
+  check_model_options(config, optimizer, seed);
   std::unique_ptr<Model> model = make_model(config, optimizer, s_->dataset.n_users, s_->dataset.n_items, seed);
   s_->drop_model();
   s_->model = std::move(model);
@@ -217,11 +215,13 @@ TrainResult Session::train(const TrainOptions& options, const ProgressCallback& 
                            const std::atomic<bool>* cancel) {
   require(has_model(), kNoModel);
   require(!s_->trainer, "a stepped training is in progress: call end_training() first");
+  check_train_options(options);
   return tripletrec::train(*s_->model, s_->train, options, callback, cancel);
 }
 
 void Session::begin_training(const TrainOptions& options) {
   require(has_model(), kNoModel);
+  check_train_options(options);
   auto trainer = std::make_unique<Trainer>(*s_->model, s_->train, options);
   s_->last_progress = trainer->progress();
   s_->trainer = std::move(trainer);
@@ -243,6 +243,7 @@ void Session::end_training() { s_->trainer.reset(); }
 
 Evaluation Session::evaluate(int k) const {
   require(has_model(), kNoModel);
+  check_k(k);
   return tripletrec::evaluate(*s_->model, s_->train, s_->test, k);
 }
 

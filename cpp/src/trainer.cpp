@@ -8,6 +8,13 @@
 #include "tripletrec/error.hpp"
 
 namespace tripletrec {
+
+TrainOptions TrainOptions::defaults_for(ModelKind kind) {
+  TrainOptions options;
+  if (kind == ModelKind::Deep) options.epochs = 20;
+  return options;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -101,7 +101,7 @@ TEST(Cli, BadCommandLinesExitWithCode2AndSayWhy) {
   const CliRun not_a_number = run_cli("train --sample --epochs abc");
   EXPECT_EQ(not_a_number.exit_code, 2);
   EXPECT_TRUE(not_a_number.out.empty());
-  EXPECT_NE(not_a_number.err.find("--epochs expects an integer, got \"abc\""), std::string::npos) << not_a_number.err;
+  EXPECT_NE(not_a_number.err.find("--epochs: expected an integer in [1, 10000], got \"abc\""), std::string::npos) << not_a_number.err;
   const CliRun unknown = run_cli("train --sample --epoch 3");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("unknown flag \"--epoch\""), std::string::npos) << unknown.err;
@@ -111,10 +111,10 @@ TEST(Cli, BadCommandLinesExitWithCode2AndSayWhy) {
   EXPECT_EQ(run_cli("train --sample --test-fraction 1").exit_code, 2);
   const CliRun bad_model = run_cli("train --sample --model wide");
   EXPECT_EQ(bad_model.exit_code, 2);
-  EXPECT_NE(bad_model.err.find("--model expects bilinear or deep, got \"wide\""), std::string::npos) << bad_model.err;
+  EXPECT_NE(bad_model.err.find("--model: expected \"bilinear\" or \"deep\", got \"wide\""), std::string::npos) << bad_model.err;
   const CliRun bad_negatives = run_cli("train --sample --negatives some");
   EXPECT_EQ(bad_negatives.exit_code, 2);
-  EXPECT_NE(bad_negatives.err.find("--negatives expects uniform, unseen or hard, got \"some\""), std::string::npos)
+  EXPECT_NE(bad_negatives.err.find("--negatives: expected \"uniform\", \"unseen\" or \"hard\", got \"some\""), std::string::npos)
       << bad_negatives.err;
   EXPECT_EQ(run_cli("train").exit_code, 2);  // no data
   EXPECT_EQ(run_cli("").exit_code, 2);

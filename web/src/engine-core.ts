@@ -4,11 +4,12 @@
 // own methods. Internal: the package does not export it.
 import { requireFileData, streamBlobInput, writeInput, type StreamedInput } from './file-data.js';
 import { assertModuleAlive, isModuleDead, loadModule } from './module.js';
+import { checkK, checkOptionTypes, engineDefaults, type OptionGroup } from './options.js';
 import { runTraining, type SliceControl } from './training.js';
 import type { EngineHandle, TripletrecModule } from './tripletrec.mjs';
 import type {
-  CreateOptions, Evaluation, FileData, HeapStats, ItemView, LoadTiming, ModelOptions, ModelSummary,
-  PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport, RatingStats, TrainOptions,
+  CreateOptions, EngineDefaults, Evaluation, FileData, HeapStats, ItemView, LoadTiming, ModelOptions, ModelSummary,
+  PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport, RatingStats, SampleOptions, TrainOptions,
   TrainResultDetails,
 } from './types.js';
 
@@ -16,7 +17,6 @@ export type CsvLoadMethod = 'loadRatings' | 'loadTestRatings' | 'loadItems';
 export type FileLoadMethod = CsvLoadMethod | 'loadModel';
 /** Progress of a Blob load: bytes read so far, then the parse about to start. */
 export type BlobLoadProgress = (stage: 'read' | 'parse', bytes: number) => void;
-export type SampleOptions = { users?: number; items?: number; seed?: number };
 
 const DEFAULT_FILE_NAMES: Record<FileLoadMethod, string> = {
   loadRatings: 'ratings.csv', loadTestRatings: 'test_ratings.csv', loadItems: 'items.csv', loadModel: 'model.bin',
@@ -95,24 +95,39 @@ export class EngineCore {
 
   clearItems(): void { this.#mutableEngine().clearItems(); }
   clearTestRatings(): void { this.#mutableEngine().clearTestRatings(); }
-  loadSample(options: SampleOptions = {}): LoadTiming {
+  loadSample(options?: SampleOptions): LoadTiming {
     const engine = this.#mutableEngine();
+    this.#checkTypes('loadSample', 'loadSample', options);
     const start = now();
     engine.loadSample(options);
     const seconds = now() - start;
     return { rows: engine.loadedRows(), bytes: 0, seconds, copySeconds: 0, parseSeconds: seconds };
   }
   samplePreprocessOptions(): PreprocessOptions { return this.#live().samplePreprocessOptions(); }
+  /** The engine's defaults of every option, per model where the models differ. */
+  defaults(): EngineDefaults { return engineDefaults(this.#module); }
   loadedStats(): RatingStats { return this.#live().loadedStats(); }
   preparedRatingStats(): RatingStats { return this.#live().preparedRatingStats(); }
 
   // ---- preparing ----
-  preview(options: PreprocessOptions = {}): PreprocessReport { return this.#live().preview(options); }
-  prepare(options: PrepareOptions = {}): PreparedStats { return this.#mutableEngine().prepare(options); }
+  preview(options?: PreprocessOptions): PreprocessReport {
+    const engine = this.#live();
+    this.#checkTypes('prepare', 'preview', options);
+    return engine.preview(options);
+  }
+  prepare(options?: PrepareOptions): PreparedStats {
+    const engine = this.#mutableEngine();
+    this.#checkTypes('prepare', 'prepare', options);
+    return engine.prepare(options);
+  }
   preparedStats(): PreparedStats { return this.#live().preparedStats(); }
 
   // ---- model ----
-  createModel(options: ModelOptions = {}): ModelSummary { return this.#mutableEngine().createModel(options); }
+  createModel(options?: ModelOptions): ModelSummary {
+    const engine = this.#mutableEngine();
+    this.#checkTypes('createModel', 'createModel', options);
+    return engine.createModel(options);
+  }
   summary(): ModelSummary { return this.#live().summary(); }
   paramCount(): number { return this.#live().paramCount(); }
   saveModel(): Uint8Array { return this.#live().saveModel(); }
@@ -123,6 +138,7 @@ export class EngineCore {
    */
   async train(options: TrainOptions, control: SliceControl): Promise<TrainResultDetails> {
     const engine = this.#mutableEngine();
+    this.#checkTypes('train', 'train', options);
     this.#training = true;
     try {
       // A dispose() during training stops it before the next batch.
@@ -137,12 +153,13 @@ export class EngineCore {
   }
 
   // ---- results ----
-  evaluate(k = 10): Evaluation { return this.#live().evaluate(k); }
+  // k: undefined keeps the engine's default (defaults().evaluate.k).
+  evaluate(k?: number): Evaluation { return this.#withK(k).evaluate(k); }
   users(): number[] { return this.#live().users(); }
-  recommend(userId: number, k = 10): ItemView[] { return this.#live().recommend(userId, k); }
-  similarItems(itemId: number, k = 10): ItemView[] { return this.#live().similarItems(itemId, k); }
+  recommend(userId: number, k?: number): ItemView[] { return this.#withK(k).recommend(userId, k); }
+  similarItems(itemId: number, k?: number): ItemView[] { return this.#withK(k).similarItems(itemId, k); }
   userHistory(userId: number): { train: ItemView[]; test: ItemView[] } { return this.#live().userHistory(userId); }
-  popular(k = 10): ItemView[] { return this.#live().popular(k); }
+  popular(k?: number): ItemView[] { return this.#withK(k).popular(k); }
 
   // ---- memory ----
   /** malloc statistics of the wasm instance (shared by every engine of this realm). */
@@ -170,6 +187,15 @@ export class EngineCore {
     assertModuleAlive(this.#module);
     if (this.#engine === undefined) throw new Error('tripletrec: this Recommender was disposed');
     return this.#engine;
+  }
+  // Wrong JS types never reach Embind: checked against the engine's option table first.
+  #checkTypes(group: OptionGroup, method: string, options: unknown): void {
+    checkOptionTypes(this.#module, group, method, options);
+  }
+  #withK(k: unknown): EngineHandle {
+    const engine = this.#live();
+    checkK(this.#module, k);
+    return engine;
   }
   // Calls that replace data or the model are refused while train() runs on this engine.
   #mutableEngine(): EngineHandle {

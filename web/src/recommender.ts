@@ -1,11 +1,11 @@
 // The synchronous client: every engine call runs on the calling thread; train() trains in slices of
 // about one frame so the page keeps running. The engine itself is owned by an EngineCore
 // (engine-core.ts), which the worker uses too.
-import { EngineCore, type SampleOptions } from './engine-core.js';
+import { EngineCore } from './engine-core.js';
 import type {
-  CreateOptions, Evaluation, FileData, HeapStats, ItemView, LoadTiming, ModelOptions,
+  CreateOptions, EngineDefaults, Evaluation, FileData, HeapStats, ItemView, LoadTiming, ModelOptions,
   ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport,
-  RatingStats, RecommenderApi, TrainOptions, TrainResultDetails,
+  RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainResultDetails,
 } from './types.js';
 
 // Safety net for Recommenders that are dropped without dispose(): frees the engine's memory.
@@ -38,6 +38,8 @@ export class Recommender implements RecommenderApi {
   clearTestRatings(): void { this.#core.clearTestRatings(); }
   loadSample(options?: SampleOptions): LoadTiming { return this.#core.loadSample(options); }
   samplePreprocessOptions(): PreprocessOptions { return this.#core.samplePreprocessOptions(); }
+  /** The engine's defaults of every option, per model where the models differ. */
+  defaults(): EngineDefaults { return this.#core.defaults(); }
   loadedStats(): RatingStats { return this.#core.loadedStats(); }
   /** Statistics of the prepared (preprocessed) ratings. */
   preparedRatingStats(): RatingStats { return this.#core.preparedRatingStats(); }

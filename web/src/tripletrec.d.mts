@@ -2,7 +2,7 @@
 // Mirrors EMSCRIPTEN_BINDINGS in cpp/bindings/embind.cpp. Internal: the package API wraps it.
 import type {
   Counts, Evaluation, ItemView, ModelSummary, PreparedStats, PreprocessOptions, PreprocessReport,
-  RatingStats, TrainProgress,
+  RatingStats, SampleOptions, TrainProgress,
 } from './types.js';
 
 /** The engine's progress: TrainProgress without what the package's training loop adds. */
@@ -16,6 +16,25 @@ export interface HeapStats {
   arenaBytes: number;
 }
 
+/** One option of the engine's option table (cpp/include/tripletrec/options.hpp). */
+export interface OptionSpec {
+  key: string;                 // the package's key
+  flag: string;                // the CLI's flag
+  group: 'loadSample' | 'prepare' | 'createModel' | 'train' | 'evaluate';
+  type: 'integer' | 'number' | 'boolean' | 'enum' | 'string' | 'integerList';
+  nullable: boolean;
+  /** What a value must be, as the engine's messages say it: "an integer in [1, 4096]". */
+  expected: string;
+  help: string;
+  min?: number;
+  max?: number;
+  minOpen?: boolean;
+  maxOpen?: boolean;
+  maxLength?: number;
+  choices?: string[];
+  defaults: { bilinear: unknown; deep: unknown };
+}
+
 export interface EngineHandle {
   inputBuffer(size: number): Uint8Array;
   releaseInput(): void;
@@ -23,7 +42,7 @@ export interface EngineHandle {
   loadTestRatings(length: number, source: string): void;
   loadItems(length: number, source: string): void;
   loadModel(length: number, source: string): ModelSummary;
-  loadSample(options: { users?: number; items?: number; seed?: number }): void;
+  loadSample(options: SampleOptions | undefined): void;
   loadedRows(): number;
   loadedItemRows(): number;
   loadedTestRows(): number;
@@ -43,13 +62,13 @@ export interface EngineHandle {
   trainedBatches(): number;
   trainingProgress(): EngineProgress;
   endTraining(): void;
-  evaluate(k: number): Evaluation;
+  evaluate(k: number | undefined): Evaluation;
   paramCount(): number;
   users(): number[];
-  recommend(userId: number, k: number): ItemView[];
-  similarItems(itemId: number, k: number): ItemView[];
+  recommend(userId: number, k: number | undefined): ItemView[];
+  similarItems(itemId: number, k: number | undefined): ItemView[];
   userHistory(userId: number): { train: ItemView[]; test: ItemView[] };
-  popular(k: number): ItemView[];
+  popular(k: number | undefined): ItemView[];
   saveModel(): Uint8Array;
   delete(): void;
   isDeleted(): boolean;
@@ -60,6 +79,8 @@ export interface TripletrecModule {
   heapStats(): HeapStats;
   /** Message of the last failed Engine call ("" if none), cleared by reading. */
   takeError(): string;
+  /** The engine's option table: keys, types, ranges, enum names, defaults. */
+  optionTable(): OptionSpec[];
   HEAP8: Int8Array;
 }
 

@@ -17,6 +17,18 @@ export type FileData = Uint8Array | ArrayBuffer | string;
  */
 export type FileSource = FileData | Blob;
 
+/** The built-in sample (loadSample). Defaults: defaults().loadSample. */
+export interface SampleOptions {
+  /** Users in the sample. Default 3000. */
+  users?: number;
+  /** Items in the sample. Default 400. */
+  items?: number;
+  /** Mean ratings per user. Default 60, at most a third of the items; never more than half. */
+  ratingsPerUser?: number;
+  /** Seed of the generator. Default 2024. */
+  seed?: number;
+}
+
 export interface PreprocessOptions {
   /** Drop rating == -1 rows ("watched, not rated"). Default true. */
   dropUnrated?: boolean;
@@ -174,7 +186,10 @@ export interface RecommenderApi {
   /** Forgets the loaded test file: prepare() splits the ratings at random again
    * (testFraction, splitSeed). Drops the prepared data and the model. */
   clearTestRatings(): void;
-  loadSample(options?: { users?: number; items?: number; seed?: number }): LoadInfo;
+  loadSample(options?: SampleOptions): LoadInfo;
+  /** The engine's defaults of every option (per model where the models differ), as the engine
+   * applies them when an option is left out. */
+  defaults(): EngineDefaults;
   /** Preprocessing that suits the loaded sample (the notebook's thresholds are for the full file). */
   samplePreprocessOptions(): PreprocessOptions;
   loadedStats(): RatingStats;
@@ -194,6 +209,18 @@ export interface RecommenderApi {
   saveModel(): Uint8Array;
   loadModel(data: FileData, fileName?: string): ModelSummary;
   dispose(): void;
+}
+
+/** Options without the package's own callbacks: what defaults() gives for train(). */
+export type EngineTrainOptions = Omit<TrainOptions, 'onProgress' | 'signal'>;
+
+/** Every option's default, from the engine's option table (Recommender.defaults()). */
+export interface EngineDefaults {
+  loadSample: Required<SampleOptions>;
+  prepare: Required<Omit<PrepareOptions, 'maxUserId'>> & { maxUserId: number | null };
+  createModel: Record<ModelKind, Required<ModelOptions>>;
+  train: Record<ModelKind, Required<EngineTrainOptions>>;
+  evaluate: { k: number };
 }
 
 // ---- additions of the package implementation (web/src/recommender.ts, worker-recommender.ts) ----

@@ -31,6 +31,7 @@ export interface WorkerMethods {
   clearTestRatings: AsInRecommender<'clearTestRatings'>;
   loadSample: AsInRecommender<'loadSample'>;
   samplePreprocessOptions: AsInRecommender<'samplePreprocessOptions'>;
+  defaults: AsInRecommender<'defaults'>;
   loadedStats: AsInRecommender<'loadedStats'>;
   preparedRatingStats: AsInRecommender<'preparedRatingStats'>;
   preview: AsInRecommender<'preview'>;

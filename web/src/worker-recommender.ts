@@ -7,9 +7,9 @@ import {
   type CallMessage, type FromWorker, type ToWorker, type WorkerArgs, type WorkerMethod, type WorkerResult,
 } from './worker-protocol.js';
 import type {
-  CreateOptions, Evaluation, FileSource, HeapStats, ItemView, LoadOptions, LoadTiming,
+  CreateOptions, EngineDefaults, Evaluation, FileSource, HeapStats, ItemView, LoadOptions, LoadTiming,
   ModelOptions, ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions,
-  PreprocessReport, RatingStats, RecommenderApi, TrainOptions, TrainProgress,
+  PreprocessReport, RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainProgress,
   TrainResultDetails, LoadProgress,
 } from './types.js';
 
@@ -88,10 +88,12 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   }
   clearItems(): Promise<void> { return this.#call('clearItems', []); }
   clearTestRatings(): Promise<void> { return this.#call('clearTestRatings', []); }
-  loadSample(options?: { users?: number; items?: number; seed?: number }): Promise<LoadTiming> {
+  loadSample(options?: SampleOptions): Promise<LoadTiming> {
     return this.#call('loadSample', [options]);
   }
   samplePreprocessOptions(): Promise<PreprocessOptions> { return this.#call('samplePreprocessOptions', []); }
+  /** The engine's defaults of every option, per model where the models differ. */
+  defaults(): Promise<EngineDefaults> { return this.#call('defaults', []); }
   loadedStats(): Promise<RatingStats> { return this.#call('loadedStats', []); }
   preparedRatingStats(): Promise<RatingStats> { return this.#call('preparedRatingStats', []); }
 

@@ -83,6 +83,7 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   clearTestRatings: () => live().clearTestRatings(),
   loadSample: (args) => live().loadSample(...args),
   samplePreprocessOptions: () => live().samplePreprocessOptions(),
+  defaults: () => live().defaults(),
   loadedStats: () => live().loadedStats(),
   preparedRatingStats: () => live().preparedRatingStats(),
   preview: (args) => live().preview(...args),

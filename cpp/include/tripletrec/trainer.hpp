@@ -23,6 +23,9 @@ struct TrainOptions {
   std::uint64_t seed = 42;  // negatives, shuffling and dropout
   NegativeSampling negatives = NegativeSampling::Uniform;
   int hard_candidates = 10;
+
+  // The notebook's settings for a model: 10 epochs for the bilinear model, 20 for the deep one.
+  static TrainOptions defaults_for(ModelKind kind);
 };
 
 struct Progress {
