@@ -394,7 +394,7 @@ class Engine {
       tripletrec::PreprocessOptions keep_all;
       keep_all.drop_unrated = false;
       keep_all.item_type = "any";
-      keep_all.min_popularity = -1;
+      keep_all.min_popularity = 0;  // every loaded item has at least one row
       keep_all.max_user_id = -1;
       return static_cast<double>(session_.preview(keep_all).loaded.ratings) -
              static_cast<double>(session_.ratings().size());

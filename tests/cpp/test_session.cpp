@@ -255,7 +255,7 @@ TEST(Session, GivenTestFileWithoutMetadata) {
   s.load_test_ratings(kTestCsv, "test.csv");
   EXPECT_TRUE(s.has_test_ratings());
   PrepareOptions p = tiny_prepare();
-  p.test_fraction = 7;  // ignored with a test file
+  p.test_fraction = 0.9;  // ignored with a test file (but still checked: the same rules everywhere)
   s.prepare(p);
   const PreparedStats stats = s.prepared_stats();
   EXPECT_EQ(stats.test_rows, 3);

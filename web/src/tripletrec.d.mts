@@ -51,10 +51,10 @@ export interface EngineHandle {
   samplePreprocessOptions(): PreprocessOptions;
   loadedStats(): RatingStats;
   preparedRatingStats(): RatingStats;
-  preview(options: object): PreprocessReport;
-  prepare(options: object): PreparedStats;
+  preview(options: object | undefined): PreprocessReport;
+  prepare(options: object | undefined): PreparedStats;
   preparedStats(): PreparedStats;
-  createModel(options: object): ModelSummary;
+  createModel(options: object | undefined): ModelSummary;
   summary(): ModelSummary;
   beginTraining(options: object): EngineProgress;
   trainFor(maxBatches: number, maxSeconds: number): boolean;
