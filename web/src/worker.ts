@@ -14,7 +14,7 @@ import type {
 } from './types.js';
 
 interface Endpoint {
-  post(message: FromWorker, transfer?: Transferable[]): void;
+  post(message: FromWorker | ResultMessage, transfer?: Transferable[]): void;
   listen(handler: (message: ToWorker) => void): void;
 }
 
@@ -114,7 +114,7 @@ async function handleCall<M extends WorkerMethod>(endpoint: Endpoint, message: C
     const handler: Handler<M> | undefined = handlers[method];
     if (typeof handler !== 'function') throw new Error(`tripletrec: unknown method ${String(method)}`);
     const reply: ResultMessage<M> = { type: 'result', id, value: await handler(args, call) };
-    endpoint.post(reply as FromWorker, call.transfer);
+    endpoint.post(reply, call.transfer);
   } catch (error) {
     endpoint.post({ type: 'error', id, ...errorMessage(error) });
   } finally {
