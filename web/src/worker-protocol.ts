@@ -4,16 +4,13 @@
 // so a method, an argument or a result that does not match is a compile error on both sides.
 import type { Recommender } from './recommender.js';
 import type {
-  CreateOptions, FileSource, LoadProgress, LoadTiming, ModelSummary, TrainOptions, TrainProgress,
+  CreateOptions, EngineTrainOptions, FileSource, LoadProgress, LoadTiming, ModelSummary, TrainProgress,
   TrainResultDetails,
 } from './types.js';
 
 /** Int32 slots of the SharedArrayBuffer that lets the caller cancel between two batches. */
 export const CONTROL_CANCEL = 0;  // set to 1 by the caller to cancel
 export const CONTROL_SLOTS = 1;
-
-/** Training options as they cross to the worker: the callback and the signal stay with the caller. */
-export type WorkerTrainOptions = Omit<TrainOptions, 'onProgress' | 'signal'>;
 
 /** A method the worker runs as the synchronous Recommender does: same arguments, same result. */
 type AsInRecommender<M extends keyof Recommender> =
@@ -42,8 +39,9 @@ export interface WorkerMethods {
   paramCount: AsInRecommender<'paramCount'>;
   /** The model file's buffer is transferred to the caller. */
   saveModel: AsInRecommender<'saveModel'>;
-  /** Progress comes back as 'progress' messages; a cancel as a 'cancel' message and the shared flag. */
-  train: { args: [options: WorkerTrainOptions]; result: TrainResultDetails };
+  /** The callback and the signal stay with the caller: progress comes back as 'progress' messages,
+   * a cancel goes as a 'cancel' message and the shared flag. */
+  train: { args: [options: EngineTrainOptions]; result: TrainResultDetails };
   evaluate: AsInRecommender<'evaluate'>;
   users: AsInRecommender<'users'>;
   recommend: AsInRecommender<'recommend'>;

@@ -7,10 +7,11 @@ import { EngineCore, type CsvLoadMethod, type FileLoadMethod } from './engine-co
 import {
   CONTROL_CANCEL,
   type CallMessage, type FromWorker, type ResultMessage, type ToWorker, type WorkerArgs, type WorkerMethod,
-  type WorkerResult, type WorkerTrainOptions,
+  type WorkerResult,
 } from './worker-protocol.js';
 import type {
-  FileData, FileSource, LoadStage, LoadTiming, ModelSummary, TrainOptions, TrainProgress, TrainResultDetails,
+  EngineTrainOptions, FileData, FileSource, LoadStage, LoadTiming, ModelSummary, TrainOptions, TrainProgress,
+  TrainResultDetails,
 } from './types.js';
 
 interface Endpoint {
@@ -178,7 +179,7 @@ function throttleReads(report: (stage: LoadStage, bytes: number) => void, size: 
   };
 }
 
-function train({ id, control, endpoint }: CallContext, plain: WorkerTrainOptions): Promise<TrainResultDetails> {
+function train({ id, control, endpoint }: CallContext, plain: EngineTrainOptions): Promise<TrainResultDetails> {
   const flags = control ? new Int32Array(control) : undefined;
   const options: TrainOptions = {
     ...plain, onProgress: (progress: TrainProgress) => endpoint.post({ type: 'progress', id, progress }),
