@@ -117,7 +117,7 @@ std::vector<Flag> train_flags() {
       }),
       option_flag(I::SampleRatingsPerUser, "N", [](CliOptions& o, const std::string& v) {
         o.sample_options.ratings_per_user = option_number<double>(I::SampleRatingsPerUser, v);
-      }),
+      }, default_text(I::SampleRatingsPerUser) + ", at most items/3"),
       option_flag(I::SampleSeed, "N", [](CliOptions& o, const std::string& v) {
         o.sample_options.seed = option_number<std::uint64_t>(I::SampleSeed, v);
       }),
@@ -144,7 +144,7 @@ std::vector<Flag> train_flags() {
       }),
       option_flag(I::Model, "bilinear|deep", [](CliOptions& o, const std::string& v) {
         o.model = option_choice<ModelKind>(I::Model, v);
-      }),
+      }, format_option_value(option_default(I::Model))),
       option_flag(I::EmbeddingDim, "N", [](CliOptions& o, const std::string& v) {
         o.embedding_dim = option_number<int>(I::EmbeddingDim, v);
       }),

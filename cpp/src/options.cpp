@@ -45,32 +45,32 @@ std::vector<OptionSpec> make_specs() {
       integer(I::SampleUsers, G::Sample, "users", "--sample-users", 1, 100000, "users in the sample"),
       integer(I::SampleItems, G::Sample, "items", "--sample-items", 10, 20000, "items in the sample"),
       number(I::SampleRatingsPerUser, G::Sample, "ratingsPerUser", "--sample-ratings", 1, 10000, false, false,
-             "mean ratings per user in the sample; by default 60, at most items/3, and never over items/2"),
+             "mean ratings per user in the sample (at most half the items)"),
       integer(I::SampleSeed, G::Sample, "seed", "--sample-seed", 0, kMaxSafeInteger, "seed of the sample generator"),
       // prepare
       boolean(I::DropUnrated, G::Prepare, "dropUnrated", "--keep-unrated",
-              "drop rating -1 rows (watched, not rated); the CLI flag keeps them"),
+              "drop rating -1 rows (watched, not rated)"),
       OptionSpec{I::ItemType, G::Prepare, "itemType", "--item-type", T::Text, 0, 0, false, false, false, 0, {}, false,
                  "keep items of this type (TV, Movie, ...) or any; ignored without item metadata"},
       integer(I::MinPopularity, G::Prepare, "minPopularity", "--min-popularity", 0, kMaxRows,
               "keep items with more than N rating rows"),
       OptionSpec{I::MaxUserId, G::Prepare, "maxUserId", "--max-user-id", T::Integer, 1, kMaxSafeInteger, false, false,
-                 true, 0, {}, false, "keep users whose raw id is < N; null (CLI: off) for no bound"},
+                 true, 0, {}, false, "keep users whose raw id is below this (null, in the CLI off: no bound)"},
       number(I::TestFraction, G::Prepare, "testFraction", "--test-fraction", 0, 1, true, true,
              "share of rows in the random test split (ignored with a test file)"),
       integer(I::SplitSeed, G::Prepare, "splitSeed", "--split-seed", 0, kMaxSafeInteger, "seed of the random split"),
       number(I::MinPositive, G::Prepare, "minPositive", "--min-positive", -1e9, 1e9, false, false,
              "a rating >= R is a positive (the notebook: rating > 7)"),
       // createModel
-      choice(I::Model, G::Model, "model", "--model", {"bilinear", "deep"},
-             "the notebook's TripletModel or DeepTripletModel"),
+      per_model(choice(I::Model, G::Model, "model", "--model", {"bilinear", "deep"},
+                       "the notebook's TripletModel or DeepTripletModel")),
       integer(I::EmbeddingDim, G::Model, "embeddingDim", "--embedding-dim", 1, 4096, "bilinear: embedding size"),
       choice(I::Similarity, G::Model, "similarity", "--similarity", {"cosine", "dot"},
              "bilinear: user-item similarity"),
       integer(I::UserDim, G::Model, "userDim", "--user-dim", 1, 4096, "deep: user embedding size"),
       integer(I::ItemDim, G::Model, "itemDim", "--item-dim", 1, 4096, "deep: item embedding size"),
       OptionSpec{I::Hidden, G::Model, "hidden", "--hidden", T::IntegerList, 1, 65536, false, false, false, 16, {},
-                 false, "deep: hidden layer sizes (CLI: N,N,... or none)"},
+                 false, "deep: hidden layer sizes"},
       number(I::Dropout, G::Model, "dropout", "--dropout", 0, 1, false, true, "deep: dropout rate"),
       per_model(number(I::Margin, G::Model, "margin", "--margin", 0, 100, true, false, "triplet loss margin")),
       per_model(number(I::L2, G::Model, "l2", "--l2", 0, 1, false, false, "L2 regularisation weight")),
@@ -101,6 +101,16 @@ std::vector<OptionSpec> make_specs() {
 }
 
 OptionValue number_value(double number) { return {OptionValue::Kind::Number, number, false, {}, {}}; }
+// A float setting's default as it was written (0.001, not 0.0010000000474974513): the shortest
+// decimal that reads back as the same float.
+OptionValue float_value(float number) {
+  char buffer[32];
+  for (int precision = 1; precision <= 9; ++precision) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", precision, static_cast<double>(number));
+    if (std::strtof(buffer, nullptr) == number) break;
+  }
+  return number_value(std::strtod(buffer, nullptr));
+}
 OptionValue bool_value(bool flag) { return {OptionValue::Kind::Bool, 0, flag, {}, {}}; }
 OptionValue text_value(std::string text) { return {OptionValue::Kind::Text, 0, false, std::move(text), {}}; }
 
@@ -192,20 +202,20 @@ OptionValue option_default(OptionId id, ModelKind model) {
                                                 : number_value(static_cast<double>(prepare.preprocess.max_user_id));
     case I::TestFraction: return number_value(prepare.test_fraction);
     case I::SplitSeed: return number_value(static_cast<double>(prepare.split_seed));
-    case I::MinPositive: return number_value(prepare.min_positive);
+    case I::MinPositive: return float_value(prepare.min_positive);
     case I::Model: return text_value(option_spec(id).choices.at(static_cast<std::size_t>(config.kind)));
     case I::EmbeddingDim: return number_value(config.embedding_dim);
     case I::Similarity: return text_value(option_spec(id).choices.at(static_cast<std::size_t>(config.similarity)));
     case I::UserDim: return number_value(config.user_dim);
     case I::ItemDim: return number_value(config.item_dim);
     case I::Hidden: return {OptionValue::Kind::List, 0, false, {}, config.hidden};
-    case I::Dropout: return number_value(config.dropout);
-    case I::Margin: return number_value(config.margin);
-    case I::L2: return number_value(config.l2);
-    case I::LearningRate: return number_value(optimizer.learning_rate);
-    case I::Beta1: return number_value(optimizer.beta1);
-    case I::Beta2: return number_value(optimizer.beta2);
-    case I::Epsilon: return number_value(optimizer.epsilon);
+    case I::Dropout: return float_value(config.dropout);
+    case I::Margin: return float_value(config.margin);
+    case I::L2: return float_value(config.l2);
+    case I::LearningRate: return float_value(optimizer.learning_rate);
+    case I::Beta1: return float_value(optimizer.beta1);
+    case I::Beta2: return float_value(optimizer.beta2);
+    case I::Epsilon: return float_value(optimizer.epsilon);
     case I::KerasExact: return bool_value(optimizer.keras_exact);
     case I::ModelSeed: return number_value(static_cast<double>(kDefaultModelSeed));
     case I::Epochs: return number_value(train.epochs);

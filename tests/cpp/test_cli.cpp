@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "test_support.hpp"
+#include "tripletrec/options.hpp"
 
 namespace {
 
@@ -119,6 +120,75 @@ TEST(Cli, BadCommandLinesExitWithCode2AndSayWhy) {
   EXPECT_EQ(run_cli("train").exit_code, 2);  // no data
   EXPECT_EQ(run_cli("").exit_code, 2);
   EXPECT_EQ(run_cli("fly").exit_code, 2);
+}
+
+// The CLI's side of the option catalogue (tests/js/options.test.ts has the package's): each bad
+// value exits with 2 before any output, and the message is the engine table's, with the flag and
+// the value as typed.
+TEST(Cli, OptionCatalogueSameRulesAsThePackage) {
+  REQUIRE_CLI();
+  struct Case {
+    const char* args;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"train --sample --epochs 0", "--epochs: expected an integer in [1, 10000], got 0"},
+      {"train --sample --epochs 2.5", "--epochs: expected an integer in [1, 10000], got 2.5"},
+      {"train --sample --embedding-dim 2.7", "--embedding-dim: expected an integer in [1, 4096], got 2.7"},
+      {"train --sample --embedding-dim -2147483648", "--embedding-dim: expected an integer in [1, 4096], got -2147483648"},
+      {"train --sample --learning-rate 1e30", "--learning-rate: expected a number in (0, 1], got 1e30"},
+      {"train --sample --learning-rate 0", "--learning-rate: expected a number in (0, 1], got 0"},
+      {"train --sample --margin -1", "--margin: expected a number in (0, 100], got -1"},
+      {"train --sample --margin 0", "--margin: expected a number in (0, 100], got 0"},
+      {"train --sample --model deep --dropout 1", "--dropout: expected a number in [0, 1), got 1"},
+      {"train --sample --model deep --hidden 64,0", "--hidden: expected a list of at most 16 integers in [1, 65536], got 0"},
+      {"train --sample --model deep --hidden 64,x",
+       "--hidden: expected a list of at most 16 integers in [1, 65536], got \"64,x\""},
+      {"train --sample --similarity cos", "--similarity: expected \"cosine\" or \"dot\", got \"cos\""},
+      {"train --sample --k 2147483647", "--k: expected an integer in [1, 10000], got 2147483647"},
+      {"train --sample --batch-size 0", "--batch-size: expected an integer in [1, 65536], got 0"},
+      {"train --sample --seed -1", "--seed: expected an integer in [0, 9007199254740991], got -1"},
+      {"train --sample --seed 18446744073709551615",
+       "--seed: expected an integer in [0, 9007199254740991], got 18446744073709551615"},
+      {"train --sample --negatives hard --hard-candidates 0", "--hard-candidates: expected an integer in [1, 1000], got 0"},
+      {"train --sample --test-fraction 1", "--test-fraction: expected a number in (0, 1), got 1"},
+      {"train --sample --min-popularity -1", "--min-popularity: expected an integer in [0, 2147483647], got -1"},
+      {"train --sample --max-user-id 0", "--max-user-id: expected an integer in [1, 9007199254740991] or null, got 0"},
+      {"train --sample --min-positive nan", "--min-positive: expected a number in [-1000000000, 1000000000], got nan"},
+      {"train --sample --beta2 1", "--beta2: expected a number in [0, 1), got 1"},
+      {"train --sample --sample-users 0", "--sample-users: expected an integer in [1, 100000], got 0"},
+      {"train --sample --sample-items 5", "--sample-items: expected an integer in [10, 20000], got 5"},
+      {"sample --sample-items 50 --sample-ratings 40 --out /nonexistent",
+       "--sample-ratings: expected at most half the items (25 for 50 items), got 40"},
+  };
+  for (const Case& c : cases) {
+    const CliRun r = run_cli(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args;
+    EXPECT_TRUE(r.out.empty()) << c.args;
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), std::string("tripletrec: error: ") + c.message) << c.args;
+  }
+}
+
+// The engine normalises the sample's options: --sample-items 100 and loadSample({items: 100})
+// both get min(60, items / 3) ratings per user (the package side is in tests/js/options.test.ts).
+TEST(Cli, SmallSampleCatalogueWorksAsInThePackage) {
+  REQUIRE_CLI();
+  const CliRun r = run_cli("stats --sample --sample-items 100");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// --help prints the engine's defaults, per model where they differ.
+TEST(Cli, HelpPrintsTheEnginesDefaults) {
+  REQUIRE_CLI();
+  const CliRun r = run_cli("train --help");
+  const std::string epochs = "(default: " + tripletrec::format_option_value(tripletrec::option_default(
+                                                tripletrec::OptionId::Epochs, tripletrec::ModelKind::Bilinear)) +
+                             "; deep " +
+                             tripletrec::format_option_value(tripletrec::option_default(
+                                 tripletrec::OptionId::Epochs, tripletrec::ModelKind::Deep)) + ")";
+  EXPECT_NE(r.out.find(epochs), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(default: 1; deep 0.5)"), std::string::npos) << "margin";
+  EXPECT_NE(r.out.find("(default: 0.001)"), std::string::npos) << "learning rate";
 }
 
 TEST(Cli, UnreadableOrMalformedFilesExitWithCode1) {
