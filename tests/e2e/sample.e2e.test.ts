@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
-  artifactsDir, canvasPainted, chooseModel, finalCounts, horizontalOverflow, launchBrowser, openDemo, recordedFrames, recordFrames,
+  artifactsDir, canvasPainted, chooseModel, clickAndWaitIdle, finalCounts, horizontalOverflow, launchBrowser, openDemo, recordedFrames, recordFrames,
   setControl, shownInt, text, trainAndWait, type PageProblems,
 } from './demo-page';
 
@@ -93,6 +93,19 @@ describe('demo page with the built-in sample', () => {
       document.querySelector('#funnel tr[data-step="ratingFilter"] td:nth-of-type(3)')?.textContent === ratings,
     before.ratings.toLocaleString('en-US'));
     expect(await finalCounts(page)).toEqual(before);
+  });
+
+  it('fills its fields with the engine\'s defaults and shows the engine\'s message for a bad value', async () => {
+    // The page writes no default of its own: these come from WorkerRecommender.defaults().
+    expect(await page.locator('#learning-rate').inputValue()).toBe('0.001');
+    expect(await page.locator('#embedding-dim').inputValue()).toBe('64');
+    expect(await page.locator('#hidden').inputValue()).toBe('128');
+    expect(await page.locator('#batch-size').inputValue()).toBe('64');
+    await chooseModel(page, 'bilinear');
+    await setControl(page, '#embedding-dim', '2.7');  // sent as typed: the engine says what is wrong
+    await clickAndWaitIdle(page, '#train');
+    expect(await text(page, '#train-error')).toContain('embeddingDim: expected an integer in [1, 4096], got 2.7');
+    await setControl(page, '#embedding-dim', '64');
   });
 
   it('trains the bilinear model: AUC rises from about 0.5, results and recommendations appear', async () => {

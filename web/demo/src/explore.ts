@@ -3,18 +3,8 @@
 import type { Counts, PrepareOptions, PreprocessOptions, PreprocessReport, WorkerRecommender } from 'tripletrec';
 import { DataCharts } from './charts';
 import { byId, debounce, errorMessage, formatInt, numberValue, setText, showError } from './dom';
+import { engineDefaults } from './engine-defaults';
 import type { LoadedData } from './load';
-
-/** The notebook's preprocessing and split. */
-export const notebookDefaults: Required<Omit<PrepareOptions, 'maxUserId'>> & { maxUserId: number | null } = {
-  dropUnrated: true,
-  itemType: 'TV',
-  minPopularity: 5000,
-  maxUserId: 10000,
-  minPositive: 8,
-  testFraction: 0.2,
-  splitSeed: 42,
-};
 
 const itemTypes = ['TV', 'Movie', 'OVA', 'ONA', 'Special', 'Music', 'any'];
 
@@ -33,7 +23,7 @@ export class ExploreSection {
     this.form.addEventListener('change', () => this.schedulePreview());
     this.form.addEventListener('submit', (event) => event.preventDefault());
     byId('user-bound').addEventListener('change', () => this.syncUserBound());
-    byId('notebook-defaults').addEventListener('click', () => this.applyOptions(notebookDefaults));
+    byId('notebook-defaults').addEventListener('click', () => this.applyOptions(engineDefaults().prepare));
     byId('sample-defaults').addEventListener('click', () => {
       if (this.sampleDefaults) this.applyOptions(this.sampleDefaults);
     });
@@ -51,7 +41,7 @@ export class ExploreSection {
 
     byId<HTMLSelectElement>('item-type').disabled = !data.hasItems;
     byId<HTMLSelectElement>('item-type').title = data.hasItems ? '' : 'Needs an item metadata file';
-    this.sampleDefaults = data.samplePreprocess ? { ...notebookDefaults, ...data.samplePreprocess } : null;
+    this.sampleDefaults = data.samplePreprocess ? { ...engineDefaults().prepare, ...data.samplePreprocess } : null;
     byId('sample-defaults').hidden = this.sampleDefaults === null;
     this.applyOptions(this.sampleDefaults ?? defaultsForFile(data));
   }
@@ -63,32 +53,36 @@ export class ExploreSection {
     if (enabled) this.syncUserBound();
   }
 
+  // Values go to the engine as typed: it checks them (ranges, integers) and says what is wrong.
   preprocessOptions(): PreprocessOptions {
+    const defaults = engineDefaults().prepare;
     const userBound = byId<HTMLInputElement>('user-bound').checked;
     return {
       dropUnrated: byId<HTMLInputElement>('drop-unrated').checked,
       itemType: byId<HTMLSelectElement>('item-type').value,
-      minPopularity: Math.max(0, Math.floor(numberValue('min-popularity', notebookDefaults.minPopularity))),
-      maxUserId: userBound ? Math.floor(numberValue('max-user-id', 10000)) : null,
+      minPopularity: numberValue('min-popularity', defaults.minPopularity),
+      maxUserId: userBound ? numberValue('max-user-id', defaults.maxUserId ?? Number.NaN) : null,
     };
   }
 
   prepareOptions(): PrepareOptions {
+    const defaults = engineDefaults().prepare;
     return {
       ...this.preprocessOptions(),
-      minPositive: numberValue('min-positive', notebookDefaults.minPositive),
-      testFraction: numberValue('test-fraction', notebookDefaults.testFraction),
-      splitSeed: Math.floor(numberValue('split-seed', notebookDefaults.splitSeed)),
+      minPositive: numberValue('min-positive', defaults.minPositive),
+      testFraction: numberValue('test-fraction', defaults.testFraction),
+      splitSeed: numberValue('split-seed', defaults.splitSeed),
     };
   }
 
   private applyOptions(options: PrepareOptions): void {
-    const merged = { ...notebookDefaults, ...options };
+    const defaults = engineDefaults().prepare;
+    const merged = { ...defaults, ...options };
     byId<HTMLInputElement>('drop-unrated').checked = merged.dropUnrated;
     byId<HTMLSelectElement>('item-type').value = itemTypes.includes(merged.itemType) ? merged.itemType : 'any';
     byId<HTMLInputElement>('min-popularity').value = String(merged.minPopularity);
     byId<HTMLInputElement>('user-bound').checked = merged.maxUserId !== null && merged.maxUserId !== undefined;
-    byId<HTMLInputElement>('max-user-id').value = String(merged.maxUserId ?? notebookDefaults.maxUserId);
+    byId<HTMLInputElement>('max-user-id').value = String(merged.maxUserId ?? defaults.maxUserId ?? '');
     byId<HTMLInputElement>('min-positive').value = String(merged.minPositive);
     byId<HTMLInputElement>('test-fraction').value = String(merged.testFraction);
     byId<HTMLInputElement>('split-seed').value = String(merged.splitSeed);
@@ -128,12 +122,13 @@ export class ExploreSection {
 function defaultsForFile(data: LoadedData): PrepareOptions {
   const maxRating = Math.max(...data.stats.histogram.map((h) => h.value));
   const fivePointScale = maxRating <= 5;
+  const notebook = engineDefaults().prepare;
   return {
-    ...notebookDefaults,
-    itemType: data.hasItems && !fivePointScale ? 'TV' : 'any',
-    minPositive: fivePointScale ? 4 : notebookDefaults.minPositive,  // the MovieLens labs' rating >= 4
+    ...notebook,
+    itemType: data.hasItems && !fivePointScale ? notebook.itemType : 'any',
+    minPositive: fivePointScale ? 4 : notebook.minPositive,  // the MovieLens labs' rating >= 4
     // MovieLens files have no item with 5000 ratings: keep items with a little data instead.
-    minPopularity: fivePointScale ? 10 : notebookDefaults.minPopularity,
+    minPopularity: fivePointScale ? 10 : notebook.minPopularity,
   };
 }
 

@@ -1,6 +1,7 @@
 // The demo page: wires the five steps together around one engine (a WorkerRecommender per data set).
 import { ExploreSection } from './explore';
 import { byId, errorMessage } from './dom';
+import { fetchEngineDefaults } from './engine-defaults';
 import { EngineState } from './engine-state';
 import { describeLoadError, LoadSection, loadIntoFreshEngine, type DataSource, type LoadedData } from './load';
 import { ModelFileSection } from './model-file';
@@ -60,6 +61,8 @@ async function loadSource(source: DataSource): Promise<boolean> {
   load.showError(null);
   try {
     const data = await loadIntoFreshEngine(source, (stage) => load.showStage(stage));
+    await fetchEngineDefaults(data.engine);
+    train.showDefaults();
     const previous = current;
     current = data;
     previous?.engine.terminate();

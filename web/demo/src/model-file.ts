@@ -113,7 +113,7 @@ export class ModelFileSection {
       this.state.modelReady(summary.kind);
       const loadSeconds = (performance.now() - started) / 1000;
       setText('model-file-status', `Evaluating ${file.name} on the test set…`);
-      const evaluation = await engine.evaluate(10);
+      const evaluation = await engine.evaluate();
       this.listener.loaded({ fileName: file.name, summary, evaluation, prepared });
       setText('model-file-status', `Loaded ${file.name}: ${summary.kind}, ${formatInt(summary.params)} parameters, ` +
         `in ${formatSeconds(loadSeconds)} — no training needed.`);

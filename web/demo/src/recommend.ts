@@ -2,6 +2,7 @@
 // most similar to a chosen item. Every name from a file is written as text.
 import type { ItemView, WorkerRecommender } from 'tripletrec';
 import { byId, debounce, decodeEntities, el, errorMessage, formatInt, numberValue, setText, showError } from './dom';
+import { engineDefaults } from './engine-defaults';
 
 /** Datalists with tens of thousands of options make typing sluggish; any id can still be typed. */
 const maxListOptions = 5000;
@@ -73,6 +74,8 @@ export class RecommendSection {
 
   /** After training: fills the user and item pickers and shows a first user with held-out likes. */
   async activate(engine: WorkerRecommender, itemCount: number): Promise<void> {
+    const topK = byId<HTMLInputElement>('top-k');
+    if (topK.value === '') topK.value = String(engineDefaults().evaluate.k);
     this.engine = engine;
     try {
       const users = await engine.users();
@@ -108,7 +111,7 @@ export class RecommendSection {
       if (this.userInput.value !== '') setText('user-summary', 'Unknown user id: pick one from the list.');
       return;
     }
-    const k = Math.min(100, Math.max(1, Math.floor(numberValue('top-k', 10))));
+    const k = numberValue('top-k', engineDefaults().evaluate.k);  // the engine checks it
     const sequence = ++this.userSequence;
     try {
       const [history, recommendations] = [await engine.userHistory(user), await engine.recommend(user, k)];

@@ -6,13 +6,8 @@ import type {
 } from 'tripletrec';
 import { LossChart, type RunCurves } from './charts';
 import { byId, errorMessage, formatAuc, formatInt, formatRate, formatSeconds, numberValue, setText, showError } from './dom';
+import { engineDefaults } from './engine-defaults';
 import type { EngineState } from './engine-state';
-
-/** The notebook's hyperparameters per model; switching the model restores them. */
-const modelDefaults: Record<ModelKind, { margin: number; l2: number; epochs: number }> = {
-  bilinear: { margin: 1, l2: 1e-6, epochs: 10 },
-  deep: { margin: 0.5, l2: 0, epochs: 20 },
-};
 
 export interface RunRecord {
   model: ModelKind;
@@ -83,47 +78,72 @@ export class TrainSection {
     return (this.form.querySelector<HTMLInputElement>('input[name="model"]:checked')?.value ?? 'bilinear') as ModelKind;
   }
 
+  /** Fills every control with the engine's defaults (for the model chosen). */
+  showDefaults(): void {
+    const kind = this.modelKind();
+    const model = engineDefaults().createModel[kind];
+    const training = engineDefaults().train[kind];
+    const bilinear = engineDefaults().createModel.bilinear;
+    const deep = engineDefaults().createModel.deep;
+    byId<HTMLInputElement>('embedding-dim').value = String(bilinear.embeddingDim);
+    byId<HTMLSelectElement>('similarity').value = bilinear.similarity;
+    byId<HTMLInputElement>('user-dim').value = String(deep.userDim);
+    byId<HTMLInputElement>('item-dim').value = String(deep.itemDim);
+    byId<HTMLInputElement>('hidden').value = deep.hidden.join(',');
+    byId<HTMLInputElement>('dropout').value = String(deep.dropout);
+    byId<HTMLInputElement>('learning-rate').value = String(model.learningRate);
+    byId<HTMLInputElement>('keras-exact').checked = model.kerasExact;
+    byId<HTMLInputElement>('batch-size').value = String(training.batchSize);
+    byId<HTMLSelectElement>('negatives').value = training.negatives;
+    byId<HTMLInputElement>('train-seed').value = String(training.seed);
+    this.switchModel(kind);
+  }
+
   private switchModel(kind: ModelKind): void {
     for (const fieldset of this.form.querySelectorAll<HTMLFieldSetElement>('fieldset[data-model]')) {
       fieldset.hidden = fieldset.dataset.model !== kind;
     }
-    const defaults = modelDefaults[kind];
-    byId<HTMLInputElement>('margin').value = String(defaults.margin);
-    byId<HTMLInputElement>('l2').value = String(defaults.l2);
-    byId<HTMLInputElement>('epochs').value = String(defaults.epochs);
+    // The notebook's margin, L2 and epochs differ per model: switching restores the model's.
+    byId<HTMLInputElement>('margin').value = String(engineDefaults().createModel[kind].margin);
+    byId<HTMLInputElement>('l2').value = String(engineDefaults().createModel[kind].l2);
+    byId<HTMLInputElement>('epochs').value = String(engineDefaults().train[kind].epochs);
   }
 
+  // Values go to the engine as typed (no rounding or clamping here): it checks them and names the
+  // option that is wrong. An empty field means the engine's default.
   private modelOptions(): ModelOptions {
     const kind = this.modelKind();
+    const defaults = engineDefaults().createModel[kind];
     const shared = {
       model: kind,
-      margin: numberValue('margin', modelDefaults[kind].margin),
-      l2: numberValue('l2', modelDefaults[kind].l2),
-      learningRate: numberValue('learning-rate', 1e-3),
+      margin: numberValue('margin', defaults.margin),
+      l2: numberValue('l2', defaults.l2),
+      learningRate: numberValue('learning-rate', defaults.learningRate),
       kerasExact: byId<HTMLInputElement>('keras-exact').checked,
-      seed: Math.floor(numberValue('train-seed', 42)),
+      seed: numberValue('train-seed', defaults.seed),
     };
     if (kind === 'bilinear') {
       return {
         ...shared,
-        embeddingDim: Math.floor(numberValue('embedding-dim', 64)),
+        embeddingDim: numberValue('embedding-dim', defaults.embeddingDim),
         similarity: byId<HTMLSelectElement>('similarity').value as 'cosine' | 'dot',
       };
     }
     return {
       ...shared,
-      userDim: Math.floor(numberValue('user-dim', 32)),
-      itemDim: Math.floor(numberValue('item-dim', 64)),
-      hidden: [Math.floor(numberValue('hidden', 128))],
-      dropout: numberValue('dropout', 0.1),
+      userDim: numberValue('user-dim', defaults.userDim),
+      itemDim: numberValue('item-dim', defaults.itemDim),
+      hidden: layerSizes(byId<HTMLInputElement>('hidden').value, defaults.hidden),
+      dropout: numberValue('dropout', defaults.dropout),
     };
   }
 
   private trainOptions(): Omit<TrainOptions, 'onProgress' | 'signal'> & { epochs: number; negatives: NegativeSampling } {
+    const defaults = engineDefaults().train[this.modelKind()];
     return {
-      epochs: Math.max(1, Math.floor(numberValue('epochs', modelDefaults[this.modelKind()].epochs))),
-      batchSize: Math.max(1, Math.floor(numberValue('batch-size', 64))),
-      seed: Math.floor(numberValue('train-seed', 42)),
+      epochs: numberValue('epochs', defaults.epochs),
+      batchSize: numberValue('batch-size', defaults.batchSize),
+      seed: numberValue('train-seed', defaults.seed),
       negatives: byId<HTMLSelectElement>('negatives').value as NegativeSampling,
       evaluateEachEpoch: byId<HTMLInputElement>('eval-each-epoch').checked,
     };
@@ -149,7 +169,7 @@ export class TrainSection {
       const summary = await engine.createModel(modelOptions);
       this.state.modelReady(summary.kind);
       this.showStage('Evaluating the untrained model (per-user AUC)…');
-      const before = await engine.evaluate(10);
+      const before = await engine.evaluate();
       this.listener.untrained(before, summary);
 
       const label = `${modelOptions.model} (this run)`;
@@ -166,7 +186,7 @@ export class TrainSection {
       this.lastRun = { label: `${modelOptions.model} (previous run)`, losses: result.epochLosses, aucs: result.epochAucs };
 
       this.showStage('Evaluating the trained model…');
-      const after = await engine.evaluate(10);
+      const after = await engine.evaluate();
       this.listener.finished({
         model: modelOptions.model ?? 'bilinear', kerasExact: modelOptions.kerasExact ?? false, negatives: trainOptions.negatives, epochsPlanned: trainOptions.epochs,
         prepared, summary, before, after, result,
@@ -248,4 +268,10 @@ function describePrepared(prepared: PreparedStats): string {
   const { counts } = prepared;
   return `${formatInt(counts.users)} users × ${formatInt(counts.items)} items · ` +
     `${formatInt(prepared.trainPositives)} train positives (triplets per epoch) · ${formatInt(prepared.testPositives)} test positives`;
+}
+
+/** "128,64" as layer sizes; an empty field is the engine's default. Sizes go to the engine as typed. */
+function layerSizes(text: string, fallback: number[]): number[] {
+  if (text.trim() === '') return fallback;
+  return text.split(',').map((part) => Number(part.trim()));
 }
