@@ -607,8 +607,9 @@ val optionTable() {
   return table;
 }
 
-// Heap statistics for leak tests and the page's memory readout. mallinfo's fields are `int`, but
-// wasm32 memory reaches 4 GiB: read as unsigned, so sizes above 2 GiB do not come out negative.
+// Heap statistics: the package's heapStats() (an app's memory readout; the leak tests use it too).
+// mallinfo's fields are `int`, but wasm32 memory reaches 4 GiB: read as unsigned, so sizes above
+// 2 GiB do not come out negative.
 double heap_bytes(int field) { return static_cast<double>(static_cast<std::uint32_t>(field)); }
 
 val heapStats() {
