@@ -53,6 +53,27 @@ describe('a wasm trap', () => {
     fresh.dispose();
   });
 
+  it('during train(): the run rejects with the trap itself (not a later cleanup error), and a new Recommender works', async () => {
+    const victim = await Recommender.create();
+    victim.loadSample(SAMPLE);
+    victim.prepare(victim.samplePreprocessOptions());
+    victim.createModel({ embeddingDim: 8 });
+    const module = await loadModule();
+    let reports = 0;
+    const training = victim.train({
+      epochs: 50, batchSize: 8,  // many slices: the corruption lands between two of them
+      onProgress: () => { if (++reports === 1) new Uint8Array(module.HEAP8.buffer).fill(0xff); },
+    });
+    await expect(training).rejects.toThrow(CRASHED);
+    expect(() => victim.summary()).toThrow(DEAD);
+    victim.dispose();
+
+    const fresh = await Recommender.create();
+    fresh.loadSample(SAMPLE);
+    expect(fresh.loadedStats().counts.ratings).toBeGreaterThan(0);
+    fresh.dispose();
+  });
+
   describe('in the worker', () => {
     let crashed: WorkerRecommender | undefined;
     afterEach(() => crashed?.terminate());
