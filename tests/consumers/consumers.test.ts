@@ -136,16 +136,17 @@ beforeAll(async () => {
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe('the package as published', () => {
-  it('the tarball ships the wasm, the glue, the worker and the types', async () => {
-    const dir = await consumerFolder('contents');
-    const files = readdirSync(path.join(dir, 'node_modules/tripletrec/dist'));
+  let installed: string;
+  beforeAll(async () => { installed = path.join(await consumerFolder('contents'), 'node_modules/tripletrec'); });
+
+  it('the tarball ships the wasm, the glue, the worker and the types', () => {
+    const files = readdirSync(path.join(installed, 'dist'));
     for (const name of ['tripletrec.wasm', 'tripletrec.mjs', 'tripletrec.d.mts', 'index.js', 'index.d.ts', 'worker.js']) {
       expect(files).toContain(name);
     }
   });
 
   it('the tarball ships the package README (what npm shows) and the MIT LICENSE', () => {
-    const installed = path.join(workDir, 'contents/node_modules/tripletrec');
     expect(readFileSync(path.join(installed, 'README.md'), 'utf8')).toMatch(/^# tripletrec\n[\s\S]*## API/);
     expect(readFileSync(path.join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
   });
@@ -153,8 +154,7 @@ describe('the package as published', () => {
   it('publint finds nothing to fix (exports, files, sideEffects, engines)', async () => {
     const { publint } = await import('publint');
     const { formatMessage } = await import('publint/utils');
-    const packageDir = path.join(workDir, 'contents/node_modules/tripletrec');
-    const { messages, pkg } = await publint({ pkgDir: packageDir, pack: false, strict: true });
+    const { messages, pkg } = await publint({ pkgDir: installed, pack: false, strict: true });
     const text = messages.map((message) => `${message.type}: ${formatMessage(message, pkg) ?? message.code}`);
     expect(text).toEqual([]);
   });
@@ -219,15 +219,24 @@ describe('TypeScript consumers: tsc --noEmit --strict', () => {
   beforeAll(async () => {
     dir = await consumerFolder('typescript');
     cpSync(path.join(here, 'types'), dir, { recursive: true });
+    linkDevPackages(dir, ['@types/node']);
   });
 
   const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
-  for (const [moduleResolution, module] of [['bundler', 'esnext'], ['node16', 'node16'], ['nodenext', 'nodenext']]) {
-    it(`moduleResolution ${moduleResolution}`, async () => {
-      const config = `tsconfig.${moduleResolution}.json`;
+  // The default lib (with the DOM), and a Node program's: no DOM, Node's types (@types/node).
+  const cases = [
+    { name: 'moduleResolution bundler', module: 'esnext', moduleResolution: 'bundler', files: ['consumer.ts'] },
+    { name: 'moduleResolution node16', module: 'node16', moduleResolution: 'node16', files: ['consumer.ts', 'consumer-cjs.cts'] },
+    { name: 'moduleResolution nodenext', module: 'nodenext', moduleResolution: 'nodenext', files: ['consumer.ts', 'consumer-cjs.cts'] },
+    { name: 'moduleResolution nodenext, Node types and no DOM lib', module: 'nodenext', moduleResolution: 'nodenext',
+      files: ['consumer.ts', 'consumer-cjs.cts'], lib: ['es2022'], types: ['node'] },
+  ];
+  for (const { name, files, lib, types = [], ...options } of cases) {
+    it(name, async () => {
+      const config = `tsconfig.${name.replace(/\W+/g, '-')}.json`;
       writeFileSync(path.join(dir, config), JSON.stringify({
-        compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', module, moduleResolution, types: [] },
-        files: ['consumer.ts', ...(moduleResolution === 'bundler' ? [] : ['consumer-cjs.cts'])],
+        compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', ...options, ...(lib ? { lib } : {}), types },
+        files,
       }));
       const result = await run('node', [tsc, '-p', config], { cwd: dir }).catch((error: { stdout: string }) => ({ stdout: error.stdout, failed: true }));
       expect('failed' in result, result.stdout).toBe(false);
