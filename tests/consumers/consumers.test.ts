@@ -1,8 +1,8 @@
 // The package in every consumer's toolchain. `npm pack` of web/, then each case installs the
 // tarball into an empty folder of its own, as a new user would: Node (ESM, CommonJS), TypeScript
-// (tsc --strict under three module resolutions), Vite, webpack 5, Rollup and esbuild with the
-// recipes of web/README.md (tests/consumers/recipes/), a CDN-style layout (wasmUrl/wasmBinary),
-// and publint + arethetypeswrong on the package. The bundlers come from the repository's
+// (tsc --strict under three module resolutions, with and without the DOM lib), Vite, webpack 5,
+// Rollup and esbuild with the recipes of the READMEs (tests/consumers/recipes/), a CDN-style
+// layout (wasmUrl/wasmBinary), and publint + arethetypeswrong on the package. The bundlers come from the repository's
 // devDependencies, linked into each folder's node_modules (offline after `npm ci`). Every app is
 // built first; then one headless Chromium opens each built page, which trains the sample through
 // Recommender and WorkerRecommender.
@@ -29,41 +29,43 @@ interface ScenarioResult {
 
 /**
  * One bundler: the files of its recipe (copied from recipes/ into the app's folder), the packages
- * it needs from the repository's devDependencies, the build command, and the page that loads
- * what it wrote to dist/ (Vite writes its own from index.html). Another build of the package (e.g.
- * a threaded one) is one more entry here or one more app entry below.
+ * it needs from the repository's devDependencies, the build command, and the page: Vite builds
+ * dist/ from index.html, the others get a page written beside what they wrote to dist/. Another
+ * build of the package (e.g. a threaded one) is one more entry here or one more app entry below.
  */
 interface BundlerRecipe {
   name: string;
   recipeFiles: string[];
   packages: string[];
   command: string[];
-  page?: string;
+  page: { file: 'index.html' | 'dist/index.html'; script: string };
 }
 
-const MODULE_PAGE = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>';
-
 const BUNDLERS: BundlerRecipe[] = [
-  { name: 'vite', recipeFiles: [], packages: ['vite'], command: ['node_modules/vite/bin/vite.js', 'build'] },
+  { name: 'vite', recipeFiles: [], packages: ['vite'], command: ['node_modules/vite/bin/vite.js', 'build'],
+    page: { file: 'index.html', script: '<script type="module" src="./src/main.js"></script>' } },
   { name: 'webpack', recipeFiles: ['webpack.config.js'], packages: ['webpack', 'webpack-cli'],
     command: ['node_modules/webpack-cli/bin/cli.js'],
-    page: '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script defer src="./main.js"></script>' },
+    page: { file: 'dist/index.html', script: '<script defer src="./main.js"></script>' } },
   { name: 'rollup', recipeFiles: ['rollup.config.mjs'], packages: ['rollup', '@rollup/plugin-node-resolve'],
-    command: ['node_modules/rollup/dist/bin/rollup', '-c'], page: MODULE_PAGE },
-  { name: 'esbuild', recipeFiles: ['esbuild.mjs'], packages: ['esbuild'], command: ['esbuild.mjs'], page: MODULE_PAGE },
+    command: ['node_modules/rollup/dist/bin/rollup', '-c'],
+    page: { file: 'dist/index.html', script: '<script type="module" src="./main.js"></script>' } },
+  { name: 'esbuild', recipeFiles: ['esbuild.mjs'], packages: ['esbuild'], command: ['esbuild.mjs'],
+    page: { file: 'dist/index.html', script: '<script type="module" src="./main.js"></script>' } },
 ];
 
-// Vite's own page: index.html at the app's root, the app in src/.
-const VITE_INDEX = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./src/main.js"></script>';
+function pageHtml(script: string): string {
+  return `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">${script}`;
+}
 
 let workDir: string;
 let tarball: string;
 
 /** An empty folder with a package.json and the tarball installed, as `npm install <tarball>` does. */
-async function consumerFolder(name: string, packageType: 'module' | 'commonjs' = 'module'): Promise<string> {
+async function consumerFolder(name: string): Promise<string> {
   const dir = path.join(workDir, name);
   mkdirSync(dir);
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, type: packageType }));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module' }));
   await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error', tarball], { cwd: dir });
   return dir;
 }
@@ -82,6 +84,16 @@ async function runNode(dir: string, args: string[]): Promise<string> {
   return `${stdout}${stderr}`;
 }
 
+/** Runs a checking tool (its exit status is the verdict); its output explains a failure. */
+async function runCheck(dir: string, args: string[]): Promise<{ passed: boolean; output: string }> {
+  try {
+    return { passed: true, output: await runNode(dir, args) };
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    return { passed: false, output: `${stdout}${stderr}` };
+  }
+}
+
 /** Builds the app (src/ = app/ with `entry` as main.js) with a bundler's recipe; returns its output. */
 async function buildApp(bundler: BundlerRecipe, folderName: string, entry = 'main.js'): Promise<{ dir: string; output: string }> {
   const dir = await consumerFolder(folderName);
@@ -90,9 +102,10 @@ async function buildApp(bundler: BundlerRecipe, folderName: string, entry = 'mai
   cpSync(path.join(here, 'app/scenario.js'), path.join(dir, 'src/scenario.js'));
   cpSync(path.join(here, 'app', entry), path.join(dir, 'src/main.js'));
   for (const file of bundler.recipeFiles) cpSync(path.join(here, 'recipes', file), path.join(dir, file));
-  if (bundler.name === 'vite') writeFileSync(path.join(dir, 'index.html'), VITE_INDEX);
+  const { file, script } = bundler.page;
+  if (file === 'index.html') writeFileSync(path.join(dir, file), pageHtml(script));
   const output = await runNode(dir, bundler.command);
-  if (bundler.page !== undefined) writeFileSync(path.join(dir, 'dist/index.html'), bundler.page);
+  if (file === 'dist/index.html') writeFileSync(path.join(dir, file), pageHtml(script));
   return { dir, output };
 }
 
@@ -162,9 +175,9 @@ describe('the package as published', () => {
   it('arethetypeswrong: every entry point resolves to its types (ESM-only profile)', async () => {
     // esm-only: CommonJS consumers use import() (documented); the .wasm entry is an asset, not a module.
     const cli = path.join(repoRoot, 'node_modules/@arethetypeswrong/cli/dist/index.js');
-    const result = await run('node', [cli, tarball, '--profile', 'esm-only', '--exclude-entrypoints', './tripletrec.wasm',
-      '--format', 'table', '--no-color', '--no-emoji'], { cwd: workDir }).catch((error: { stdout: string }) => ({ stdout: error.stdout, failed: true }));
-    expect('failed' in result, result.stdout).toBe(false);
+    const { passed, output } = await runCheck(workDir, [cli, tarball, '--profile', 'esm-only',
+      '--exclude-entrypoints', './tripletrec.wasm', '--format', 'table', '--no-color', '--no-emoji']);
+    expect(passed, output).toBe(true);
   });
 });
 
@@ -192,7 +205,8 @@ describe('Node', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await consumerFolder('node');
-    for (const file of ['node/esm.mjs', 'node/cjs-import.cjs', 'node/cjs-require.cjs', 'node/cjs-scenario.cjs', 'app/scenario.js']) {
+    for (const file of ['node/esm.mjs', 'node/cjs-import.cjs', 'node/cjs-require.cjs', 'node/cjs-scenario.cjs',
+      'app/scenario.js']) {
       cpSync(path.join(here, file), path.join(dir, path.basename(file)));
     }
   });
@@ -227,7 +241,8 @@ describe('TypeScript consumers: tsc --noEmit --strict', () => {
   const cases = [
     { name: 'moduleResolution bundler', module: 'esnext', moduleResolution: 'bundler', files: ['consumer.ts'] },
     { name: 'moduleResolution node16', module: 'node16', moduleResolution: 'node16', files: ['consumer.ts', 'consumer-cjs.cts'] },
-    { name: 'moduleResolution nodenext', module: 'nodenext', moduleResolution: 'nodenext', files: ['consumer.ts', 'consumer-cjs.cts'] },
+    { name: 'moduleResolution nodenext', module: 'nodenext', moduleResolution: 'nodenext',
+      files: ['consumer.ts', 'consumer-cjs.cts'] },
     { name: 'moduleResolution nodenext, Node types and no DOM lib', module: 'nodenext', moduleResolution: 'nodenext',
       files: ['consumer.ts', 'consumer-cjs.cts'], lib: ['es2022'], types: ['node'] },
   ];
@@ -235,11 +250,12 @@ describe('TypeScript consumers: tsc --noEmit --strict', () => {
     it(name, async () => {
       const config = `tsconfig.${name.replace(/\W+/g, '-')}.json`;
       writeFileSync(path.join(dir, config), JSON.stringify({
-        compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', ...options, ...(lib ? { lib } : {}), types },
+        compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', ...options,
+          ...(lib ? { lib } : {}), types },
         files,
       }));
-      const result = await run('node', [tsc, '-p', config], { cwd: dir }).catch((error: { stdout: string }) => ({ stdout: error.stdout, failed: true }));
-      expect('failed' in result, result.stdout).toBe(false);
+      const { passed, output } = await runCheck(dir, [tsc, '-p', config]);
+      expect(passed, output).toBe(true);
     });
   }
 });
@@ -258,7 +274,7 @@ describe('bundled apps, run in headless Chromium', () => {
     renameSync(path.join(cdn.dir, 'dist/tripletrec.wasm'), path.join(site, 'cdn/tripletrec/0.1.0/tripletrec.wasm'));
     rmSync(path.join(cdn.dir, 'dist/index.html'));
     renameSync(path.join(cdn.dir, 'dist'), path.join(site, 'app'));
-    writeFileSync(path.join(site, 'index.html'), MODULE_PAGE.replace('./main.js', './app/main.js'));
+    writeFileSync(path.join(site, 'index.html'), pageHtml('<script type="module" src="./app/main.js"></script>'));
     builds.set('cdn', cdn);
     if (existsSync(CHROMIUM)) {
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
@@ -269,7 +285,8 @@ describe('bundled apps, run in headless Chromium', () => {
   afterAll(async () => { await browser?.close(); });
 
   /** Serves `siteDir` and opens the page at `pagePath` in it. */
-  async function openPage(siteDir: string, pagePath: string, missingPaths: string[] = []): Promise<{ result: unknown; requests: string[]; origin: string }> {
+  async function openPage(siteDir: string, pagePath: string, missingPaths: string[] = []):
+      Promise<{ result: unknown; requests: string[]; origin: string }> {
     const server = await serveDirectory(siteDir);
     try {
       return { ...await openUrl(`${server.url}${pagePath}`, missingPaths), origin: new URL(server.url).origin };
@@ -341,7 +358,7 @@ describe('bundled apps, run in headless Chromium', () => {
   });
 
   describe('CDN-style layout: the .wasm served from another path', () => {
-    it.skipIf(!existsSync(CHROMIUM))('wasmUrl and wasmBinary load it there, in the page and in the worker; a wrong wasmUrl says so', async () => {
+    it.skipIf(!existsSync(CHROMIUM))('wasmUrl and wasmBinary load it there (page and worker); a wrong wasmUrl says so', async () => {
       const missingPath = '/cdn/tripletrec/0.0.0/tripletrec.wasm';
       const { result, requests, origin } = await openPage(path.join(builds.get('cdn')!.dir, 'site'), '', [missingPath]);
       const { withUrl, withBinary, missing } = result as {
