@@ -66,7 +66,7 @@ std::string takeError() {
   return message;
 }
 
-// ---- reading JS option objects (absent or undefined fields keep the engine's defaults) ----------
+// ---- reading_options: JS option objects (absent or undefined fields keep the engine's defaults) ---
 //
 // Every key, type, range and enum name comes from the engine's option table (options.hpp); a value
 // of the wrong JS type is refused here, before any conversion, with the table's message.
@@ -230,26 +230,23 @@ val copy_to_array(const std::vector<T>& values) {  // a plain JS array of number
   return array;
 }
 
-val counts_object(const tripletrec::Counts& counts) {
-  val object = val::object();
-  object.set("users", static_cast<double>(counts.users));
-  object.set("items", static_cast<double>(counts.items));
-  object.set("ratings", static_cast<double>(counts.ratings));
-  return object;
-}
+// Results cross as Embind value objects (registered in EMSCRIPTEN_BINDINGS below): JS gets plain
+// objects with the fields declared there. Engine counts are 64-bit; JS reads them as numbers.
+// Enums cross as the option table's names (strings, as in the CLI), not as Embind enum_ values
+// (JS objects), and option objects are read by the table's keys (reading_options above), because
+// a value_object needs every field present while an option left out means the engine's default.
+template <class T, class Field, Field T::*member>
+double number_of(const T& object) { return static_cast<double>(object.*member); }
+template <class T, class Field, Field T::*member>
+void set_number_of(T& object, double value) { object.*member = static_cast<Field>(value); }
+#define TRIPLETREC_AS_NUMBER(T, member) \
+  &number_of<T, decltype(T::member), &T::member>, &set_number_of<T, decltype(T::member), &T::member>
 
-val report_object(const tripletrec::PreprocessReport& report) {
-  val object = val::object();
-  object.set("loaded", counts_object(report.loaded));
-  object.set("merged", counts_object(report.merged));
-  object.set("itemFilter", counts_object(report.item_filter));
-  object.set("ratingFilter", counts_object(report.rating_filter));
-  return object;
-}
+// Fields computed for JS only (results never travel back into the engine, so they ignore writes).
+template <class T, val (*get)(const T&)>
+void ignore_write(T&, val) {}
 
-val rating_stats_object(const tripletrec::RatingStats& stats) {
-  val object = val::object();
-  object.set("counts", counts_object(stats.counts));
+val rating_histogram(const tripletrec::RatingStats& stats) {
   val histogram = val::array();
   for (std::size_t i = 0; i < stats.histogram_values.size(); ++i) {
     val bin = val::object();
@@ -257,84 +254,35 @@ val rating_stats_object(const tripletrec::RatingStats& stats) {
     bin.set("count", static_cast<double>(stats.histogram_counts[i]));
     histogram.set(i, bin);
   }
-  object.set("histogram", histogram);
-  object.set("popularity", copy_to_array(stats.popularity_desc));
-  return object;
+  return histogram;
+}
+val rating_popularity(const tripletrec::RatingStats& stats) { return copy_to_array(stats.popularity_desc); }
+val progress_epoch_losses(const tripletrec::Progress& progress) { return copy_to_array(progress.epoch_losses); }
+val progress_rate(const tripletrec::Progress& progress) {
+  return val(progress.elapsed_seconds > 0 ? progress.triplets / progress.elapsed_seconds : 0.0);
 }
 
-val prepared_stats_object(const tripletrec::PreparedStats& stats) {
-  val object = val::object();
-  object.set("counts", counts_object(stats.counts));
-  object.set("report", report_object(stats.report));
-  object.set("trainRows", static_cast<double>(stats.train_rows));
-  object.set("testRows", static_cast<double>(stats.test_rows));
-  object.set("trainPositives", static_cast<double>(stats.train_positives));
-  object.set("testPositives", static_cast<double>(stats.test_positives));
-  return object;
-}
+// The model's kind, size and Keras-style summary, as ModelSummary in types.ts.
+struct ModelSummaryView {
+  std::string kind;
+  double params = 0;
+  std::string text;
+};
 
-val preprocess_options_object(const tripletrec::PreprocessOptions& options) {
-  val object = val::object();
-  object.set("dropUnrated", options.drop_unrated);
-  object.set("itemType", options.item_type);
-  object.set("minPopularity", static_cast<double>(options.min_popularity));
-  if (options.max_user_id < 0) object.set("maxUserId", val::null());
-  else object.set("maxUserId", static_cast<double>(options.max_user_id));
-  return object;
-}
-
-val item_object(const tripletrec::ItemView& item) {
-  val object = val::object();
-  object.set("id", static_cast<double>(item.raw_id));
-  object.set("name", item.name);
-  object.set("genres", item.genres);
-  object.set("type", item.type);
-  object.set("score", item.score);
-  object.set("inTest", item.in_test);
-  object.set("popularity", static_cast<double>(item.popularity));
-  return object;
+val max_user_id_of(const tripletrec::PreprocessOptions& options) {
+  return options.max_user_id < 0 ? val::null() : val(static_cast<double>(options.max_user_id));  // null: no bound
 }
 
 val item_list(const std::vector<tripletrec::ItemView>& items) {
   val array = val::array();
-  for (std::size_t i = 0; i < items.size(); ++i) array.set(i, item_object(items[i]));
+  for (std::size_t i = 0; i < items.size(); ++i) array.set(i, val(items[i]));
   return array;
 }
 
-val progress_object(const tripletrec::Progress& progress) {
-  val object = val::object();
-  object.set("epoch", progress.epoch);
-  object.set("epochs", progress.epochs);
-  object.set("batch", static_cast<double>(progress.batch));
-  object.set("batchesPerEpoch", static_cast<double>(progress.batches_per_epoch));
-  object.set("loss", progress.loss);
-  object.set("epochLosses", copy_to_array(progress.epoch_losses));
-  object.set("elapsedSeconds", progress.elapsed_seconds);
-  object.set("triplets", static_cast<double>(progress.triplets));
-  object.set("tripletsPerSecond",
-             progress.elapsed_seconds > 0 ? progress.triplets / progress.elapsed_seconds : 0.0);
-  return object;
-}
-
 val summary_object(tripletrec::Session& session) {
-  val object = val::object();
   const bool deep = session.model().kind() == tripletrec::ModelKind::Deep;
-  object.set("kind", std::string(deep ? "deep" : "bilinear"));
-  object.set("params", static_cast<double>(session.param_count()));
-  object.set("text", session.model_summary());
-  return object;
-}
-
-val evaluation_object(const tripletrec::Evaluation& evaluation) {
-  val object = val::object();
-  object.set("auc", evaluation.auc);
-  object.set("users", evaluation.users);
-  object.set("k", evaluation.k);
-  object.set("precisionAtK", evaluation.precision_at_k);
-  object.set("recallAtK", evaluation.recall_at_k);
-  object.set("mapAtK", evaluation.map_at_k);
-  object.set("ndcgAtK", evaluation.ndcg_at_k);
-  return object;
+  return val(ModelSummaryView{deep ? "deep" : "bilinear", static_cast<double>(session.param_count()),
+                              session.model_summary()});
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -404,24 +352,24 @@ class Engine {
   void clearTestRatings() { guarded([&] { session_.clear_test_ratings(); }); }
 
   val samplePreprocessOptions() const {
-    return guarded([&] { return preprocess_options_object(tripletrec::sample_preprocess_options()); });
+    return guarded([&] { return val(tripletrec::sample_preprocess_options()); });
   }
-  val loadedStats() const { return guarded([&] { return rating_stats_object(session_.loaded_stats()); }); }
+  val loadedStats() const { return guarded([&] { return val(session_.loaded_stats()); }); }
   val preparedRatingStats() const {
-    return guarded([&] { return rating_stats_object(session_.prepared_rating_stats()); });
+    return guarded([&] { return val(session_.prepared_rating_stats()); });
   }
   val preview(const val& options) const {
-    return guarded([&] { return report_object(session_.preview(read_preprocess(options))); });
+    return guarded([&] { return val(session_.preview(read_preprocess(options))); });
   }
   val prepare(const val& options) {
     return guarded([&] {
       training_ = false;
       session_.prepare(read_prepare(options));
-      return prepared_stats_object(session_.prepared_stats());
+      return val(session_.prepared_stats());
     });
   }
   val preparedStats() const {
-    return guarded([&] { return prepared_stats_object(session_.prepared_stats()); });
+    return guarded([&] { return val(session_.prepared_stats()); });
   }
 
   val createModel(const val& options) {
@@ -440,7 +388,7 @@ class Engine {
       require_model();
       session_.begin_training(read_train(options, session_.model().kind()));
       training_ = true;
-      return progress_object(session_.training_progress());
+      return val(session_.training_progress());
     });
   }
   // Trains until `maxBatches` batches are done or `maxSeconds` have passed (at least one batch);
@@ -473,7 +421,7 @@ class Engine {
     });
   }
   val trainingProgress() const {
-    return guarded([&] { return progress_object(session_.training_progress()); });
+    return guarded([&] { return val(session_.training_progress()); });
   }
   void endTraining() {
     guarded([&] {
@@ -484,7 +432,7 @@ class Engine {
   }
 
   val evaluate(const val& k) const {
-    return guarded([&] { return evaluation_object(session_.evaluate(read_k(k))); });
+    return guarded([&] { return val(session_.evaluate(read_k(k))); });
   }
   double paramCount() { return guarded([&] { require_model(); return static_cast<double>(session_.param_count()); }); }
 
@@ -624,6 +572,62 @@ val heapStats() {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(tripletrec) {
+  using namespace tripletrec;
+  emscripten::value_object<PreprocessOptions>("PreprocessOptions")
+      .field("dropUnrated", &PreprocessOptions::drop_unrated)
+      .field("itemType", &PreprocessOptions::item_type)
+      .field("minPopularity", TRIPLETREC_AS_NUMBER(PreprocessOptions, min_popularity))
+      .field("maxUserId", &max_user_id_of, &ignore_write<PreprocessOptions, &max_user_id_of>);
+  emscripten::value_object<Counts>("Counts")
+      .field("users", TRIPLETREC_AS_NUMBER(Counts, users))
+      .field("items", TRIPLETREC_AS_NUMBER(Counts, items))
+      .field("ratings", TRIPLETREC_AS_NUMBER(Counts, ratings));
+  emscripten::value_object<PreprocessReport>("PreprocessReport")
+      .field("loaded", &PreprocessReport::loaded)
+      .field("merged", &PreprocessReport::merged)
+      .field("itemFilter", &PreprocessReport::item_filter)
+      .field("ratingFilter", &PreprocessReport::rating_filter);
+  emscripten::value_object<RatingStats>("RatingStats")
+      .field("counts", &RatingStats::counts)
+      .field("histogram", &rating_histogram, &ignore_write<RatingStats, &rating_histogram>)
+      .field("popularity", &rating_popularity, &ignore_write<RatingStats, &rating_popularity>);
+  emscripten::value_object<PreparedStats>("PreparedStats")
+      .field("counts", &PreparedStats::counts)
+      .field("report", &PreparedStats::report)
+      .field("trainRows", TRIPLETREC_AS_NUMBER(PreparedStats, train_rows))
+      .field("testRows", TRIPLETREC_AS_NUMBER(PreparedStats, test_rows))
+      .field("trainPositives", TRIPLETREC_AS_NUMBER(PreparedStats, train_positives))
+      .field("testPositives", TRIPLETREC_AS_NUMBER(PreparedStats, test_positives));
+  emscripten::value_object<ItemView>("ItemView")
+      .field("id", TRIPLETREC_AS_NUMBER(ItemView, raw_id))
+      .field("name", &ItemView::name)
+      .field("genres", &ItemView::genres)
+      .field("type", &ItemView::type)
+      .field("score", &ItemView::score)
+      .field("inTest", &ItemView::in_test)
+      .field("popularity", TRIPLETREC_AS_NUMBER(ItemView, popularity));
+  emscripten::value_object<Progress>("Progress")
+      .field("epoch", &Progress::epoch)
+      .field("epochs", &Progress::epochs)
+      .field("batch", TRIPLETREC_AS_NUMBER(Progress, batch))
+      .field("batchesPerEpoch", TRIPLETREC_AS_NUMBER(Progress, batches_per_epoch))
+      .field("loss", &Progress::loss)
+      .field("epochLosses", &progress_epoch_losses, &ignore_write<Progress, &progress_epoch_losses>)
+      .field("elapsedSeconds", &Progress::elapsed_seconds)
+      .field("triplets", TRIPLETREC_AS_NUMBER(Progress, triplets))
+      .field("tripletsPerSecond", &progress_rate, &ignore_write<Progress, &progress_rate>);
+  emscripten::value_object<Evaluation>("Evaluation")
+      .field("auc", &Evaluation::auc)
+      .field("users", &Evaluation::users)
+      .field("k", &Evaluation::k)
+      .field("precisionAtK", &Evaluation::precision_at_k)
+      .field("recallAtK", &Evaluation::recall_at_k)
+      .field("mapAtK", &Evaluation::map_at_k)
+      .field("ndcgAtK", &Evaluation::ndcg_at_k);
+  emscripten::value_object<ModelSummaryView>("ModelSummary")
+      .field("kind", &ModelSummaryView::kind)
+      .field("params", &ModelSummaryView::params)
+      .field("text", &ModelSummaryView::text);
   emscripten::class_<Engine>("Engine")
       .constructor<>()
       .function("inputBuffer", &Engine::inputBuffer)
