@@ -155,6 +155,30 @@ function catalogue(label: string, create: () => Promise<Client>, close: (client:
 catalogue('Recommender', () => Recommender.create(), (client) => client.dispose());
 catalogue('WorkerRecommender', () => WorkerRecommender.create(), (client) => (client as WorkerRecommender).terminate());
 
+describe('bad options leak nothing', () => {
+  it('keeps the wasm heap flat over 300 refused calls of each kind', async () => {
+    const rec = await Recommender.create();
+    try {
+      rec.loadSample(SAMPLE);
+      rec.prepare(rec.samplePreprocessOptions());
+      rec.createModel({ embeddingDim: 8 });
+      const refuse = (call: () => unknown) => expect(call).toThrow();
+      const calls = [
+        () => rec.createModel({ similarity: 3 as never }),   // a wrong JS type: Embind's BindingError leaked 16 bytes
+        () => rec.createModel({ embeddingDim: 2.7 }),        // refused inside the engine (a C++ exception)
+        () => rec.createModel({ model: 'deep', hidden: [64, 'x'] as never }),
+        () => rec.evaluate(0),
+      ];
+      for (const call of calls) refuse(call);  // warm-up: lazily created engine state
+      const before = rec.heapStats().allocatedBytes;
+      for (let round = 0; round < 300; round++) for (const call of calls) refuse(call);
+      expect(rec.heapStats().allocatedBytes).toBe(before);
+    } finally {
+      rec.dispose();
+    }
+  });
+});
+
 describe('sample options are normalised once, in the engine', () => {
   it('loadSample({ items: 100 }) gets the CLI\'s density: at most a third of the items per user', async () => {
     const rec = await Recommender.create();
