@@ -5,7 +5,7 @@
 // points past the end of memory), as a wild write would, and the next engine call traps.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Worker as NodeWorker } from 'node:worker_threads';
-import { Recommender, WorkerRecommender } from 'tripletrec';
+import { EngineCrashedError, Recommender, WorkerRecommender } from 'tripletrec';
 import { loadModule } from '../../web/dist/module.js';
 import { report } from './helpers';
 
@@ -34,12 +34,14 @@ describe('a wasm trap', () => {
 
     new Uint8Array(module.HEAP8.buffer).fill(0xff);
     const crash = (() => { try { victim.evaluate(); } catch (error) { return error; } })();
-    expect(crash).toBeInstanceOf(Error);
+    expect(crash).toBeInstanceOf(EngineCrashedError);  // what callers test for, not the message
+    expect((crash as EngineCrashedError).code).toBe('ENGINE_CRASHED');
     expect((crash as Error).message).toMatch(CRASHED);
     expect((crash as Error).cause).toBeInstanceOf(WebAssembly.RuntimeError);
     report('message of the call that trapped', (crash as Error).message);
 
     expect(() => victim.users()).toThrow(DEAD);
+    expect(() => victim.users()).toThrow(EngineCrashedError);
     expect(() => bystander.loadedStats()).toThrow(DEAD);
     expect(() => bystander.heapStats()).toThrow(DEAD);
     expect(() => bystander.loadRatings('user_id,anime_id,rating\n1,2,3\n')).toThrow(DEAD);
@@ -79,15 +81,28 @@ describe('a wasm trap', () => {
     afterEach(() => crashed?.terminate());
 
     it('its worker\'s instance is dead, the caller\'s thread is untouched, a new WorkerRecommender works', async () => {
-      crashed = await createWithCorruptibleWorker();
+      const fixture = await createWithCorruptibleWorker();
+      crashed = fixture.client;
       const aucBefore = await trainSample(crashed);
       const local = await Recommender.create();  // the caller's own instance
       local.loadSample(SAMPLE);
 
       await corruptWorkerMemory();
-      await expect(crashed.evaluate()).rejects.toThrow(CRASHED);
+      const evaluating = crashed.evaluate();
+      // Sent before the crash is known: rejected when the worker stops (caught now, checked below).
+      const queued = crashed.popular().catch((error: unknown) => error);
+      await expect(evaluating).rejects.toThrow(CRASHED);
+      await expect(evaluating).rejects.toBeInstanceOf(EngineCrashedError);
+      // Once the crash is reported the worker is stopped, which frees its memory.
+      expect(crashed.terminated).toBe(true);
+      expect(await fixture.exited).toBe(1);  // worker_threads' exit code after terminate()
+      expect(await queued).toBeInstanceOf(EngineCrashedError);
+      expect((await queued as Error).message).toMatch(DEAD);
       await expect(crashed.users()).rejects.toThrow(DEAD);
+      await expect(crashed.users()).rejects.toBeInstanceOf(EngineCrashedError);
       await expect(crashed.train({ epochs: 1 })).rejects.toThrow(DEAD);
+      crashed.terminate();  // harmless on the stopped worker
+      await expect(crashed.summary()).rejects.toThrow(DEAD);
       expect(local.loadedStats().counts.ratings).toBeGreaterThan(0);  // another realm, another instance
       local.dispose();
 
@@ -107,10 +122,14 @@ describe('a wasm trap', () => {
  * global Worker exists: for the time of create(), that global is a thin adapter over a
  * worker_threads Worker of the fixture, so the client's Web Worker path drives it.
  */
-async function createWithCorruptibleWorker(): Promise<WorkerRecommender> {
+async function createWithCorruptibleWorker(): Promise<{ client: WorkerRecommender; exited: Promise<number> }> {
   const fixture = new URL('./fixtures/trap-worker.mjs', import.meta.url);
+  let exited!: Promise<number>;
   class FixtureWorker {
     readonly #thread = new NodeWorker(fixture);
+    constructor() {
+      exited = new Promise((resolve) => this.#thread.once('exit', resolve));
+    }
     addEventListener(type: string, listener: (event: unknown) => void): void {
       if (type === 'message') this.#thread.on('message', (data) => listener({ data }));
       if (type === 'error') this.#thread.on('error', (error) => listener({ message: error.message, preventDefault() {} }));
@@ -123,7 +142,7 @@ async function createWithCorruptibleWorker(): Promise<WorkerRecommender> {
   const scope = globalThis as { Worker?: unknown };
   scope.Worker = FixtureWorker;
   try {
-    return await WorkerRecommender.create();
+    return { client: await WorkerRecommender.create(), exited };
   } finally {
     delete scope.Worker;
   }

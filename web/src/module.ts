@@ -3,6 +3,7 @@
 // WebAssembly.RuntimeError: its memory is then in an unknown state), it is marked dead: every later
 // call on any of its engines throws an error that says so, and the next create() loads a fresh one.
 import createTripletrecModule, { type TripletrecModule } from './tripletrec.mjs';
+import { deadEngineError, EngineCrashedError } from './errors.js';
 import type { CreateOptions } from './types.js';
 import { wasmBytes } from './wasm-bytes.js';
 
@@ -30,20 +31,17 @@ export function isModuleDead(module: TripletrecModule): boolean {
 /** Throws the "dead instance" error if `module` has trapped. */
 export function assertModuleAlive(module: TripletrecModule): void {
   const trap = traps.get(module);
-  if (trap !== undefined) {
-    throw new Error(`tripletrec: this engine's wasm module instance is dead since it crashed (${trap.message}); ` +
-                    'create a new Recommender or WorkerRecommender', { cause: trap });
-  }
+  if (trap !== undefined) throw deadEngineError(trap.message, trap);
 }
 
 // Marks `module` dead and returns the error for the call that trapped.
-function killed(module: TripletrecModule, trap: WebAssembly.RuntimeError): Error {
+function killed(module: TripletrecModule, trap: WebAssembly.RuntimeError): EngineCrashedError {
   traps.set(module, trap);
   if (sharedInstance === module) {
     sharedModule = undefined;
     sharedInstance = undefined;
   }
-  return new Error(`tripletrec: the engine crashed (wasm trap: ${trap.message}). Its wasm module instance is ` +
+  return new EngineCrashedError(`tripletrec: the engine crashed (wasm trap: ${trap.message}). Its wasm module instance is ` +
                    'dead and every Recommender on it now fails: create a new Recommender or WorkerRecommender ' +
                    '(it loads a fresh instance)', { cause: trap });
 }

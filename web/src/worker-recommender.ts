@@ -1,5 +1,6 @@
 // The worker-backed client: the same API as Recommender, every method async, the engine in a
 // Web Worker (browsers) or a worker_threads worker (Node), so training never blocks the caller.
+import { deadEngineError, EngineCrashedError } from './errors.js';
 import { asBytes, isBlob } from './file-data.js';
 import { nodeBuiltin } from './node-builtin.js';
 import {
@@ -41,6 +42,8 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   #port: WorkerPort | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  /** Set once the engine crashed: what every later call rejects with. */
+  #crash: EngineCrashedError | undefined;
 
   /** Starts the worker, loads the wasm module in it and resolves once the engine is ready. */
   static async create(options: CreateOptions = {}): Promise<WorkerRecommender> {
@@ -144,13 +147,9 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   /** Frees the engine and stops the worker (same as terminate()). */
   async dispose(): Promise<void> { this.terminate(); }
 
-  /** Stops the worker at once; pending calls reject. */
+  /** Stops the worker at once; pending calls reject. Harmless when already stopped. */
   terminate(): void {
-    const port = this.#port;
-    if (port === undefined) return;
-    this.#port = undefined;
-    port.terminate();
-    this.#failAll(new Error('tripletrec: the worker was terminated'));
+    this.#stop(new Error('tripletrec: the worker was terminated'));
   }
 
   get terminated(): boolean { return this.#port === undefined; }
@@ -189,7 +188,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   #call<M extends WorkerMethod>(method: M, args: WorkerArgs<M>, hooks: Omit<Pending, 'resolve' | 'reject'> = {},
                                 transfer: Transferable[] = [], control?: SharedArrayBuffer): Promise<WorkerResult<M>> {
     const port = this.#port;
-    if (port === undefined) return Promise.reject(new Error('tripletrec: the worker was terminated'));
+    if (port === undefined) return Promise.reject(this.#crash ?? new Error('tripletrec: the worker was terminated'));
     const id = this.#nextId++;
     const message: CallMessage<M> = { type: 'call', id, method, args, ...(control ? { control } : {}) };
     return new Promise<WorkerResult<M>>((resolve, reject) => {
@@ -213,8 +212,29 @@ export class WorkerRecommender implements AsyncRecommenderApi {
     }
     this.#pending.delete(message.id);
     if (this.#pending.size === 0) this.#port?.keepAlive(false);
-    if (message.type === 'result') pending.resolve(message.value);
-    else pending.reject(engineError(message.message, message.name));
+    if (message.type === 'result') {
+      pending.resolve(message.value);
+      return;
+    }
+    const error = engineError(message.message, message.name);
+    pending.reject(error);
+    if (error instanceof EngineCrashedError) this.#stopAfterCrash(error);
+  }
+
+  // A crashed engine never works again, so its worker, and the wasm memory it holds, is stopped
+  // as soon as the crash is reported; calls still pending and every later call say it is dead.
+  #stopAfterCrash(crash: EngineCrashedError): void {
+    if (this.#port === undefined) return;
+    this.#crash = deadEngineError('its worker was stopped to free its memory', crash);
+    this.#stop(this.#crash);
+  }
+
+  #stop(reason: Error): void {
+    const port = this.#port;
+    if (port === undefined) return;
+    this.#port = undefined;
+    port.terminate();
+    this.#failAll(reason);
   }
 
   #failAll(error: Error): void {
@@ -242,6 +262,7 @@ function resolveAgainstPage(wasmUrl: string | URL): string {
 }
 
 function engineError(message: string, name: string): Error {
+  if (name === 'EngineCrashedError') return new EngineCrashedError(message);
   return name === 'TypeError' ? new TypeError(message) : new Error(message);
 }
 
