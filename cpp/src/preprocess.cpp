@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "tripletrec/error.hpp"
+#include "tripletrec/options.hpp"
 
 namespace tripletrec {
 namespace {
@@ -129,8 +130,8 @@ std::vector<std::int32_t> catalog_rows(const SlottedRows& rows, const ItemCatalo
   return row_of_slot;
 }
 
-// Why nothing passed the item filter, in words a user can act on.
-std::string explain_empty_item_filter(const ItemCatalog* catalog,
+// Why nothing passed the item filter, in words a user can act on, as an error on the option to change.
+OptionError explain_empty_item_filter(const ItemCatalog* catalog,
                                       const std::vector<std::int32_t>& row_of_slot,
                                       const std::vector<std::int64_t>& popularity,
                                       const PreprocessOptions& options) {
@@ -151,12 +152,13 @@ std::string explain_empty_item_filter(const ItemCatalog* catalog,
     types.erase(std::unique(types.begin(), types.end()), types.end());
     std::string list;
     for (const std::string& t : types) list += (list.empty() ? "'" : ", '") + t + "'";
-    return "no rated item has type '" + options.item_type + "' (types present: " + list +
-           "); choose one of these or \"any\"";
+    return OptionError(OptionId::ItemType, "no ratings left after preprocessing: no rated item has type '" +
+                                               options.item_type + "' (types present: " + list +
+                                               "); choose one of these or \"any\"");
   }
-  return "no " + kind + " has more than " + std::to_string(options.min_popularity) +
-         " ratings (the most popular has " + std::to_string(best) +
-         "); try a lower popularity threshold";
+  return OptionError(OptionId::MinPopularity, "no ratings left after preprocessing: no " + kind + " has more than " +
+                                                  std::to_string(options.min_popularity) + " ratings (the most popular has " +
+                                                  std::to_string(best) + "); try a lower popularity threshold");
 }
 
 std::vector<std::int32_t> dense_ids(std::size_t n_slots, const std::vector<std::uint8_t>& used,
@@ -267,9 +269,8 @@ Filtered apply_filters(const RatingsTable& train, const RatingsTable* test,
                      std::to_string(report.loaded.items) + " item ids of " + train.source +
                      " is in the metadata file " + catalog->source +
                      "; are they from the same data set?");
-  if (report.item_filter.ratings == 0)
-    throw UsageError("no ratings left after preprocessing: " +
-                     explain_empty_item_filter(catalog, f.row_of_slot, f.popularity, options));
+  if (report.item_filter.ratings == 0)  // named after the option to change (see options.hpp)
+    throw explain_empty_item_filter(catalog, f.row_of_slot, f.popularity, options);
   throw UsageError("no ratings left after preprocessing: " + describe(report.item_filter) +
                    " passed the item filters, but none is rated (not -1)" +
                    (options.max_user_id >= 0

@@ -138,13 +138,13 @@ void Session::prepare(const PrepareOptions& options) {
     throw UsageError("prepare: no ratings are left after preprocessing (loaded " +
                      std::to_string(data.report.loaded.ratings) + ", after the item filters " +
                      std::to_string(data.report.item_filter.ratings) +
-                     "); lower min_popularity, use item_type \"any\" or remove the user-id bound");
+                     "); lower the popularity threshold, keep any item type or remove the user-id bound");
   Split split = test_file ? split_by_file(data) : random_split(data.size(), options.test_fraction, options.split_seed);
   Positives train = make_positives(data, split.train, options.min_positive);
   Positives test = make_positives(data, split.test, options.min_positive);
   if (train.size() == 0)
-    throw UsageError("prepare: no training ratings are >= min_positive " + std::to_string(options.min_positive) +
-                     "; lower min_positive");
+    throw OptionError(OptionId::MinPositive, "no training rating is >= " + format_number(options.min_positive) +
+                                                 ", so there is no positive to train on; lower it");
   std::unordered_map<std::int64_t, std::int32_t> item_of_raw_id;
   item_of_raw_id.reserve(data.item_raw_id.size());
   for (std::size_t i = 0; i < data.item_raw_id.size(); ++i)
