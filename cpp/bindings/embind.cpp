@@ -481,10 +481,10 @@ class Engine {
     training_ = false;  // loading replaced the data, so any training run is gone
   }
   void require_model() const {
-    if (!session_.has_model()) throw tripletrec::UsageError("no model: call createModel or loadModel first");
+    if (!session_.has_model()) throw tripletrec::StepError(tripletrec::MissingStep::Model);
   }
   void require_prepared() const {
-    if (!session_.prepared()) throw tripletrec::UsageError("no prepared data: call prepare first");
+    if (!session_.prepared()) throw tripletrec::StepError(tripletrec::MissingStep::Prepare);
   }
   std::int32_t user_of(double raw) const {
     require_prepared();

@@ -19,6 +19,7 @@
 #include "commands.hpp"
 #include "tripletrec/error.hpp"
 #include "tripletrec/options.hpp"
+#include "tripletrec/session.hpp"
 
 using namespace tripletrec;
 using namespace tripletrec::cli;
@@ -65,6 +66,9 @@ int main(int argc, char** argv) {
               << "Run `tripletrec " << (known_command(command) ? command + " " : "") << "--help` for usage.\n";
     return 2;
   } catch (const OptionError& e) {
+    std::cerr << "tripletrec: error: " << e.message(Face::Cli) << "\n";
+    return 2;
+  } catch (const StepError& e) {
     std::cerr << "tripletrec: error: " << e.message(Face::Cli) << "\n";
     return 2;
   } catch (const UsageError& e) {

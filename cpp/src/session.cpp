@@ -161,26 +161,40 @@ void Session::prepare(const PrepareOptions& options) {
 
 bool Session::prepared() const { return s_->prepared; }
 
+std::string missing_step_message(MissingStep step, Face face) {
+  const bool cli = face == Face::Cli;
+  switch (step) {
+    case MissingStep::Prepare:
+      return cli ? "the data is not prepared yet: `tripletrec train` prepares it after loading --ratings FILE or --sample"
+                 : "the data is not prepared yet: call prepare() after loading ratings";
+    case MissingStep::Model:
+      return cli ? "there is no model yet: `tripletrec train` creates one after preparing the data"
+                 : "there is no model yet: call createModel() (or loadModel()) after prepare()";
+  }
+  return "a step is missing";
+}
+
 namespace {
-constexpr const char* kNotPrepared = "the data is not prepared yet: call prepare() after loading ratings";
-constexpr const char* kNoModel = "there is no model yet: call create_model() (or load_model()) after prepare()";
+void require_step(bool done, MissingStep step) {
+  if (!done) throw StepError(step);
+}
 }  // namespace
 
 const Dataset& Session::dataset() const {
-  require(prepared(), kNotPrepared);
+  require_step(prepared(), MissingStep::Prepare);
   return s_->dataset;
 }
 const Positives& Session::train_positives() const {
-  require(prepared(), kNotPrepared);
+  require_step(prepared(), MissingStep::Prepare);
   return s_->train;
 }
 const Positives& Session::test_positives() const {
-  require(prepared(), kNotPrepared);
+  require_step(prepared(), MissingStep::Prepare);
   return s_->test;
 }
 
 PreparedStats Session::prepared_stats() const {
-  require(prepared(), kNotPrepared);
+  require_step(prepared(), MissingStep::Prepare);
   PreparedStats stats;
   stats.report = s_->dataset.report;
   stats.counts = {s_->dataset.n_users, s_->dataset.n_items, static_cast<std::int64_t>(s_->dataset.size())};
@@ -197,7 +211,7 @@ RatingStats Session::prepared_rating_stats() const { return rating_stats(dataset
 // Model
 
 void Session::create_model(const ModelConfig& config, const OptimizerConfig& optimizer, std::uint64_t seed) {
-  require(prepared(), kNotPrepared);
+  require_step(prepared(), MissingStep::Prepare);
   check_model_options(config, optimizer, seed);
   std::unique_ptr<Model> model = make_model(config, optimizer, s_->dataset.n_users, s_->dataset.n_items, seed);
   s_->drop_model();
@@ -207,20 +221,20 @@ void Session::create_model(const ModelConfig& config, const OptimizerConfig& opt
 bool Session::has_model() const { return s_->model != nullptr; }
 
 Model& Session::model() {
-  require(has_model(), kNoModel);
+  require_step(has_model(), MissingStep::Model);
   return *s_->model;
 }
 
 TrainResult Session::train(const TrainOptions& options, const ProgressCallback& callback,
                            const std::atomic<bool>* cancel) {
-  require(has_model(), kNoModel);
+  require_step(has_model(), MissingStep::Model);
   require(!s_->trainer, "a stepped training is in progress: call end_training() first");
   check_train_options(options);
   return tripletrec::train(*s_->model, s_->train, options, callback, cancel);
 }
 
 void Session::begin_training(const TrainOptions& options) {
-  require(has_model(), kNoModel);
+  require_step(has_model(), MissingStep::Model);
   check_train_options(options);
   auto trainer = std::make_unique<Trainer>(*s_->model, s_->train, options);
   s_->last_progress = trainer->progress();
@@ -242,7 +256,7 @@ const Progress& Session::training_progress() const {
 void Session::end_training() { s_->trainer.reset(); }
 
 Evaluation Session::evaluate(int k) const {
-  require(has_model(), kNoModel);
+  require_step(has_model(), MissingStep::Model);
   check_k(k);
   return tripletrec::evaluate(*s_->model, s_->train, s_->test, k);
 }
@@ -300,7 +314,7 @@ ItemView Session::item_view(std::int32_t item) const {
 }
 
 std::vector<ItemView> Session::recommend(std::int32_t user, int k) const {
-  require(has_model(), kNoModel);
+  require_step(has_model(), MissingStep::Model);
   check_user(s_->dataset, user);
   std::vector<ItemView> out;
   for (const Scored& s : tripletrec::recommend(*s_->model, user, k, &s_->train)) {
@@ -313,7 +327,7 @@ std::vector<ItemView> Session::recommend(std::int32_t user, int k) const {
 }
 
 std::vector<ItemView> Session::similar_items(std::int32_t item, int k) const {
-  require(has_model(), kNoModel);
+  require_step(has_model(), MissingStep::Model);
   check_item(s_->dataset, item);
   std::vector<ItemView> out;
   for (const Scored& s : tripletrec::similar_items(*s_->model, item, k)) {
@@ -347,7 +361,7 @@ std::vector<ItemView> Session::user_test_positives(std::int32_t user) const {
 }
 
 std::vector<ItemView> Session::popular(int k) const {
-  require(prepared(), kNotPrepared);
+  require_step(prepared(), MissingStep::Prepare);
   std::vector<ItemView> out;
   for (const Scored& s : popular_items(s_->train, 0, k, false)) {
     ItemView view = item_view(s.item);
@@ -364,7 +378,7 @@ std::int32_t Session::user_index(std::int64_t raw_user_id) const {
 }
 
 std::int32_t Session::item_index(std::int64_t raw_item_id) const {
-  require(prepared(), kNotPrepared);
+  require_step(prepared(), MissingStep::Prepare);
   const auto it = s_->item_of_raw_id.find(raw_item_id);
   return it == s_->item_of_raw_id.end() ? -1 : it->second;
 }

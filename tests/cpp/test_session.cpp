@@ -81,11 +81,36 @@ TEST(Session, MethodsInTheWrongStateExplainWhatToDo) {
   EXPECT_NE(usage_error_of([&] { (void)s.dataset(); }).find("prepare"), std::string::npos);
   EXPECT_NE(usage_error_of([&] { (void)s.user_index(1); }).find("prepare"), std::string::npos);
   s.prepare(sample_prepare());
-  EXPECT_NE(usage_error_of([&] { s.train(TrainOptions{}); }).find("create_model"), std::string::npos);
-  EXPECT_NE(usage_error_of([&] { (void)s.evaluate(); }).find("create_model"), std::string::npos);
-  EXPECT_NE(usage_error_of([&] { (void)s.recommend(0, 5); }).find("create_model"), std::string::npos);
+  EXPECT_NE(usage_error_of([&] { s.train(TrainOptions{}); }).find("createModel()"), std::string::npos);
+  EXPECT_NE(usage_error_of([&] { (void)s.evaluate(); }).find("createModel()"), std::string::npos);
+  EXPECT_NE(usage_error_of([&] { (void)s.recommend(0, 5); }).find("createModel()"), std::string::npos);
   EXPECT_NE(usage_error_of([&] { (void)s.train_step(1); }).find("begin_training"), std::string::npos);
   EXPECT_THROW(s.save_model(), UsageError);
+}
+
+// The engine names the missing step; each face names its own call for it (never the C++ name).
+TEST(Session, MissingStepsAreNamedInEachFacesWords) {
+  Session s;
+  s.load_sample(small_sample());
+  try {
+    (void)s.dataset();
+    ADD_FAILURE() << "no StepError";
+  } catch (const StepError& e) {
+    EXPECT_EQ(e.step, MissingStep::Prepare);
+    EXPECT_STREQ(e.what(), "the data is not prepared yet: call prepare() after loading ratings");
+    EXPECT_EQ(e.message(Face::Package), e.what());
+    EXPECT_EQ(e.message(Face::Cli),
+              "the data is not prepared yet: `tripletrec train` prepares it after loading --ratings FILE or --sample");
+  }
+  s.prepare(sample_prepare());
+  try {
+    (void)s.recommend(0, 5);
+    ADD_FAILURE() << "no StepError";
+  } catch (const StepError& e) {
+    EXPECT_EQ(e.step, MissingStep::Model);
+    EXPECT_STREQ(e.what(), "there is no model yet: call createModel() (or loadModel()) after prepare()");
+    EXPECT_EQ(e.message(Face::Cli), "there is no model yet: `tripletrec train` creates one after preparing the data");
+  }
 }
 
 TEST(Session, RunsThePipelineOnTheSample) {

@@ -379,6 +379,15 @@ describe('bad input', () => {
     expect(() => rec.createModel({ model: 'transformer' as never })).toThrow('model: expected "bilinear" or "deep", got "transformer"');
     expect(() => rec.createModel({ embeddingDim: 'big' as never })).toThrow('embeddingDim: expected an integer in [1, 4096], got "big"');
     expect(() => rec.loadModel(new Uint8Array([1, 2, 3, 4]), 'junk.bin')).toThrow(/junk\.bin/);
+    // A missing step is named by the package's calls, the same from every method that needs it.
+    const noModel = 'there is no model yet: call createModel() (or loadModel()) after prepare()';
+    expect(() => rec.recommend(rec.users()[0], 5)).toThrow(noModel);
+    expect(() => rec.evaluate()).toThrow(noModel);
+    expect(() => rec.summary()).toThrow(noModel);
+    const fresh = await Recommender.create();
+    fresh.loadSample(SAMPLE);
+    expect(() => fresh.recommend(1, 5)).toThrow('the data is not prepared yet: call prepare() after loading ratings');
+    fresh.dispose();
     rec.dispose();
     expect(() => rec.loadedStats()).toThrow(/disposed/);
   });

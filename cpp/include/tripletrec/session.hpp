@@ -13,6 +13,7 @@
 #include "tripletrec/data.hpp"
 #include "tripletrec/metrics.hpp"
 #include "tripletrec/model.hpp"
+#include "tripletrec/options.hpp"
 #include "tripletrec/preprocess.hpp"
 #include "tripletrec/recommend.hpp"
 #include "tripletrec/sample_data.hpp"
@@ -44,6 +45,17 @@ struct ItemView {
   float score;             // NaN where no score applies
   bool in_test = false;    // a positive of the user in the test set (a "hit")
   std::int64_t popularity = 0;
+};
+
+// A call made before a step it needs. The engine names the missing step by its id; each face
+// says which of its own calls makes that step (message(face)). what() is the package's wording:
+// "there is no model yet: call createModel() (or loadModel()) after prepare()".
+enum class MissingStep { Prepare, Model };
+std::string missing_step_message(MissingStep step, Face face);
+struct StepError : UsageError {
+  explicit StepError(MissingStep step) : UsageError(missing_step_message(step, Face::Package)), step(step) {}
+  std::string message(Face face) const { return missing_step_message(step, face); }
+  MissingStep step;
 };
 
 class Session {
