@@ -2,7 +2,8 @@
 // defaults, and live counts of what each filter keeps (engine.preview, debounced).
 import type { Counts, PrepareOptions, PreprocessOptions, PreprocessReport, WorkerRecommender } from 'tripletrec';
 import { DataCharts } from './charts';
-import { byId, debounce, errorMessage, formatInt, numberValue, setText, showError } from './dom';
+import { byId, debounce, formatInt, numberValue, setText, showError } from './dom';
+import { stepErrorMessage } from './engine-crash';
 import { engineDefaults } from './engine-defaults';
 import type { LoadedData } from './load';
 
@@ -29,8 +30,8 @@ export class ExploreSection {
     });
   }
 
-  /** Shows a newly loaded data set and picks the controls' starting values for it. */
-  showData(data: LoadedData): void {
+  /** Shows a newly loaded data set and picks the controls' starting values for it (unless keepSettings). */
+  showData(data: LoadedData, { keepSettings = false } = {}): void {
     this.engine = data.engine;
     const { counts } = data.stats;
     setText('count-users', formatInt(counts.users));
@@ -43,7 +44,8 @@ export class ExploreSection {
     byId<HTMLSelectElement>('item-type').title = data.hasItems ? '' : 'Needs an item metadata file';
     this.sampleDefaults = data.samplePreprocess ? { ...engineDefaults().prepare, ...data.samplePreprocess } : null;
     byId('sample-defaults').hidden = this.sampleDefaults === null;
-    this.applyOptions(this.sampleDefaults ?? defaultsForFile(data));
+    if (keepSettings) void this.runPreview();
+    else this.applyOptions(this.sampleDefaults ?? defaultsForFile(data));
   }
 
   setEnabled(enabled: boolean): void {
@@ -111,7 +113,7 @@ export class ExploreSection {
       // Invalid options (the engine's message says which); counts that reach zero are no error.
       if (sequence !== this.previewSequence) return;
       clearReport();
-      showError('preview-error', errorMessage(error));
+      showError('preview-error', stepErrorMessage(error));
     } finally {
       if (sequence === this.previewSequence) byId('preview-busy').hidden = true;
     }

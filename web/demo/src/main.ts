@@ -1,6 +1,7 @@
 // The demo page: wires the five steps together around one engine (a WorkerRecommender per data set).
 import { ExploreSection } from './explore';
 import { byId, errorMessage } from './dom';
+import { onEngineCrash } from './engine-crash';
 import { fetchEngineDefaults } from './engine-defaults';
 import { EngineState } from './engine-state';
 import { describeLoadError, LoadSection, loadIntoFreshEngine, type DataSource, type LoadedData } from './load';
@@ -10,6 +11,8 @@ import { ResultsSection } from './results';
 import { TrainSection } from './train';
 
 let current: LoadedData | null = null;
+/** Where the current data came from: after an engine crash it is loaded again into a fresh engine. */
+let currentSource: DataSource | null = null;
 const engineState = new EngineState();
 
 const explore = new ExploreSection();
@@ -56,18 +59,20 @@ function setEngineStatus(state: 'starting' | 'ready' | 'failed', text: string): 
   chip.textContent = text;
 }
 
-async function loadSource(source: DataSource): Promise<boolean> {
+// keepSettings: the controls keep what the user set (a reload after a crash), else the defaults.
+async function loadSource(source: DataSource, { keepSettings = false } = {}): Promise<boolean> {
   setBusy(true);
   load.showError(null);
   try {
     const data = await loadIntoFreshEngine(source, (stage) => load.showStage(stage));
     await fetchEngineDefaults(data.engine);
-    train.showDefaults();
+    if (!keepSettings) train.showDefaults();
     const previous = current;
     current = data;
+    currentSource = source;
     previous?.engine.terminate();
     load.showLoaded(data);
-    explore.showData(data);
+    explore.showData(data, { keepSettings });
     engineState.reset(data.engine);
     train.setEngine(data.engine);
     results.clear();
@@ -87,6 +92,18 @@ async function loadSource(source: DataSource): Promise<boolean> {
     setBusy(false);
   }
 }
+
+// A crashed engine is gone with its data and model (its worker is stopped): the page loads the same
+// data into a fresh engine, keeps every setting, and says plainly what happened and what was lost.
+onEngineCrash(async (crash) => {
+  const source = currentSource ?? { kind: 'sample' as const };
+  current = null;  // nothing of the dead engine is usable any more
+  setEngineStatus('failed', 'Engine crashed · restarting');
+  const reloaded = await loadSource(source, { keepSettings: true });
+  if (!reloaded) return;  // loadSource shows why; loading data again starts another engine
+  load.showError(`The engine crashed (${crash.message}). The page started a fresh engine and loaded the same ` +
+                 'data again with your settings; the trained model was lost, so train again.');
+});
 
 // The built-in sample makes the page useful at once; the user's own files replace it.
 void loadSource({ kind: 'sample' });

@@ -2,7 +2,8 @@
 // a .ttrm file; the picker loads one into the prepared data (the engine checks that its users and
 // items match), evaluates it and hands it to the Results and Recommendations steps.
 import type { Evaluation, ModelSummary, PrepareOptions, PreparedStats } from 'tripletrec';
-import { byId, el, errorMessage, formatBytes, formatInt, formatSeconds, setText, showError } from './dom';
+import { byId, el, formatBytes, formatInt, formatSeconds, setText, showError } from './dom';
+import { isEngineCrash, stepErrorMessage } from './engine-crash';
 import type { EngineState } from './engine-state';
 
 export interface LoadedModel {
@@ -85,7 +86,7 @@ export class ModelFileSection {
       setTimeout(() => URL.revokeObjectURL(url), downloadUrlLifetimeMs);
       setText('model-file-status', `Saved ${name} (${formatBytes(bytes.byteLength)}).`);
     } catch (error) {
-      showError('model-file-error', `Could not save the model: ${errorMessage(error)}`);
+      showError('model-file-error', `Could not save the model: ${stepErrorMessage(error)}`);
     } finally {
       this.saving = false;
       this.refresh();
@@ -118,11 +119,11 @@ export class ModelFileSection {
       setText('model-file-status', `Loaded ${file.name}: ${summary.kind}, ${formatInt(summary.params)} parameters, ` +
         `in ${formatSeconds(loadSeconds)} — no training needed.`);
     } catch (error) {
-      const after = this.state.modelKind !== null
-        ? 'The current model is unchanged.'
+      const after = isEngineCrash(error) ? ''
+        : this.state.modelKind !== null ? 'The current model is unchanged.'
         : 'There is no model now: train one, or load a file saved from this data with the same Explore options.';
       setText('model-file-status', '');
-      showError('model-file-error', `Could not load the model: ${stripPeriod(errorMessage(error))}. ${after}`);
+      showError('model-file-error', `Could not load the model: ${stripPeriod(stepErrorMessage(error))}. ${after}`.trim());
     } finally {
       this.fileInput.value = '';  // choosing the same file again must fire 'change' again
       this.listener.busy(false);

@@ -1,7 +1,8 @@
 // Step 5: a chosen user's liked items and top-k recommendations (hits marked), and the items
 // most similar to a chosen item. Every name from a file is written as text.
 import type { ItemView, WorkerRecommender } from 'tripletrec';
-import { byId, debounce, decodeEntities, el, errorMessage, formatInt, numberValue, setText, showError } from './dom';
+import { byId, debounce, decodeEntities, el, formatInt, numberValue, setText, showError } from './dom';
+import { stepErrorMessage } from './engine-crash';
 import { engineDefaults } from './engine-defaults';
 
 /** Datalists with tens of thousands of options make typing sluggish; any id can still be typed. */
@@ -92,7 +93,7 @@ export class RecommendSection {
       await this.showUser();
       if (itemChosen) await this.showSimilar();
     } catch (error) {
-      showError('rec-error', errorMessage(error));
+      showError('rec-error', stepErrorMessage(error));
     }
   }
 
@@ -129,7 +130,7 @@ export class RecommendSection {
         await this.showSimilar();
       }
     } catch (error) {
-      showError('rec-error', errorMessage(error));
+      showError('rec-error', stepErrorMessage(error));
     }
   }
 
@@ -155,7 +156,7 @@ export class RecommendSection {
       byId('similar-items').replaceChildren(...similar.map((view) => itemRow(view, { score: true, hits: false })));
       showError('rec-error', null);
     } catch (error) {
-      if (sequence === this.itemSequence) showError('rec-error', errorMessage(error));
+      if (sequence === this.itemSequence) showError('rec-error', stepErrorMessage(error));
     }
   }
 }

@@ -5,7 +5,8 @@ import type {
   TrainOptions, TrainProgress, TrainResult, WorkerRecommender,
 } from 'tripletrec';
 import { LossChart, type RunCurves } from './charts';
-import { byId, errorMessage, formatAuc, formatInt, formatRate, formatSeconds, numberValue, setText, showError } from './dom';
+import { byId, formatAuc, formatInt, formatRate, formatSeconds, numberValue, setText, showError } from './dom';
+import { stepErrorMessage } from './engine-crash';
 import { engineDefaults } from './engine-defaults';
 import type { EngineState } from './engine-state';
 
@@ -192,7 +193,7 @@ export class TrainSection {
         prepared, summary, before, after, result,
       });
     } catch (error) {
-      showError('train-error', `Training failed: ${errorMessage(error)}`);
+      showError('train-error', `Training failed: ${stepErrorMessage(error)}`);
     } finally {
       this.abort = null;
       this.cancelButton.disabled = true;
