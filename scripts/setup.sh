@@ -24,6 +24,7 @@ have_cmd wasm-dis   || need+=(binaryen)
 have_cmd chromium   || need+=(chromium)
 [ -d /usr/src/googletest ] || need+=(googletest)
 [ -f /usr/include/gtest/gtest.h ] || need+=(libgtest-dev)
+[ -f /usr/include/eigen3/Eigen/Core ] || need+=(libeigen3-dev)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -5,11 +5,14 @@
 # The 3.1.6 linker needs `acorn`, which Debian ships in /usr/share/nodejs.
 set_property(GLOBAL PROPERTY RULE_LAUNCH_LINK "env NODE_PATH=/usr/share/nodejs")
 
+# Flags of the wasm build, on the targets that need them (never in global CMAKE_CXX_FLAGS):
+# the engine passes them on to everything that links it (bindings, C++ tests).
+#
 # Engine errors are C++ exceptions that the bindings catch and turn into JS Errors, and the C++
 # tests check for them: catching must work in every object (engine, bindings, GoogleTest).
 # (The frozen system-library cache has no wasm-EH variants, so this is Emscripten's JS-based EH.)
-string(APPEND CMAKE_CXX_FLAGS " -fexceptions")
-string(APPEND CMAKE_EXE_LINKER_FLAGS " -fexceptions")
+target_compile_options(tripletrec_engine PUBLIC -fexceptions)
+target_link_options(tripletrec_engine INTERFACE -fexceptions)
 # ...except in the ratings fast path, which cannot throw (cpp/src/plain_ratings.hpp): compiled
 # without exception support, its calls stay plain wasm calls instead of JS `invoke_*` trampolines.
 set_source_files_properties("${CMAKE_SOURCE_DIR}/cpp/src/plain_ratings.cpp"
@@ -18,6 +21,30 @@ set_source_files_properties("${CMAKE_SOURCE_DIR}/cpp/src/plain_ratings.cpp"
 # libc++ 13 of Emscripten 3.1.6 misses C++20 pieces the engine uses (std::bit_cast).
 target_compile_options(tripletrec_engine PUBLIC
     "SHELL:-include ${CMAKE_CURRENT_LIST_DIR}/compat/libcxx13_compat.hpp")
+
+# SIMD128, and Eigen vectorised on it: Eigen 3.4 has no wasm backend, but its SSE one runs on
+# Emscripten's SSE-to-SIMD128 headers (-msse4.2) with two fixes (../shared/docs/TOOLCHAIN.md):
+#  - compat/sse/mmintrin.h, a stub ahead on the include path (Emscripten ships no MMX header);
+#  - a copy of Eigen made here whose SSE/PacketMath.h skips the GCC < 6.3 workaround under clang
+#    (clang reports itself as GCC 4.2, and that workaround is x86 inline assembly).
+target_compile_options(tripletrec_engine PUBLIC -msimd128 -msse4.2)
+get_target_property(TRIPLETREC_EIGEN_INCLUDE Eigen3::Eigen INTERFACE_INCLUDE_DIRECTORIES)
+set(TRIPLETREC_EIGEN_COPY "${CMAKE_BINARY_DIR}/eigen3")
+set(packet_math "Eigen/src/Core/arch/SSE/PacketMath.h")
+if(NOT EXISTS "${TRIPLETREC_EIGEN_COPY}/${packet_math}"
+   OR "${TRIPLETREC_EIGEN_INCLUDE}/${packet_math}" IS_NEWER_THAN "${TRIPLETREC_EIGEN_COPY}/${packet_math}")
+  file(REMOVE_RECURSE "${TRIPLETREC_EIGEN_COPY}")
+  file(COPY "${TRIPLETREC_EIGEN_INCLUDE}/Eigen" DESTINATION "${TRIPLETREC_EIGEN_COPY}")
+  file(READ "${TRIPLETREC_EIGEN_INCLUDE}/${packet_math}" text)
+  set(guard "EIGEN_COMP_GNUC && EIGEN_COMP_GNUC < 63")
+  string(REPLACE "${guard}" "${guard} && !EIGEN_COMP_CLANG" patched "${text}")
+  if(patched STREQUAL text)
+    message(FATAL_ERROR "Eigen: '${guard}' not found in ${packet_math}; the wasm SSE route needs a new fix")
+  endif()
+  file(WRITE "${TRIPLETREC_EIGEN_COPY}/${packet_math}" "${patched}")
+endif()
+target_include_directories(tripletrec_engine SYSTEM BEFORE PUBLIC
+    "${CMAKE_CURRENT_LIST_DIR}/compat/sse" "${TRIPLETREC_EIGEN_COPY}")
 
 set(TRIPLETREC_WASM_OUTPUT_DIR "${CMAKE_SOURCE_DIR}/web/dist" CACHE PATH
     "Where the wasm module (tripletrec.mjs + tripletrec.wasm) is written")

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "kernels.hpp"
+#include "linalg.hpp"
 
 namespace tripletrec {
 
@@ -15,6 +15,12 @@ void Adam::begin_step() {
   lr_t_ = static_cast<float>(config_.learning_rate * std::sqrt(1.0 - beta2_power_) / (1.0 - beta1_power_));
 }
 
+// Fused scalar loops (the compiler vectorises them): one pass reads and writes w, m and v once.
+// Written as Eigen array expressions (m, v, then w: three passes over each row, in L1-sized
+// stretches), Adam made bilinear training ~1.8x slower, measured side by side on the anime data
+// (native, 3 epochs, load average 10-14: 0.34-0.37 M triplets/s against 0.55-0.89 M for these
+// loops in the pre-Eigen engine; these loops with the Eigen tables: 0.54-0.67 M). The per-row
+// calls are short (64 floats), and three short Eigen loops cost more than one fused one.
 void Adam::update(float* w, const float* g, float* m, float* v, std::size_t n) const {
   const float b1 = config_.beta1, b2 = config_.beta2, c1 = 1.0f - b1, c2 = 1.0f - b2;
   const float lr = lr_t_, eps = config_.epsilon;
@@ -66,7 +72,7 @@ float* RowGradients::row(std::int32_t table_row) {
   if (slot < 0) {
     slot = static_cast<std::int32_t>(rows_.size());
     rows_.push_back(table_row);  // capacity reserved for the batch: no allocation
-    kernels::fill(grad(slot), 0.0f, static_cast<std::size_t>(dim_));
+    linalg::RowMap(grad(slot), dim_).setZero();
   }
   return grad(slot);
 }

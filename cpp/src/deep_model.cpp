@@ -4,21 +4,28 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <mutex>
 
 #include "adam.hpp"
 #include "kernels.hpp"
+#include "linalg.hpp"
 #include "models_internal.hpp"
 #include "tripletrec/error.hpp"
 
 namespace tripletrec {
 namespace {
 
+using linalg::Matrix;
+using linalg::RowVector;
+
 struct DenseLayer {
   int in = 0, out = 0;
-  std::vector<float> kernel, bias;    // kernel: in x out, row-major (Keras' layout)
-  std::vector<float> kernel_t;        // out x in: the kernel transposed, for the backward pass
-  std::vector<float> dkernel, dbias;  // the batch's gradients
+  Matrix kernel;             // in x out (Keras' layout)
+  RowVector bias;            // out
+  Matrix kernel_t;           // out x in: the kernel transposed, for the backward pass
+  Matrix dkernel;            // the batch's gradients
+  RowVector dbias;
   AdamMoments kernel_moments, bias_moments;
 };
 
@@ -30,12 +37,10 @@ class DeepModel final : public ModelWithOptimizer {
         adam_(optimizer) {
     n_users_ = n_users;
     n_items_ = n_items;
-    user_.resize(static_cast<std::size_t>(n_users) * user_dim_);
-    item_.resize(static_cast<std::size_t>(n_items) * item_dim_);
-    for (auto& w : user_) w = init.uniform(-0.05f, 0.05f);
-    for (auto& w : item_) w = init.uniform(-0.05f, 0.05f);
-    user_moments_ = AdamMoments(user_.size());
-    item_moments_ = AdamMoments(item_.size());
+    user_ = uniform_table(n_users, user_dim_, 0.05f, init);  // Keras' Embedding default
+    item_ = uniform_table(n_items, item_dim_, 0.05f, init);
+    user_moments_ = AdamMoments(static_cast<std::size_t>(user_.size()));
+    item_moments_ = AdamMoments(static_cast<std::size_t>(item_.size()));
     user_grads_.reset(n_users, user_dim_);
     item_grads_.reset(n_items, item_dim_);
 
@@ -46,15 +51,14 @@ class DeepModel final : public ModelWithOptimizer {
       DenseLayer layer;
       layer.in = in;
       layer.out = out;
-      layer.kernel.resize(static_cast<std::size_t>(in) * out);
       const float limit = static_cast<float>(std::sqrt(6.0 / (in + out)));  // Glorot uniform
-      for (auto& w : layer.kernel) w = init.uniform(-limit, limit);
-      layer.bias.assign(static_cast<std::size_t>(out), 0.0f);
-      layer.kernel_t.assign(layer.kernel.size(), 0.0f);
-      layer.dkernel.assign(layer.kernel.size(), 0.0f);
-      layer.dbias.assign(layer.bias.size(), 0.0f);
-      layer.kernel_moments = AdamMoments(layer.kernel.size());
-      layer.bias_moments = AdamMoments(layer.bias.size());
+      layer.kernel = uniform_table(in, out, limit, init);
+      layer.bias = RowVector::Zero(out);
+      layer.kernel_t = Matrix::Zero(out, in);
+      layer.dkernel = Matrix::Zero(in, out);
+      layer.dbias = RowVector::Zero(out);
+      layer.kernel_moments = AdamMoments(static_cast<std::size_t>(layer.kernel.size()));
+      layer.bias_moments = AdamMoments(static_cast<std::size_t>(out));
       layers_.push_back(std::move(layer));
       in = out;
     }
@@ -91,8 +95,7 @@ class DeepModel final : public ModelWithOptimizer {
         input_dropout.apply(static_cast<std::uint32_t>(row), user, x, m, user_dim_);
         input_dropout.apply(static_cast<std::uint32_t>(row + user_dim_), item, x + user_dim_, m + user_dim_, item_dim_);
       } else {
-        kernels::copy(user, x, user_dim_);
-        kernels::copy(item, x + user_dim_, item_dim_);
+        linalg::RowMap(x, in0) << linalg::ConstRowMap(user, user_dim_), linalg::ConstRowMap(item, item_dim_);
       }
     }
     for (int l = 0; l < n_layers; ++l) {
@@ -107,7 +110,7 @@ class DeepModel final : public ModelWithOptimizer {
       if (dropout)
         kernels::Dropout(rng.next(), config_.dropout).apply_after_relu(out, masks_[l + 1].data(), out_size);
       else
-        for (std::size_t k = 0; k < out_size; ++k) out[k] = out[k] > 0.0f ? out[k] : 0.0f;
+        linalg::ArrayMap(out, static_cast<Eigen::Index>(out_size)) = linalg::ArrayMap(out, static_cast<Eigen::Index>(out_size)).max(0.0f);
     }
 
     // Loss; the backward pass runs over the lanes that carry a gradient: triplets whose hinge is
@@ -127,11 +130,11 @@ class DeepModel final : public ModelWithOptimizer {
       if (pre_pos > 0.0f) active_[n_active] = t, dz_[n_active++] = -scale;
       if (pre_neg > 0.0f) active_[n_active] = count + t, dz_[n_active++] = scale;
     }
-    for (auto& layer : layers_) kernels::fill(layer.dbias.data(), 0.0f, layer.dbias.size());
+    for (auto& layer : layers_) layer.dbias.setZero();
     if (n_active > 0)
       backward(n_active, users, pos, neg, count);  // writes every dkernel
     else
-      for (auto& layer : layers_) kernels::fill(layer.dkernel.data(), 0.0f, layer.dkernel.size());
+      for (auto& layer : layers_) layer.dkernel.setZero();
 
     const bool exact = optimizer_.keras_exact;
     const float l2 = config_.l2;
@@ -139,91 +142,11 @@ class DeepModel final : public ModelWithOptimizer {
     apply_embedding_update(adam_, exact, l2, item_.data(), n_items_, item_moments_, item_grads_);
     for (auto& layer : layers_) {
       adam_.update_l2(layer.kernel.data(), layer.dkernel.data(), l2, layer.kernel_moments.m.data(),
-                      layer.kernel_moments.v.data(), layer.kernel.size());
+                      layer.kernel_moments.v.data(), static_cast<std::size_t>(layer.kernel.size()));
       adam_.update(layer.bias.data(), layer.dbias.data(), layer.bias_moments.m.data(),
-                   layer.bias_moments.v.data(), layer.bias.size());
+                   layer.bias_moments.v.data(), static_cast<std::size_t>(layer.bias.size()));
     }
     return static_cast<float>(loss_sum / count);
-  }
-
-  double loss_and_gradients(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
-                            int count, std::vector<std::vector<float>>* gradients) override {
-    // Independent double-precision reference, inference mode (no dropout).
-    check_triplet_ids(users, pos, neg, count);
-    const int n_layers = static_cast<int>(layers_.size());
-    std::vector<std::vector<double>> grads;
-    grads.emplace_back(user_.size(), 0.0);
-    grads.emplace_back(item_.size(), 0.0);
-    for (const auto& layer : layers_) {
-      grads.emplace_back(layer.kernel.size(), 0.0);
-      grads.emplace_back(layer.bias.size(), 0.0);
-    }
-    // acts[l]: input of layer l; pre: pre-activations of each layer.
-    auto forward = [&](std::int32_t u, std::int32_t i, std::vector<std::vector<double>>& acts,
-                       std::vector<std::vector<double>>& pres) {
-      acts.assign(n_layers + 1, {});
-      pres.assign(n_layers, {});
-      for (int k = 0; k < user_dim_; ++k) acts[0].push_back(user_row(u)[k]);
-      for (int k = 0; k < item_dim_; ++k) acts[0].push_back(item_row(i)[k]);
-      for (int l = 0; l < n_layers; ++l) {
-        const DenseLayer& layer = layers_[l];
-        pres[l].assign(layer.out, 0.0);
-        for (int j = 0; j < layer.out; ++j) {
-          double z = layer.bias[j];
-          for (int k = 0; k < layer.in; ++k) z += acts[l][k] * double(layer.kernel[std::size_t(k) * layer.out + j]);
-          pres[l][j] = z;
-          acts[l + 1].push_back(z > 0 ? z : 0);
-        }
-      }
-      return acts[n_layers][0];
-    };
-    auto backward = [&](std::int32_t u, std::int32_t i, const std::vector<std::vector<double>>& acts,
-                        const std::vector<std::vector<double>>& pres, double dscore) {
-      std::vector<double> da = {dscore};
-      for (int l = n_layers - 1; l >= 0; --l) {
-        const DenseLayer& layer = layers_[l];
-        std::vector<double> dz(layer.out), din(layer.in, 0.0);
-        for (int j = 0; j < layer.out; ++j) dz[j] = pres[l][j] > 0 ? da[j] : 0;
-        auto& dkernel = grads[2 + 2 * l];
-        auto& dbias = grads[3 + 2 * l];
-        for (int j = 0; j < layer.out; ++j) dbias[j] += dz[j];
-        for (int k = 0; k < layer.in; ++k)
-          for (int j = 0; j < layer.out; ++j) {
-            dkernel[std::size_t(k) * layer.out + j] += acts[l][k] * dz[j];
-            din[k] += double(layer.kernel[std::size_t(k) * layer.out + j]) * dz[j];
-          }
-        da = std::move(din);
-      }
-      for (int k = 0; k < user_dim_; ++k) grads[0][std::size_t(u) * user_dim_ + k] += da[k];
-      for (int k = 0; k < item_dim_; ++k) grads[1][std::size_t(i) * item_dim_ + k] += da[user_dim_ + k];
-    };
-    double loss = 0;
-    std::vector<std::vector<double>> acts_p, pres_p, acts_q, pres_q;
-    for (int t = 0; t < count; ++t) {
-      const double sp = forward(users[t], pos[t], acts_p, pres_p);
-      const double sq = forward(users[t], neg[t], acts_q, pres_q);
-      const double l = config_.margin + sq - sp;
-      if (l <= 0) continue;
-      loss += l / count;
-      backward(users[t], pos[t], acts_p, pres_p, -1.0 / count);
-      backward(users[t], neg[t], acts_q, pres_q, 1.0 / count);
-    }
-    // L2 on the embeddings and the dense kernels, as the notebook's regularisers.
-    const double l2 = config_.l2;
-    auto add_l2 = [&](const std::vector<float>& w, std::vector<double>& g) {
-      for (std::size_t k = 0; k < w.size(); ++k) {
-        loss += l2 * double(w[k]) * w[k];
-        g[k] += 2 * l2 * w[k];
-      }
-    };
-    add_l2(user_, grads[0]);
-    add_l2(item_, grads[1]);
-    for (int l = 0; l < n_layers; ++l) add_l2(layers_[l].kernel, grads[2 + 2 * l]);
-    if (gradients) {
-      gradients->clear();
-      for (const auto& g : grads) gradients->emplace_back(g.begin(), g.end());
-    }
-    return loss;
   }
 
   void score_items(std::int32_t user, float* out) const override {
@@ -233,11 +156,12 @@ class DeepModel final : public ModelWithOptimizer {
     // Activations are kept unit-major (unit x item), so every step is vectorised over the items.
     const DenseLayer& first = layers_[0];
     const int h0 = first.out, n = n_items_;
-    thread_local std::vector<float> user_part, act, next;  // scratch, per thread
-    user_part.assign(static_cast<std::size_t>(h0), 0.0f);
+    thread_local std::vector<float> act, next;  // scratch, per thread
+    thread_local RowVector user_part;
+    // The user's part of the first layer, one kernel row at a time (the same sums in every build).
+    user_part = RowVector::Zero(h0);
     const float* u = user_row(user);
-    for (int k = 0; k < user_dim_; ++k)
-      kernels::axpy(u[k], first.kernel.data() + static_cast<std::size_t>(k) * h0, user_part.data(), h0);
+    for (int k = 0; k < user_dim_; ++k) user_part += u[k] * first.kernel.row(k);
     act.resize(static_cast<std::size_t>(h0) * n);
     for (int j = 0; j < h0; ++j) {
       const float* part = item_part_t_.data() + static_cast<std::size_t>(j) * n;
@@ -251,14 +175,13 @@ class DeepModel final : public ModelWithOptimizer {
     for (std::size_t l = 1; l < layers_.size(); ++l) {
       const DenseLayer& layer = layers_[l];
       next.resize(static_cast<std::size_t>(layer.out) * n);
-      for (int j = 0; j < layer.out; ++j)
-        kernels::fill(next.data() + static_cast<std::size_t>(j) * n, layer.bias[j], static_cast<std::size_t>(n));
+      linalg::MatrixMap(next.data(), layer.out, n) = layer.bias.transpose().replicate(1, n);
       // next (out x items) += kernel^T (read transposed) x act (in x items)
       kernels::gemm_add(layer.kernel.data(), 1, layer.out, act.data(), n, next.data(), n, layer.out, layer.in, n);
       for (auto& z : next) z = z > 0.0f ? z : 0.0f;
       act.swap(next);
     }
-    kernels::copy(act.data(), out, n);
+    std::copy_n(act.data(), n, out);
   }
 
   std::vector<Tensor> parameters() override {
@@ -299,8 +222,8 @@ class DeepModel final : public ModelWithOptimizer {
   void parameters_changed() override { cache_valid_.store(false, std::memory_order_relaxed); }
 
  private:
-  const float* user_row(std::int32_t u) const { return user_.data() + static_cast<std::size_t>(u) * user_dim_; }
-  const float* item_row(std::int32_t i) const { return item_.data() + static_cast<std::size_t>(i) * item_dim_; }
+  const float* user_row(std::int32_t u) const { return user_.row(u).data(); }
+  const float* item_row(std::int32_t i) const { return item_.row(i).data(); }
 
 
   // Buffers for the largest batch seen; training allocates nothing once they are this big.
@@ -334,12 +257,13 @@ class DeepModel final : public ModelWithOptimizer {
       // The output layer has one unit: dW += dz_i x_i and d input_i = dz_i W are axpys.
       DenseLayer& layer = layers_[top];
       const int in = layer.in;
-      kernels::fill(layer.dkernel.data(), 0.0f, layer.dkernel.size());
+      layer.dkernel.setZero();
       for (int i = 0; i < n_active; ++i) {
         const float dz = dz_[i];
-        kernels::axpy(dz, acts_[top].data() + static_cast<std::size_t>(active_[i]) * in, layer.dkernel.data(), in);
+        const linalg::ConstRowMap x(acts_[top].data() + static_cast<std::size_t>(active_[i]) * in, in);
+        linalg::RowMap(layer.dkernel.data(), in) += dz * x;  // the in x 1 kernel as a row
         layer.dbias[0] += dz;
-        kernels::scale_from_zero(dz, layer.kernel.data(), din_.data() + static_cast<std::size_t>(i) * in, in);
+        linalg::RowMap(din_.data() + static_cast<std::size_t>(i) * in, in) = dz * linalg::ConstRowMap(layer.kernel.data(), in);
       }
       through_input_masks(top, n_active);
     }
@@ -349,13 +273,14 @@ class DeepModel final : public ModelWithOptimizer {
       const int in = layer.in, out = layer.out;
       // The layer's inputs for the active lanes, gathered into rows.
       float* x = gathered_.data();
-      for (int i = 0; i < n_active; ++i)
-        kernels::copy(acts_[l].data() + static_cast<std::size_t>(active_[i]) * in, x + static_cast<std::size_t>(i) * in, in);
+      const linalg::ConstMatrixMap inputs(acts_[l].data(), 2 * count, in);
+      for (int i = 0; i < n_active; ++i) linalg::MatrixMap(x, n_active, in).row(i) = inputs.row(active_[i]);
       // dW = x^T dz (x read transposed), db += column sums of dz.
       kernels::gemm_set(x, 1, in, dz_.data(), out, layer.dkernel.data(), out, in, n_active, out);
-      for (int i = 0; i < n_active; ++i) kernels::axpy(1.0f, dz_.data() + static_cast<std::size_t>(i) * out, layer.dbias.data(), out);
+      const linalg::ConstMatrixMap dz(dz_.data(), n_active, out);
+      for (int i = 0; i < n_active; ++i) layer.dbias += dz.row(i);  // row by row: the same sums everywhere
       // d input = dz W^T.
-      kernels::transpose(layer.kernel.data(), in, out, layer.kernel_t.data());
+      layer.kernel_t = layer.kernel.transpose();
       kernels::gemm_set(dz_.data(), out, 1, layer.kernel_t.data(), in, din_.data(), in, n_active, out, in);
       through_input_masks(l, n_active);
     }
@@ -365,8 +290,8 @@ class DeepModel final : public ModelWithOptimizer {
       const int s = active_[i];
       const int t = s < count ? s : s - count;
       const float* g = din_.data() + static_cast<std::size_t>(i) * in;
-      kernels::axpy(1.0f, g, user_grads_.row(users[t]), user_dim_);
-      kernels::axpy(1.0f, g + user_dim_, item_grads_.row(s < count ? pos[t] : neg[t]), item_dim_);
+      linalg::RowMap(user_grads_.row(users[t]), user_dim_) += linalg::ConstRowMap(g, user_dim_);
+      linalg::RowMap(item_grads_.row(s < count ? pos[t] : neg[t]), item_dim_) += linalg::ConstRowMap(g + user_dim_, item_dim_);
     }
   }
 
@@ -398,11 +323,8 @@ class DeepModel final : public ModelWithOptimizer {
     if (cache_valid_.load(std::memory_order_relaxed)) return;
     const DenseLayer& first = layers_[0];
     const int h0 = first.out, n = n_items_;
-    std::vector<float> items_t(item_.size());
-    kernels::transpose(item_.data(), n, item_dim_, items_t.data());
-    item_part_t_.resize(static_cast<std::size_t>(h0) * n);
-    for (int j = 0; j < h0; ++j)
-      kernels::fill(item_part_t_.data() + static_cast<std::size_t>(j) * n, first.bias[j], static_cast<std::size_t>(n));
+    const Matrix items_t = item_.transpose();
+    item_part_t_ = first.bias.transpose().replicate(1, n);
     kernels::gemm_add(first.kernel.data() + static_cast<std::size_t>(user_dim_) * h0, 1, h0, items_t.data(), n,
                       item_part_t_.data(), n, h0, item_dim_, n);
     cache_valid_.store(true, std::memory_order_release);
@@ -410,7 +332,7 @@ class DeepModel final : public ModelWithOptimizer {
 
   ModelConfig config_;
   int user_dim_, item_dim_;
-  std::vector<float> user_, item_;
+  Matrix user_, item_;  // one row per user / item
   AdamMoments user_moments_, item_moments_;
   std::vector<DenseLayer> layers_;  // hidden layers, then the Dense(1) output
   Adam adam_;
@@ -427,7 +349,7 @@ class DeepModel final : public ModelWithOptimizer {
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};
-  mutable std::vector<float> item_part_t_;
+  mutable Matrix item_part_t_;  // units x items
 };
 
 }  // namespace

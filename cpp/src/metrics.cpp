@@ -114,7 +114,6 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
   Evaluation result;
   result.k = k;
   // Reused for every user: no allocation inside the loop.
-  std::vector<float> scores(static_cast<std::size_t>(n_items));
   std::vector<std::uint64_t> keys(static_cast<std::size_t>(n_items));
   std::vector<std::uint8_t> excluded(static_cast<std::size_t>(n_items), 0);
   std::vector<std::uint8_t> relevant(static_cast<std::size_t>(n_items), 0);
@@ -123,51 +122,81 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
   std::vector<double> ideal_dcg(static_cast<std::size_t>(k) + 1, 0.0);  // ideal_dcg[r]: r hits first
   for (int r = 1; r <= k; ++r) ideal_dcg[r] = ideal_dcg[r - 1] + 1.0 / std::log2(r + 1.0);
 
-  double auc_sum = 0, precision_sum = 0, recall_sum = 0, ap_sum = 0, ndcg_sum = 0;
-  for (std::int32_t u = 0; u < n_users; ++u) {
-    if (test.begin_of(u) == test.end_of(u)) continue;
+  // Users are scored in blocks (one matrix product per block in the engine's models), then
+  // ranked one by one in user order. A block holds about kBlockScores scores.
+  constexpr std::size_t kBlockScores = std::size_t{1} << 16;
+  const auto block_size = static_cast<int>(
+      std::clamp<std::size_t>(kBlockScores / static_cast<std::size_t>(n_items), 1, 256));
+  std::vector<std::int32_t> block_users;
+  block_users.reserve(static_cast<std::size_t>(block_size));
+  std::vector<float> block_scores(static_cast<std::size_t>(block_size) * static_cast<std::size_t>(n_items));
+
+  // Marks the user's train positives as excluded and its other test positives as relevant;
+  // returns how many are relevant. unmark() undoes it.
+  auto mark = [&](std::int32_t u) {
     for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = 1;
     std::int64_t n_relevant = 0;
     for (const std::int32_t* i = test.begin_of(u); i != test.end_of(u); ++i)
       if (!excluded[*i]) { relevant[*i] = 1; ++n_relevant; }
-
-    const std::int64_t n_candidates = n_items - (train.end_of(u) - train.begin_of(u));
-    if (n_relevant > 0 && n_relevant < n_candidates) {
-      model.score_items(u, scores.data());
-      std::size_t n = 0, n_pos = 0, n_neg = 0;
-      for (std::int32_t i = 0; i < n_items; ++i) {
-        if (excluded[i]) continue;
-        keys[n++] = rank_key(scores[i], static_cast<std::uint32_t>(i));
-        (relevant[i] ? positive_keys[n_pos++] : negative_keys[n_neg++]) = order_key(scores[i]);
-      }
-      const std::size_t top = std::min<std::size_t>(static_cast<std::size_t>(k), n);
-      if (n_pos <= max_positives_for_counting(static_cast<std::size_t>(n_candidates))) {
-        auc_sum += auc_by_counting(positive_keys.data(), n_pos, negative_keys.data(), n_neg);
-        // Only the top k need an order: a heap pass instead of a full sort.
-        std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(top),
-                          keys.begin() + static_cast<std::ptrdiff_t>(n));
-      } else {
-        std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(n));  // the top k too
-        auc_sum += auc_of_sorted(keys.data(), n, [&](std::uint32_t i) { return relevant[i] != 0; });
-      }
-      std::int64_t hits = 0;
-      double precision_sum_at_hits = 0, dcg = 0;
-      for (std::size_t rank = 0; rank < top; ++rank) {
-        if (!relevant[index_part(keys[rank])]) continue;
-        ++hits;
-        precision_sum_at_hits += static_cast<double>(hits) / static_cast<double>(rank + 1);
-        dcg += 1.0 / std::log2(static_cast<double>(rank) + 2.0);
-      }
-      const std::size_t ideal_hits = std::min<std::size_t>(top, static_cast<std::size_t>(n_relevant));
-      precision_sum += static_cast<double>(hits) / static_cast<double>(top);
-      recall_sum += static_cast<double>(hits) / static_cast<double>(n_relevant);
-      ap_sum += precision_sum_at_hits / static_cast<double>(ideal_hits);
-      ndcg_sum += dcg / ideal_dcg[ideal_hits];
-      ++result.users;
-    }
+    return n_relevant;
+  };
+  auto unmark = [&](std::int32_t u) {
     for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = 0;
     for (const std::int32_t* i = test.begin_of(u); i != test.end_of(u); ++i) relevant[*i] = 0;
+  };
+  auto n_candidates = [&](std::int32_t u) { return n_items - (train.end_of(u) - train.begin_of(u)); };
+
+  double auc_sum = 0, precision_sum = 0, recall_sum = 0, ap_sum = 0, ndcg_sum = 0;
+  auto rank_user = [&](std::int32_t u, const float* scores) {
+    const std::int64_t n_relevant = mark(u);
+    std::size_t n = 0, n_pos = 0, n_neg = 0;
+    for (std::int32_t i = 0; i < n_items; ++i) {
+      if (excluded[i]) continue;
+      keys[n++] = rank_key(scores[i], static_cast<std::uint32_t>(i));
+      (relevant[i] ? positive_keys[n_pos++] : negative_keys[n_neg++]) = order_key(scores[i]);
+    }
+    const std::size_t top = std::min<std::size_t>(static_cast<std::size_t>(k), n);
+    if (n_pos <= max_positives_for_counting(static_cast<std::size_t>(n_candidates(u)))) {
+      auc_sum += auc_by_counting(positive_keys.data(), n_pos, negative_keys.data(), n_neg);
+      // Only the top k need an order: a heap pass instead of a full sort.
+      std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(top),
+                        keys.begin() + static_cast<std::ptrdiff_t>(n));
+    } else {
+      std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(n));  // the top k too
+      auc_sum += auc_of_sorted(keys.data(), n, [&](std::uint32_t i) { return relevant[i] != 0; });
+    }
+    std::int64_t hits = 0;
+    double precision_sum_at_hits = 0, dcg = 0;
+    for (std::size_t rank = 0; rank < top; ++rank) {
+      if (!relevant[index_part(keys[rank])]) continue;
+      ++hits;
+      precision_sum_at_hits += static_cast<double>(hits) / static_cast<double>(rank + 1);
+      dcg += 1.0 / std::log2(static_cast<double>(rank) + 2.0);
+    }
+    const std::size_t ideal_hits = std::min<std::size_t>(top, static_cast<std::size_t>(n_relevant));
+    precision_sum += static_cast<double>(hits) / static_cast<double>(top);
+    recall_sum += static_cast<double>(hits) / static_cast<double>(n_relevant);
+    ap_sum += precision_sum_at_hits / static_cast<double>(ideal_hits);
+    ndcg_sum += dcg / ideal_dcg[ideal_hits];
+    ++result.users;
+    unmark(u);
+  };
+  auto rank_block = [&] {
+    model.score_users(block_users.data(), static_cast<int>(block_users.size()), block_scores.data());
+    for (std::size_t r = 0; r < block_users.size(); ++r)
+      rank_user(block_users[r], block_scores.data() + r * static_cast<std::size_t>(n_items));
+    block_users.clear();
+  };
+
+  for (std::int32_t u = 0; u < n_users; ++u) {
+    if (test.begin_of(u) == test.end_of(u)) continue;
+    const std::int64_t n_relevant = mark(u);
+    unmark(u);
+    if (n_relevant == 0 || n_relevant >= n_candidates(u)) continue;  // no AUC without both labels
+    block_users.push_back(u);
+    if (static_cast<int>(block_users.size()) == block_size) rank_block();
   }
+  if (!block_users.empty()) rank_block();
   if (result.users == 0) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     result.auc = result.precision_at_k = result.recall_at_k = result.map_at_k = result.ndcg_at_k = nan;

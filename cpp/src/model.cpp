@@ -1,12 +1,14 @@
-// What both models share: defaults, validation, the factory, scores, the summary layout and
-// the model file format.
+// What both models share: defaults, validation, the factory, scores and the summary layout.
+// (The model file format is model_file.cpp.)
 #include "tripletrec/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 
 #include "kernels.hpp"
+#include "linalg.hpp"
 #include "models_internal.hpp"
 #include "tripletrec/error.hpp"
 
@@ -52,11 +54,11 @@ std::size_t Tensor::size() const {
 }
 
 namespace {
-
 constexpr int kMaxDim = 1 << 16;          // widths beyond this are surely a mistake
 constexpr std::int32_t kMaxRows = 1 << 28;  // users or items
+}  // namespace
 
-void check_config(const ModelConfig& c, const OptimizerConfig& o, std::int32_t n_users, std::int32_t n_items) {
+void check_model_config(const ModelConfig& c, const OptimizerConfig& o, std::int32_t n_users, std::int32_t n_items) {
   auto fail = [](const std::string& what) { throw UsageError("model: " + what); };
   auto check_dim = [&](int d, const char* name) {
     if (d < 1 || d > kMaxDim)
@@ -92,15 +94,23 @@ std::string with_thousands(std::int64_t n) {
   return out;
 }
 
+namespace {
+
 std::string pad(const std::string& s, std::size_t width) {
   return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
 }
 
 }  // namespace
 
+linalg::Matrix uniform_table(std::int32_t rows, int cols, float limit, Rng& init) {
+  linalg::Matrix table(rows, cols);
+  std::generate_n(table.data(), table.size(), [&] { return init.uniform(-limit, limit); });
+  return table;
+}
+
 std::unique_ptr<Model> make_model(const ModelConfig& config, const OptimizerConfig& optimizer,
                                   std::int32_t n_users, std::int32_t n_items, std::uint64_t seed) {
-  check_config(config, optimizer, n_users, n_items);
+  check_model_config(config, optimizer, n_users, n_items);
   Rng init(seed);
   if (config.kind == ModelKind::Bilinear) return make_bilinear_model(config, optimizer, n_users, n_items, init);
   return make_deep_model(config, optimizer, n_users, n_items, init);
@@ -114,6 +124,10 @@ float Model::score(std::int32_t user, std::int32_t item) const {
   return scores[static_cast<std::size_t>(item)];
 }
 
+void Model::score_users(const std::int32_t* users, int count, float* out) const {
+  for (int r = 0; r < count; ++r) score_items(users[r], out + static_cast<std::size_t>(r) * n_items_);
+}
+
 void Model::item_similarities(std::int32_t item, float* out) const {
   if (item < 0 || item >= n_items_)
     throw UsageError("item_similarities: item " + std::to_string(item) + " out of range [0, " +
@@ -124,13 +138,13 @@ void Model::item_similarities(std::int32_t item, float* out) const {
   for (const auto& t : tensors)
     if (t.name == "item_embedding") embedding = &t;
   if (!embedding) throw UsageError("item_similarities: the model has no item embedding");
+  const linalg::ConstMatrixMap items(embedding->data, n_items_, embedding->shape[1]);
   const int dim = embedding->shape[1];
-  auto row = [&](std::int32_t i) { return embedding->data + static_cast<std::size_t>(i) * dim; };
   auto inverse_norm = [](float squared) { return 1.0f / std::sqrt(squared > 1e-12f ? squared : 1e-12f); };
-  const float* a = row(item);
+  const float* a = items.row(item).data();
   const float ia = inverse_norm(kernels::sum_squares(a, dim));
   for (std::int32_t i = 0; i < n_items_; ++i)
-    out[i] = kernels::dot(a, row(i), dim) * ia * inverse_norm(kernels::sum_squares(row(i), dim));
+    out[i] = kernels::dot(a, items.row(i).data(), dim) * ia * inverse_norm(kernels::sum_squares(items.row(i).data(), dim));
 }
 
 std::int64_t Model::param_count() {
@@ -160,203 +174,6 @@ std::string format_summary(const std::string& model_name, const std::vector<Summ
   s.append("Non-trainable params: 0\n").append(rule).append("\n");
   if (!note.empty()) s += note + "\n";
   return s;
-}
-
-// ---- model files ---------------------------------------------------------------------------
-// "TTRM", u32 version, the model config, the optimizer config, n_users, n_items, u32 tensor
-// count, then per tensor: u32 name length, name, u32 rank, u32 dims, float32 data. All
-// little-endian. Adam's moments are not stored: a loaded model restarts its optimiser.
-namespace {
-
-constexpr char kMagic[4] = {'T', 'T', 'R', 'M'};
-constexpr std::uint32_t kVersion = 1;
-
-class Writer {
- public:
-  void bytes(const void* p, std::size_t n) {
-    const auto* b = static_cast<const std::uint8_t*>(p);
-    out.insert(out.end(), b, b + n);
-  }
-  void u32(std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
-  void i32(std::int32_t v) { u32(static_cast<std::uint32_t>(v)); }
-  void f32(float v) {
-    std::uint32_t bits;
-    std::memcpy(&bits, &v, 4);
-    u32(bits);
-  }
-  std::vector<std::uint8_t> out;
-};
-
-class Reader {
- public:
-  Reader(const std::uint8_t* data, std::size_t size, const std::string& source)
-      : data_(data), size_(size), source_(source) {}
-  [[noreturn]] void fail(const std::string& what) const {
-    // Binary file: line 1, column = 1-based byte offset.
-    throw ParseError(source_, 1, pos_ + 1, "model file: " + what);
-  }
-  void need(std::size_t n, const char* what) const {
-    if (size_ - pos_ < n)
-      fail(std::string("expected ") + what + ", found the end of the file (truncated?)");
-  }
-  std::uint32_t u32(const char* what) {
-    need(4, what);
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(data_[pos_ + i]) << (8 * i);
-    pos_ += 4;
-    return v;
-  }
-  std::int32_t i32(const char* what) { return static_cast<std::int32_t>(u32(what)); }
-  float f32(const char* what) {
-    const std::uint32_t bits = u32(what);
-    float v;
-    std::memcpy(&v, &bits, 4);
-    return v;
-  }
-  std::string str(std::size_t n, const char* what) {
-    need(n, what);
-    std::string s(reinterpret_cast<const char*>(data_ + pos_), n);
-    pos_ += n;
-    return s;
-  }
-  void floats(float* out, std::size_t n, const char* what) {
-    if (n > (size_ - pos_) / 4) fail(std::string("expected ") + what + ", found the end of the file (truncated?)");
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint32_t bits = 0;
-      for (int b = 0; b < 4; ++b) bits |= static_cast<std::uint32_t>(data_[pos_ + 4 * i + b]) << (8 * b);
-      std::memcpy(out + i, &bits, 4);
-    }
-    pos_ += 4 * n;
-  }
-  std::size_t pos() const { return pos_; }
-  std::size_t remaining() const { return size_ - pos_; }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_, pos_ = 0;
-  std::string source_;
-};
-
-// The weights a (validated) config implies, computed before anything is allocated.
-std::uint64_t expected_param_count(const ModelConfig& c, std::int32_t n_users, std::int32_t n_items) {
-  if (c.kind == ModelKind::Bilinear) return (std::uint64_t(n_users) + n_items) * c.embedding_dim;
-  std::uint64_t total = std::uint64_t(n_users) * c.user_dim + std::uint64_t(n_items) * c.item_dim;
-  std::uint64_t in = std::uint64_t(c.user_dim) + c.item_dim;
-  for (const int h : c.hidden) {
-    total += in * h + h;
-    in = h;
-  }
-  return total + in + 1;
-}
-
-}  // namespace
-
-std::vector<std::uint8_t> save_model(Model& model) {
-  Writer w;
-  const ModelConfig& c = model.config();
-  w.bytes(kMagic, 4);
-  w.u32(kVersion);
-  w.u32(c.kind == ModelKind::Bilinear ? 0 : 1);
-  w.i32(c.embedding_dim);
-  w.u32(c.similarity == Similarity::Cosine ? 0 : 1);
-  w.i32(c.user_dim);
-  w.i32(c.item_dim);
-  w.u32(static_cast<std::uint32_t>(c.hidden.size()));
-  for (const int h : c.hidden) w.i32(h);
-  w.f32(c.dropout);
-  w.f32(c.margin);
-  w.f32(c.l2);
-  // The optimiser config is not reachable through Model; the models keep it and save it here.
-  const OptimizerConfig o = model_optimizer_config(model);
-  w.f32(o.learning_rate);
-  w.f32(o.beta1);
-  w.f32(o.beta2);
-  w.f32(o.epsilon);
-  w.u32(o.keras_exact ? 1 : 0);
-  w.i32(model.n_users());
-  w.i32(model.n_items());
-  const std::vector<Tensor> tensors = model.parameters();
-  w.u32(static_cast<std::uint32_t>(tensors.size()));
-  for (const auto& t : tensors) {
-    w.u32(static_cast<std::uint32_t>(t.name.size()));
-    w.bytes(t.name.data(), t.name.size());
-    w.u32(static_cast<std::uint32_t>(t.shape.size()));
-    for (const int d : t.shape) w.u32(static_cast<std::uint32_t>(d));
-    for (std::size_t i = 0; i < t.size(); ++i) w.f32(t.data[i]);
-  }
-  return std::move(w.out);
-}
-
-std::unique_ptr<Model> load_model(const std::uint8_t* bytes, std::size_t size, const std::string& source) {
-  Reader r(bytes, size, source);
-  if (r.str(4, "the magic \"TTRM\"") != std::string(kMagic, 4))
-    throw ParseError(source, 1, 1, "model file: expected the magic \"TTRM\" (not a tripletrec model file)");
-  const std::uint32_t version = r.u32("the format version");
-  if (version != kVersion)
-    r.fail("unsupported format version " + std::to_string(version) + " (this engine reads version " +
-           std::to_string(kVersion) + ")");
-  ModelConfig c;
-  const std::uint32_t kind = r.u32("the model kind");
-  if (kind > 1) r.fail("expected model kind 0 (bilinear) or 1 (deep), found " + std::to_string(kind));
-  c.kind = kind == 0 ? ModelKind::Bilinear : ModelKind::Deep;
-  c.embedding_dim = r.i32("embedding_dim");
-  const std::uint32_t similarity = r.u32("the similarity");
-  if (similarity > 1) r.fail("expected similarity 0 (cosine) or 1 (dot), found " + std::to_string(similarity));
-  c.similarity = similarity == 0 ? Similarity::Cosine : Similarity::Dot;
-  c.user_dim = r.i32("user_dim");
-  c.item_dim = r.i32("item_dim");
-  const std::uint32_t n_hidden = r.u32("the number of hidden layers");
-  if (n_hidden > 16) r.fail("expected at most 16 hidden layers, found " + std::to_string(n_hidden));
-  c.hidden.clear();
-  for (std::uint32_t l = 0; l < n_hidden; ++l) c.hidden.push_back(r.i32("a hidden layer size"));
-  c.dropout = r.f32("dropout");
-  c.margin = r.f32("margin");
-  c.l2 = r.f32("l2");
-  OptimizerConfig o;
-  o.learning_rate = r.f32("learning_rate");
-  o.beta1 = r.f32("beta1");
-  o.beta2 = r.f32("beta2");
-  o.epsilon = r.f32("epsilon");
-  o.keras_exact = r.u32("keras_exact") != 0;
-  const std::size_t config_end = r.pos();
-  const std::int32_t n_users = r.i32("n_users");
-  const std::int32_t n_items = r.i32("n_items");
-  std::unique_ptr<Model> model;
-  try {
-    // Check the sizes against the file before allocating, so garbage cannot ask for gigabytes.
-    check_config(c, o, n_users, n_items);
-  } catch (const UsageError& e) {
-    throw ParseError(source, 1, config_end + 1, std::string("model file: invalid header (") + e.what() + ")");
-  }
-  const std::uint64_t params = expected_param_count(c, n_users, n_items);
-  if (params > r.remaining() / 4)
-    r.fail("the header announces " + with_thousands(static_cast<std::int64_t>(params)) + " weights but only " +
-           with_thousands(static_cast<std::int64_t>(r.remaining())) + " bytes follow (truncated?)");
-  model = make_model(c, o, n_users, n_items, 0);
-  std::vector<Tensor> tensors = model->parameters();
-  const std::uint32_t n_tensors = r.u32("the tensor count");
-  if (n_tensors != tensors.size())
-    r.fail("expected " + std::to_string(tensors.size()) + " tensors for this model, found " + std::to_string(n_tensors));
-  for (auto& t : tensors) {
-    const std::uint32_t name_length = r.u32("a tensor name length");
-    if (name_length > 256) r.fail("expected a tensor name, found a length of " + std::to_string(name_length));
-    const std::string name = r.str(name_length, "a tensor name");
-    if (name != t.name) r.fail("expected tensor \"" + t.name + "\", found \"" + name + "\"");
-    const std::uint32_t rank = r.u32("a tensor rank");
-    if (rank != t.shape.size())
-      r.fail("tensor \"" + name + "\": expected rank " + std::to_string(t.shape.size()) + ", found " + std::to_string(rank));
-    for (const int d : t.shape) {
-      const std::uint32_t found = r.u32("a tensor dimension");
-      if (found != static_cast<std::uint32_t>(d))
-        r.fail("tensor \"" + name + "\": expected dimension " + std::to_string(d) + ", found " + std::to_string(found));
-    }
-    r.floats(t.data, t.size(), "tensor data");
-  }
-  if (r.remaining() != 0) r.fail("expected the end of the file, found " + std::to_string(r.remaining()) + " more bytes");
-  model->parameters_changed();
-  return model;
 }
 
 }  // namespace tripletrec

@@ -1,9 +1,10 @@
-// Constructors of the two model classes, for make_model and load_model. Internal.
+// What model.cpp shares with the two model classes and the model file format. Internal.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "linalg.hpp"
 #include "tripletrec/model.hpp"
 
 namespace tripletrec {
@@ -27,6 +28,17 @@ inline OptimizerConfig model_optimizer_config(const Model& model) {
   const auto* own = dynamic_cast<const ModelWithOptimizer*>(&model);
   return own ? own->optimizer_config() : OptimizerConfig{};
 }
+
+// Throws a UsageError ("model: ...") unless the configuration and table sizes are valid.
+void check_model_config(const ModelConfig& config, const OptimizerConfig& optimizer, std::int32_t n_users,
+                        std::int32_t n_items);
+
+// 1234567 -> "1,234,567" (summaries, model file messages).
+std::string with_thousands(std::int64_t n);
+
+// A rows x cols table drawn uniform(-limit, limit), row by row (Keras' initialisers: embeddings
+// with limit 0.05, Glorot-uniform kernels).
+linalg::Matrix uniform_table(std::int32_t rows, int cols, float limit, Rng& init);
 
 // Both expect a validated config (make_model checks it).
 std::unique_ptr<Model> make_bilinear_model(const ModelConfig& config, const OptimizerConfig& optimizer,

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "tripletrec/error.hpp"
+#include "tripletrec/model_file.hpp"
 
 namespace tripletrec {
 

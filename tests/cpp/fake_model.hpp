@@ -27,10 +27,6 @@ class TableModel : public Model {
                     Rng&) override {
     return 0;
   }
-  double loss_and_gradients(const std::int32_t*, const std::int32_t*, const std::int32_t*, int,
-                            std::vector<std::vector<float>>*) override {
-    return 0;
-  }
   void score_items(std::int32_t user, float* out) const override {
     for (std::int32_t i = 0; i < n_items_; ++i) out[i] = scores_[static_cast<std::size_t>(user) * n_items_ + i];
   }

@@ -6,6 +6,7 @@
 
 #include "tripletrec/error.hpp"
 #include "tripletrec/model.hpp"
+#include "tripletrec/model_file.hpp"
 
 namespace tripletrec {
 namespace {

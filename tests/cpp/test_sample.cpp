@@ -28,10 +28,6 @@ class PopularityModel : public Model {
   ModelKind kind() const override { return ModelKind::Bilinear; }
   const ModelConfig& config() const override { return config_; }
   float train_batch(const std::int32_t*, const std::int32_t*, const std::int32_t*, int, Rng&) override { return 0; }
-  double loss_and_gradients(const std::int32_t*, const std::int32_t*, const std::int32_t*, int,
-                            std::vector<std::vector<float>>*) override {
-    return 0;
-  }
   void score_items(std::int32_t, float* out) const override { std::copy(count_.begin(), count_.end(), out); }
   std::vector<Tensor> parameters() override { return {}; }
   std::string summary() override { return "popularity"; }

@@ -4,6 +4,9 @@ file(GLOB TRIPLETREC_TEST_SOURCES CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/tests/c
 if(EMSCRIPTEN)
   set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
   add_subdirectory(/usr/src/googletest "${CMAKE_BINARY_DIR}/googletest" EXCLUDE_FROM_ALL)
+  # GoogleTest catches the engine's exceptions too (the engine's flags: cpp/bindings/wasm.cmake).
+  target_compile_options(gtest PRIVATE -fexceptions)
+  target_compile_options(gtest_main PRIVATE -fexceptions)
   set(TRIPLETREC_GTEST_LIBS gtest_main)
 else()
   find_package(GTest REQUIRED)

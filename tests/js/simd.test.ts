@@ -1,5 +1,5 @@
-// The shipped .wasm really contains SIMD, and the hot loops (bilinear training kernel, dot
-// products) are vectorised: checked by disassembling with binaryen's wasm-dis. Function names come
+// The shipped .wasm really contains SIMD, and the hot code (dot products, bilinear training step,
+// Adam, matrix products) is vectorised: checked by disassembling with binaryen's wasm-dis. Function names come
 // from the profiling link of the same objects (build/wasm*/profiling, --profiling-funcs).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -41,17 +41,18 @@ describe.skipIf(!haveWasmDis)('SIMD in the wasm build', () => {
     expect(wat).not.toMatch(/\(func \$tripletrec::/);  // shipped optimised, without names
   });
 
-  it('the bilinear training kernel and the dot products use f32x4.mul and f32x4.add', () => {
+  it('the dot products, the bilinear training step, Adam and the matrix products use f32x4.mul and f32x4.add', () => {
     if (!profilingWasm || !existsSync(profilingWasm)) {
       console.warn('skipping: no profiling build (build/wasm/profiling/tripletrec_profiling.wasm)');
       return;
     }
     const bodies = functionBodies(disassemble(profilingWasm));
     const hot = [
-      'kernels::dot',                     // dot products (scores, similarities)
+      'kernels::dot',                     // dot products (similar items)
       'kernels::triplet_sums',            // the bilinear cosine triplet's five reductions
-      'BilinearModel::train_batch',       // the bilinear training step
-      'apply_embedding_update',           // Adam on the touched embedding rows
+      'BilinearModel::train_batch',       // the bilinear training step (Eigen row updates)
+      'Adam::update',                     // Adam (embedding rows, dense tensors)
+      'kernels::detail::gemm',            // the matrix products (MLP, blocked evaluation scores)
     ];
     const found: Record<string, { mul: number; add: number }> = {};
     for (const key of hot) {

@@ -40,7 +40,7 @@ struct OptimizerConfig {
   bool keras_exact = false;
 };
 
-// One named parameter tensor, for summaries, gradient checks and model files.
+// One named parameter tensor, for summaries, model files and gradient checks.
 struct Tensor {
   std::string name;   // "user_embedding", "dense_0/kernel", ...
   std::vector<int> shape;
@@ -61,15 +61,12 @@ class Model {
   virtual float train_batch(const std::int32_t* users, const std::int32_t* pos,
                             const std::int32_t* neg, int count, Rng& rng) = 0;
 
-  // Loss (mean margin loss + the L2 term as Keras adds it, over whole tables) and its gradient
-  // with respect to every tensor (same order as parameters()), in inference mode (no dropout).
-  // For finite-difference checks; slow path, allocates.
-  virtual double loss_and_gradients(const std::int32_t* users, const std::int32_t* pos,
-                                    const std::int32_t* neg, int count,
-                                    std::vector<std::vector<float>>* gradients) = 0;
-
   // Match scores of every item for one user (inference mode); out has n_items() entries.
   virtual void score_items(std::int32_t user, float* out) const = 0;
+  // The same for `count` users at once (out: count x n_items, row-major), as evaluation scores
+  // them. The engine's models score a block with matrix products, whose sums may run in another
+  // order than score_items' (scores can differ in the last bit; never between builds).
+  virtual void score_users(const std::int32_t* users, int count, float* out) const;
   float score(std::int32_t user, std::int32_t item) const;  // via score_items; for tests
   // Item-item similarity for "similar items": cosine between item embeddings.
   virtual void item_similarities(std::int32_t item, float* out) const;
@@ -89,9 +86,5 @@ class Model {
 // Glorot-uniform, zero biases, all drawn from Rng(seed).
 std::unique_ptr<Model> make_model(const ModelConfig& config, const OptimizerConfig& optimizer,
                                   std::int32_t n_users, std::int32_t n_items, std::uint64_t seed);
-
-// Model files: config, optimizer config, shapes and weights (little-endian float32, versioned).
-std::vector<std::uint8_t> save_model(Model& model);
-std::unique_ptr<Model> load_model(const std::uint8_t* bytes, std::size_t size, const std::string& source);
 
 }  // namespace tripletrec
