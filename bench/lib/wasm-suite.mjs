@@ -67,15 +67,16 @@ export async function runWasmSuite(options) {
     record({ bench: 'warmup', seconds: nowSeconds() - start });
   }
 
-  // Parse: a generated ~100 MB file, best of parseRepeats (the first load also grows memory).
-  {
+  // Parse: a generated ~100 MB file, best of parseRepeats (the first load also grows memory);
+  // parseRepeats 0 skips parsing (bench/compare.mjs measures training and evaluation only).
+  if (options.parseRepeats > 0) {
     const generated = generateRatingsCsv();
     const recommender = await Recommender.create();
     record(parseResult(bestOf(options.parseRepeats, () => recommender.loadRatings(generated.bytes, 'generated.csv')),
                        'generated ~100 MB'));
     recommender.dispose();
   }
-  if (options.ratings) {
+  if (options.ratings && options.parseRepeats > 0) {
     const recommender = await Recommender.create();
     record(parseResult(bestOf(options.parseRepeats, () => recommender.loadRatings(options.ratings, 'rating_5000users.csv')),
                        'anime/rating_5000users.csv'));
