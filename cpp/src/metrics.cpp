@@ -124,7 +124,7 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
 
   // Users are scored in blocks (one matrix product per block in the engine's models), then
   // ranked one by one in user order. A block holds about kBlockScores scores.
-  constexpr std::size_t kBlockScores = std::size_t{1} << 16;
+  constexpr std::size_t kBlockScores = std::size_t{1} << 14;  // 64 KB: stays in L2 until ranked
   const auto block_size = static_cast<int>(
       std::clamp<std::size_t>(kBlockScores / static_cast<std::size_t>(n_items), 1, 256));
   std::vector<std::int32_t> block_users;

@@ -51,7 +51,7 @@ describe.skipIf(!haveWasmDis)('SIMD in the wasm build', () => {
       'kernels::dot',                     // dot products (similar items)
       'kernels::triplet_sums',            // the bilinear cosine triplet's five reductions
       'BilinearModel::train_batch',       // the bilinear training step (Eigen row updates)
-      'Adam::update',                     // Adam (embedding rows, dense tensors)
+      'apply_embedding_update',           // Adam on the touched embedding rows
       'kernels::detail::gemm',            // the matrix products (MLP, blocked evaluation scores)
     ];
     const found: Record<string, { mul: number; add: number }> = {};
