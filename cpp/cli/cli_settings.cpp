@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -14,6 +15,10 @@ namespace {
 
 // The whole file's bytes; throws FileError when it cannot be read.
 std::string read_file(const std::string& path) {
+  // A directory opens as a stream that reads nothing: say what it is instead of "an empty file".
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw FileError("cannot read " + path + ": it is a directory, expected a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError("cannot read " + path + ": " + std::strerror(errno));
   std::ostringstream bytes;
@@ -25,6 +30,7 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 void load_inputs(Session& session, const CliOptions& o) {
+  if (o.memory_budget) session.set_memory_budget(*o.memory_budget);
   if (o.sample) {
     session.load_sample(o.sample_options);
     return;

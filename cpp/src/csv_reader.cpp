@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "text_encoding.hpp"
 #include "tripletrec/error.hpp"
 
 namespace tripletrec::csv {
@@ -66,6 +67,9 @@ std::string detect_separator(std::string_view first_line) {
 
 Reader::Reader(std::string_view bytes, std::string source)
     : bytes_(bytes), source_(std::move(source)) {
+  if (const char* encoding = text::unsupported_encoding(bytes_))
+    fail(1, 1, std::string("expected UTF-8 (or ASCII) text, found ") + encoding +
+                   " text; save the file as UTF-8 and load it again");
   if (bytes_.size() >= 3 && bytes_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = line_start_ = 3;
   // Detect the separator on the first non-blank line.
   std::size_t start = pos_;

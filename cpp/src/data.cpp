@@ -13,6 +13,7 @@
 
 #include "csv_reader.hpp"
 #include "plain_ratings.hpp"
+#include "text_encoding.hpp"
 #include "tripletrec/error.hpp"
 
 namespace tripletrec {
@@ -58,24 +59,54 @@ void check_field_count(const csv::Reader& reader, const csv::Record& record, std
   reader.fail(extra.line, extra.column, message);
 }
 
+std::string found_text(const csv::Field& field) {
+  return csv::trim(field.text).empty() ? std::string("an empty field") : csv::quote_for_message(field.text);
+}
+
 std::int64_t integer_field(const csv::Reader& reader, const csv::Field& field,
                            const std::string& column, const char* what) {
   std::int64_t value;
   if (!csv::parse_int64(field.text, value))
     reader.fail(field.line, field.column,
-                std::string("expected ") + what + " in column '" + column + "', found " +
-                    (csv::trim(field.text).empty() ? std::string("an empty field")
-                                                   : csv::quote_for_message(field.text)));
+                std::string("expected ") + what + " in column '" + column + "', found " + found_text(field));
   return value;
+}
+
+// A user or item id: an integer within +-(2^53 - 1), so that JavaScript holds it exactly (the
+// package hands ids out as numbers). Larger ids are refused here rather than merged later.
+std::int64_t id_field(const csv::Reader& reader, const csv::Field& field, const std::string& column,
+                      const char* what) {
+  std::int64_t value = 0;
+  const csv::IntegerText kind = csv::classify_integer(field.text, value);
+  if (kind == csv::IntegerText::NotInteger)
+    reader.fail(field.line, field.column,
+                std::string("expected an integer ") + what + " in column '" + column + "', found " +
+                    found_text(field));
+  if (kind == csv::IntegerText::BeyondInt64)
+    reader.fail(field.line, field.column,
+                std::string(what) + " " + csv::quote_for_message(csv::trim(field.text)) + " in column '" +
+                    column + "' is out of range (beyond 64-bit integers); ids must be within " +
+                    "9007199254740991 (2^53 - 1) in absolute value");
+  if (value < -csv::kMaxExactId || value > csv::kMaxExactId)
+    reader.fail(field.line, field.column,
+                std::string(what) + " " + std::to_string(value) + " in column '" + column +
+                    "' is beyond 9007199254740991 (2^53 - 1) in absolute value, which JavaScript "
+                    "cannot represent exactly; use ids within that range");
+  return value;
+}
+
+// A first field that reads as an integer (even one too large for an id) starts a data row;
+// anything else starts a header.
+bool starts_header(const csv::Record& record) {
+  std::int64_t ignored;
+  return csv::classify_integer(record.fields[0].text, ignored) == csv::IntegerText::NotInteger;
 }
 
 float number_field(const csv::Reader& reader, const csv::Field& field, const std::string& column) {
   float value;
   if (!csv::parse_float(field.text, value))
     reader.fail(field.line, field.column,
-                "expected a number in column '" + column + "', found " +
-                    (csv::trim(field.text).empty() ? std::string("an empty field")
-                                                   : csv::quote_for_message(field.text)));
+                "expected a number in column '" + column + "', found " + found_text(field));
   return value;
 }
 
@@ -110,7 +141,8 @@ RatingsLayout ratings_layout_from_header(const csv::Reader& reader, const csv::R
   layout.rating = find_column(header, {"rating"});
   if (layout.user == kNoColumn || layout.item == kNoColumn || layout.rating == kNoColumn) {
     std::int64_t ignored;
-    if (header.fields.size() >= 3 && csv::parse_int64(header.fields[1].text, ignored))
+    if (header.fields.size() >= 3 &&
+        csv::classify_integer(header.fields[1].text, ignored) != csv::IntegerText::NotInteger)
       reader.fail(header.fields[0].line, header.fields[0].column,
                   "expected an integer user id in column 1, found " +
                       csv::quote_for_message(header.fields[0].text));
@@ -190,36 +222,6 @@ ItemLayout item_layout_without_header(const csv::Reader& reader, const csv::Reco
   return layout;
 }
 
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 9;
-    if (extra == 9 || i + extra >= text.size()) return false;
-    for (std::size_t k = 1; k <= extra; ++k)
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
-    i += extra + 1;
-  }
-  return true;
-}
-
-// u.item is Latin-1: names that are not valid UTF-8 are read as Latin-1 so the page can show them.
-std::string to_utf8(std::string_view text) {
-  if (is_valid_utf8(text)) return std::string(text);
-  std::string out;
-  out.reserve(text.size() * 2);
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x80) {
-      out += ch;
-    } else {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
-  return out;
-}
-
 // "Adventure|Animation" or "Action, Comedy" -> "Adventure, Animation" / "Action, Comedy".
 std::string normalise_genres(std::string_view text) {
   std::string out;
@@ -237,80 +239,6 @@ std::string normalise_genres(std::string_view text) {
   return out;
 }
 
-void append_utf8(std::string& out, std::uint32_t code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
-}
-
-// The code point of "&...;" starting at text[0] and its length, or false when it is not one.
-bool decode_entity(std::string_view text, std::uint32_t& code, std::size_t& length) {
-  const std::size_t semicolon = text.find(';');
-  if (semicolon == std::string_view::npos || semicolon > 10) return false;
-  const std::string_view body = text.substr(1, semicolon - 1);
-  length = semicolon + 1;
-  static constexpr std::pair<std::string_view, std::uint32_t> kNamed[] = {
-      {"amp", '&'}, {"quot", '"'}, {"lt", '<'}, {"gt", '>'}, {"apos", '\''}, {"nbsp", 0xA0}};
-  for (const auto& [name, value] : kNamed)
-    if (body == name) return code = value, true;
-  if (body.size() < 2 || body[0] != '#') return false;
-  const bool hex = body[1] == 'x' || body[1] == 'X';
-  const std::string_view digits = body.substr(hex ? 2 : 1);
-  if (digits.empty()) return false;
-  std::uint32_t value = 0;
-  for (char c : digits) {
-    std::uint32_t digit;
-    if (c >= '0' && c <= '9') digit = static_cast<std::uint32_t>(c - '0');
-    else if (hex && c >= 'a' && c <= 'f') digit = static_cast<std::uint32_t>(c - 'a' + 10);
-    else if (hex && c >= 'A' && c <= 'F') digit = static_cast<std::uint32_t>(c - 'A' + 10);
-    else return false;
-    value = value * (hex ? 16 : 10) + digit;
-    if (value > 0x10FFFF) return false;
-  }
-  if (value == 0 || (value >= 0xD800 && value <= 0xDFFF)) return false;  // not a character
-  code = value;
-  return true;
-}
-
-}  // namespace
-
-std::string decode_html_entities(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const std::size_t amp = text.find('&', i);
-    if (amp == std::string_view::npos) {
-      out.append(text.substr(i));
-      break;
-    }
-    out.append(text.substr(i, amp - i));
-    std::uint32_t code;
-    std::size_t length;
-    if (decode_entity(text.substr(amp), code, length)) {
-      append_utf8(out, code);
-      i = amp + length;
-    } else {  // not an entity: keep the '&' as written
-      out += '&';
-      i = amp + 1;
-    }
-  }
-  return out;
-}
-
-namespace {
 // The fast path is called through a pointer the optimisers cannot see through, so wasm-opt keeps
 // it a function of its own instead of inlining it into its one caller, parse_ratings: V8 can then
 // switch it to optimised code after its first chunks (a running call keeps the baseline code it
@@ -319,6 +247,7 @@ namespace {
 csv::PlainRun (*volatile const parse_plain_chunk)(std::string_view, const csv::PlainRatingsLayout&,
                                                    const csv::RatingsChunk&) noexcept =
     &csv::parse_plain_ratings;
+
 }  // namespace
 
 RatingsTable parse_ratings(std::string_view bytes, const std::string& source) {
@@ -328,8 +257,7 @@ RatingsTable parse_ratings(std::string_view bytes, const std::string& source) {
     reader.fail(1, 1, "expected a ratings table (user, item, rating), found an empty file");
 
   RatingsLayout layout;
-  std::int64_t ignored;
-  if (!csv::parse_int64(record.fields[0].text, ignored)) {
+  if (starts_header(record)) {
     layout = ratings_layout_from_header(reader, record);
     const std::size_t after_header = record.end_line + 1;
     if (!reader.next(record))
@@ -388,10 +316,8 @@ RatingsTable parse_ratings(std::string_view bytes, const std::string& source) {
     }
     have_record = false;
     check_field_count(reader, record, layout.fields, what);
-    table.user.push_back(
-        integer_field(reader, record.fields[layout.user], layout.user_name, "an integer user id"));
-    table.item.push_back(
-        integer_field(reader, record.fields[layout.item], layout.item_name, "an integer item id"));
+    table.user.push_back(id_field(reader, record.fields[layout.user], layout.user_name, "user id"));
+    table.item.push_back(id_field(reader, record.fields[layout.item], layout.item_name, "item id"));
     table.rating.push_back(number_field(reader, record.fields[layout.rating], layout.rating_name));
   }
   return table;
@@ -404,8 +330,7 @@ ItemCatalog parse_items(std::string_view bytes, const std::string& source) {
     reader.fail(1, 1, "expected an item table (id, name, ...), found an empty file");
 
   ItemLayout layout;
-  std::int64_t ignored;
-  if (!csv::parse_int64(record.fields[0].text, ignored)) {
+  if (starts_header(record)) {
     layout = item_layout_from_header(reader, record);
     const std::size_t after_header = record.end_line + 1;
     if (!reader.next(record))
@@ -425,23 +350,23 @@ ItemCatalog parse_items(std::string_view bytes, const std::string& source) {
   catalog.row_of_id.reserve(estimate);
   do {
     check_field_count(reader, record, layout.fields, what);
-    const csv::Field& id_field = record.fields[layout.id];
-    const std::int64_t id = integer_field(reader, id_field, layout.names[layout.id], "an integer id");
+    const csv::Field& id_cell = record.fields[layout.id];
+    const std::int64_t id = id_field(reader, id_cell, layout.names[layout.id], "id");
     const auto row = static_cast<std::int32_t>(catalog.id.size());
     const auto [existing, inserted] = catalog.row_of_id.emplace(id, row);
     // A second row for one id would make the metadata of that item ambiguous: refuse it.
     if (!inserted)
-      reader.fail(id_field.line, id_field.column,
+      reader.fail(id_cell.line, id_cell.column,
                   "expected each item id once, found id " + std::to_string(id) +
                       " again (first on line " + std::to_string(line_of_row[existing->second]) +
                       ")");
-    line_of_row.push_back(id_field.line);
+    line_of_row.push_back(id_cell.line);
     catalog.id.push_back(id);
-    catalog.name.push_back(decode_html_entities(to_utf8(csv::trim(record.fields[layout.name].text))));
+    catalog.name.push_back(text::decode_html_entities(text::to_utf8(csv::trim(record.fields[layout.name].text))));
 
     std::string genres;
     if (layout.genres != kNoColumn) {
-      genres = normalise_genres(to_utf8(record.fields[layout.genres].text));
+      genres = text::decode_html_entities(normalise_genres(text::to_utf8(record.fields[layout.genres].text)));
     } else if (layout.genre_flags != kNoColumn) {
       for (std::size_t g = 0; g < kMl100kGenres.size(); ++g) {
         const csv::Field& flag = record.fields[layout.genre_flags + g];

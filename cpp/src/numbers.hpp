@@ -41,6 +41,36 @@ inline bool parse_int64(std::string_view text, std::int64_t& out) noexcept {
   return true;
 }
 
+// Ids must survive the trip to JavaScript, whose numbers hold integers exactly only up to
+// 2^53 - 1 (Number.MAX_SAFE_INTEGER): a larger id would silently merge with its neighbours.
+inline constexpr std::int64_t kMaxExactId = (std::int64_t{1} << 53) - 1;
+
+enum class IntegerText { Integer, NotInteger, BeyondInt64 };
+
+// An integer of any number of digits (optional sign, surrounding spaces): Integer with its
+// value, BeyondInt64 when it is an integer that no int64 holds, NotInteger for anything else.
+inline IntegerText classify_integer(std::string_view text, std::int64_t& out) noexcept {
+  text = trim(text);
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  bool negative = false;
+  if (p < end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+  if (p == end) return IntegerText::NotInteger;
+  // Unsigned accumulation with an explicit bound: no overflow, however long the digit run.
+  const std::uint64_t limit = negative ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
+  std::uint64_t value = 0;
+  bool beyond = false;
+  for (; p < end; ++p) {
+    if (!is_digit(*p)) return IntegerText::NotInteger;
+    const auto digit = static_cast<std::uint64_t>(*p - '0');
+    if (beyond || value > (limit - digit) / 10) beyond = true;
+    else value = value * 10 + digit;
+  }
+  if (beyond) return IntegerText::BeyondInt64;
+  out = negative ? static_cast<std::int64_t>(0 - value) : static_cast<std::int64_t>(value);
+  return IntegerText::Integer;
+}
+
 // Reals: decimal with optional fraction and exponent ("8", "-1", "4.5", ".5", "1e3"); "nan",
 // "inf", hex and out-of-range values fail.
 inline bool parse_float(std::string_view text, float& out) noexcept {
@@ -53,19 +83,22 @@ inline bool parse_float(std::string_view text, float& out) noexcept {
   std::uint64_t mantissa = 0;
   int significant = 0, exponent = 0;
   bool any_digit = false, truncated = false;
+  // The exponent moves one step per digit; it is held within +-10^6 (far past float's range)
+  // so that no digit run, however long, can overflow it.
+  constexpr int kExponentBound = 1000000;
   auto take_digit = [&](char c, bool fraction) {
     any_digit = true;
     if (mantissa == 0 && c == '0') {
-      if (fraction) --exponent;
+      if (fraction) exponent -= exponent > -kExponentBound;
       return;
     }
     if (significant < 19) {
       mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
       ++significant;
-      if (fraction) --exponent;
+      if (fraction) exponent -= exponent > -kExponentBound;
     } else {
       truncated = true;
-      if (!fraction) ++exponent;
+      if (!fraction) exponent += exponent < kExponentBound;
     }
   };
   while (p < end && is_digit(*p)) take_digit(*p++, false);

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "../../cpp/src/text_encoding.hpp"
 #include "test_support.hpp"
 #include "tripletrec/data.hpp"
 #include "tripletrec/error.hpp"
@@ -33,6 +34,70 @@ ParseError items_error(const std::string& bytes) {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// ---- ids beyond what JavaScript represents exactly (2^53 - 1) ----------------------------------
+
+TEST(ParseIds, TheLargestExactIdsLoad) {
+  const RatingsTable t = parse_ratings("1,1,1\n9007199254740991,-9007199254740991,5\n", "r.csv");
+  EXPECT_EQ(t.user[1], 9007199254740991);
+  EXPECT_EQ(t.item[1], -9007199254740991);
+}
+
+TEST(ParseIds, IdsBeyondTwoToThe53AreRefusedWithTheReason) {
+  // The fast path (plain lines) and the general path (quoted) give the same error.
+  for (const std::string row : {"9007199254740992,1,1", "\"9007199254740992\",1,1"}) {
+    const ParseError e = ratings_error("1,1,1\n" + row + "\n");
+    EXPECT_STREQ(e.what(), "ratings.csv:2:1: user id 9007199254740992 in column 'user' is beyond "
+                           "9007199254740991 (2^53 - 1) in absolute value, which JavaScript cannot "
+                           "represent exactly; use ids within that range") << row;
+  }
+  const ParseError item = ratings_error("user_id,anime_id,rating\n1,-1234567890123456789,1\n");
+  EXPECT_STREQ(item.what(), "ratings.csv:2:3: item id -1234567890123456789 in column 'anime_id' is "
+                            "beyond 9007199254740991 (2^53 - 1) in absolute value, which JavaScript "
+                            "cannot represent exactly; use ids within that range");
+}
+
+TEST(ParseIds, IdsBeyondInt64AreOutOfRangeNotText) {
+  // 19 digits over int64, on the first line too (it is a data row, not a header).
+  const ParseError first = ratings_error("9999999999999999999,1,1\n");
+  EXPECT_STREQ(first.what(), "ratings.csv:1:1: user id '9999999999999999999' in column 'user' is out "
+                             "of range (beyond 64-bit integers); ids must be within 9007199254740991 "
+                             "(2^53 - 1) in absolute value");
+  const ParseError later = ratings_error("1,1,1\n2,99999999999999999999,1\n");
+  EXPECT_EQ(later.line, 2u);
+  EXPECT_EQ(later.column, 3u);
+  EXPECT_TRUE(contains(later.what(), "is out of range (beyond 64-bit integers)")) << later.what();
+}
+
+TEST(ParseIds, ItemFileIdsHaveTheSameLimit) {
+  const ParseError e = items_error("movieId,title,genres\n1,A,Drama\n9007199254740993,B,Drama\n");
+  EXPECT_STREQ(e.what(), "items.csv:3:1: id 9007199254740993 in column 'movieId' is beyond "
+                         "9007199254740991 (2^53 - 1) in absolute value, which JavaScript cannot "
+                         "represent exactly; use ids within that range");
+}
+
+// ---- encodings the engine does not read -------------------------------------------------------
+
+TEST(ParseEncodings, Utf16AndUtf32FilesSaySo) {
+  using namespace std::string_literals;
+  const std::string utf16le = "\xFF\xFEu\0s\0e\0r\0"s, utf16be = "\xFE\xFF\0u\0s\0e\0r"s;
+  const std::string no_bom_le = "u\0s\0e\0r\0"s, utf32le = "\xFF\xFE\0\0u\0\0\0"s, utf32be = "\0\0\0u\0\0\0s"s;
+  EXPECT_STREQ(ratings_error(utf16le).what(),
+               "ratings.csv:1:1: expected UTF-8 (or ASCII) text, found UTF-16 (little-endian) text; save the "
+               "file as UTF-8 and load it again");
+  EXPECT_TRUE(contains(ratings_error(utf16be).what(), "found UTF-16 (big-endian) text"));
+  EXPECT_TRUE(contains(items_error(no_bom_le).what(), "found UTF-16 (little-endian) text"));
+  EXPECT_TRUE(contains(items_error(utf32le).what(), "found UTF-32 (little-endian) text"));
+  EXPECT_TRUE(contains(ratings_error(utf32be).what(), "found UTF-32 (big-endian) text"));
+  // UTF-8 with a BOM is read.
+  EXPECT_EQ(parse_ratings("\xEF\xBB\xBF" "1,2,3\n", "r.csv").size(), 1u);
+}
+
+TEST(ParseItems, GenresHaveTheirEntitiesDecodedLikeNames) {
+  const ItemCatalog c = parse_items("id,name,genres\n1,Tom &amp; Jerry,Kids &amp; Family|Comedy\n", "i.csv");
+  EXPECT_EQ(c.name[0], "Tom & Jerry");
+  EXPECT_EQ(c.genres[0], "Kids & Family, Comedy");
 }
 
 // ---- ratings: formats ----------------------------------------------------------------------
@@ -319,19 +384,19 @@ TEST(ParseItemsErrors, FieldCountsEmptyFileHeaderOnlyAndHeaderNames) {
 }
 
 TEST(HtmlEntities, Decoded) {
-  EXPECT_EQ(decode_html_entities("Gintama&#039;"), "Gintama'");
-  EXPECT_EQ(decode_html_entities("&amp;&quot;&lt;&gt;&apos;"), "&\"<>'");
-  EXPECT_EQ(decode_html_entities("caf&#233;"), "caf\xc3\xa9");
-  EXPECT_EQ(decode_html_entities("&#x263A;&#X263a;"), "\xe2\x98\xba\xe2\x98\xba");
-  EXPECT_EQ(decode_html_entities("&#x1F600;"), "\xf0\x9f\x98\x80");
-  EXPECT_EQ(decode_html_entities("no entities"), "no entities");
+  EXPECT_EQ(text::decode_html_entities("Gintama&#039;"), "Gintama'");
+  EXPECT_EQ(text::decode_html_entities("&amp;&quot;&lt;&gt;&apos;"), "&\"<>'");
+  EXPECT_EQ(text::decode_html_entities("caf&#233;"), "caf\xc3\xa9");
+  EXPECT_EQ(text::decode_html_entities("&#x263A;&#X263a;"), "\xe2\x98\xba\xe2\x98\xba");
+  EXPECT_EQ(text::decode_html_entities("&#x1F600;"), "\xf0\x9f\x98\x80");
+  EXPECT_EQ(text::decode_html_entities("no entities"), "no entities");
 }
 
 TEST(HtmlEntities, NonEntitiesKeptAsWritten) {
   for (const char* text : {"a & b", "&foo;", "&amp", "&#;", "&#0;", "&#xD800;", "&#x110000;",
                            "&#12a;", "trailing &", "&#x;"})
-    EXPECT_EQ(decode_html_entities(text), text);
-  EXPECT_EQ(decode_html_entities("&&amp;"), "&&");
+    EXPECT_EQ(text::decode_html_entities(text), text);
+  EXPECT_EQ(text::decode_html_entities("&&amp;"), "&&");
 }
 
 // ---- real data (skips with a message when absent) ---------------------------------------------

@@ -142,5 +142,41 @@ TEST(PlainRatings, ChunkedParseMatchesTheGeneralPathAndCountsLines) {
   }
 }
 
+// Long digit runs must neither overflow (UBSan checks this in the sanitizer build) nor be taken:
+// ids beyond 2^53 - 1 and ratings of more than 15 digits go to the general path.
+TEST(PlainRatings, LongDigitRunsAreLeftToTheGeneralPath) {
+  Columns columns(4);
+  for (const std::string odd : {"9999999999999999999,1,1\n", "1,99999999999999999999999,1\n",
+                                "9007199254740992,1,1\n", "-9007199254740992,1,1\n"}) {
+    const PlainRun run = parse_plain_ratings("1,1,1\n" + odd, PlainRatingsLayout{}, columns.chunk());
+    EXPECT_EQ(run.rows, 1u) << odd;
+  }
+  // A long rating is parse_float's to read (the fast loop only counts its digits).
+  const PlainRun rating = parse_plain_ratings("1,1,99999999999999999999999999999999.5\n", PlainRatingsLayout{},
+                                              columns.chunk());
+  ASSERT_EQ(rating.rows, 1u);
+  EXPECT_EQ(columns.rating[0], 1e32f);
+  const PlainRun edge = parse_plain_ratings("9007199254740991,-9007199254740991,1\n",
+                                            PlainRatingsLayout{}, columns.chunk());
+  ASSERT_EQ(edge.rows, 1u);
+  EXPECT_EQ(columns.user[0], kMaxExactId);
+  EXPECT_EQ(columns.item[0], -kMaxExactId);
+}
+
+TEST(ClassifyInteger, TellsIntegersTooLargeForInt64FromText) {
+  std::int64_t v = 0;
+  EXPECT_EQ(classify_integer("9223372036854775807", v), IntegerText::Integer);
+  EXPECT_EQ(v, INT64_MAX);
+  EXPECT_EQ(classify_integer("-9223372036854775808", v), IntegerText::Integer);
+  EXPECT_EQ(v, INT64_MIN);
+  EXPECT_EQ(classify_integer(" +0042 ", v), IntegerText::Integer);
+  EXPECT_EQ(v, 42);
+  EXPECT_EQ(classify_integer("9223372036854775808", v), IntegerText::BeyondInt64);
+  EXPECT_EQ(classify_integer("-9223372036854775809", v), IntegerText::BeyondInt64);
+  EXPECT_EQ(classify_integer(std::string(300, '9'), v), IntegerText::BeyondInt64);
+  for (const char* text : {"", "-", "1.5", "1e3", "x", "12a", "--1"})
+    EXPECT_EQ(classify_integer(text, v), IntegerText::NotInteger) << text;
+}
+
 }  // namespace
 }  // namespace tripletrec::csv

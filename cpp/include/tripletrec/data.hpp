@@ -1,5 +1,6 @@
 // Loading the two kinds of input file into columns: ratings (user, item, rating) and item
-// metadata (id, name, genres, type, ...). Separators, header, quoting, CRLF and BOM are detected.
+// metadata (id, name, genres, type, ...). Separators, header, quoting, CRLF and BOM are detected;
+// UTF-16/UTF-32 files are refused with a message that says so (UTF-8 or Latin-1 names are read).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -30,7 +31,7 @@ struct ItemCatalog {
   std::string source;
   std::vector<std::int64_t> id;
   std::vector<std::string> name;      // HTML entities decoded (Gintama&#039; -> Gintama')
-  std::vector<std::string> genres;    // normalised to "Action, Comedy"; "" when absent
+  std::vector<std::string> genres;    // normalised to "Action, Comedy", entities decoded; "" when absent
   std::vector<std::string> type;      // "TV", "Movie", ...; "" when absent
   std::vector<std::string> episodes;  // as written ("12", "Unknown"); "" when absent
   std::vector<float> avg_rating;      // NaN when absent
@@ -44,8 +45,5 @@ struct ItemCatalog {
 };
 
 ItemCatalog parse_items(std::string_view bytes, const std::string& source);
-
-// "&#039;" -> "'", "&amp;" -> "&", "&quot;", "&lt;", "&gt;", "&apos;", "&#NNN;", "&#xHH;" (to UTF-8).
-std::string decode_html_entities(std::string_view text);
 
 }  // namespace tripletrec

@@ -1,7 +1,7 @@
 // Step 5: a chosen user's liked items and top-k recommendations (hits marked), and the items
 // most similar to a chosen item. Every name from a file is written as text.
 import type { ItemView, WorkerRecommender } from 'tripletrec';
-import { byId, debounce, decodeEntities, el, formatInt, numberValue, setText, showError } from './dom';
+import { byId, debounce, el, formatInt, numberValue, setText, showError } from './dom';
 import { stepErrorMessage } from './engine-crash';
 import { engineDefaults } from './engine-defaults';
 
@@ -10,11 +10,12 @@ const maxListOptions = 5000;
 const maxLikedShown = 10;
 
 export function itemName(item: ItemView): string {
-  return item.name ? decodeEntities(item.name) : `item #${item.id}`;
+  // Names and genres arrive decoded: the engine turns the anime file's HTML entities into text.
+  return item.name ? item.name : `item #${item.id}`;
 }
 
 function itemRow(item: ItemView, options: { score: boolean; hits: boolean }): HTMLLIElement {
-  const meta = [item.type, decodeEntities(item.genres), item.popularity > 0 ? `${formatInt(item.popularity)} ratings` : '']
+  const meta = [item.type, item.genres, item.popularity > 0 ? `${formatInt(item.popularity)} ratings` : '']
     .filter(Boolean).join(' · ');
   const hit = options.hits && item.inTest;
   const row = el('li', { className: hit ? 'item hit' : 'item' }, [
