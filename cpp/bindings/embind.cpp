@@ -597,7 +597,10 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .field("trainRows", TRIPLETREC_AS_NUMBER(PreparedStats, train_rows))
       .field("testRows", TRIPLETREC_AS_NUMBER(PreparedStats, test_rows))
       .field("trainPositives", TRIPLETREC_AS_NUMBER(PreparedStats, train_positives))
-      .field("testPositives", TRIPLETREC_AS_NUMBER(PreparedStats, test_positives));
+      .field("testPositives", TRIPLETREC_AS_NUMBER(PreparedStats, test_positives))
+      .field("unknownTestRows", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_rows))
+      .field("unknownTestUsers", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_users))
+      .field("unknownTestItems", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_items));
   emscripten::value_object<ItemView>("ItemView")
       .field("id", TRIPLETREC_AS_NUMBER(ItemView, raw_id))
       .field("name", &ItemView::name)

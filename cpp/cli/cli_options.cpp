@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cli_errors.hpp"
+#include "tripletrec/memory_budget.hpp"
 #include "tripletrec/options.hpp"
 
 namespace tripletrec::cli {
@@ -65,6 +66,24 @@ T parse_integer_at_least(const std::string& flag, const std::string& text, T min
     throw CliError(flag + ": expected an integer, got \"" + text + "\"");
   if (value < minimum) throw CliError(flag + ": expected an integer >= " + std::to_string(minimum) + ", got " + text);
   return value;
+}
+
+// A byte count: an integer with an optional binary suffix K, M, G or T ("1073741824", "4G").
+std::uint64_t parse_bytes(const std::string& flag, const std::string& text) {
+  std::string digits = text;
+  std::uint64_t unit = 1;
+  if (!digits.empty()) {
+    const char suffix = static_cast<char>(digits.back() & ~0x20);  // upper case
+    const std::string units = "KMGT";
+    if (const std::size_t at = units.find(suffix); at != std::string::npos) {
+      unit = std::uint64_t{1} << (10 * (at + 1));
+      digits.pop_back();
+    }
+  }
+  const auto count = parse_integer_at_least<std::uint64_t>(flag, digits, 1);
+  if (count > kMaxMemoryBudget / unit || count * unit < kMinMemoryBudget)
+    throw CliError(flag + ": expected 1M to 1T bytes, got \"" + text + "\"");
+  return count * unit;
 }
 
 // "10; deep 20": the default from the engine's table, per model where the models differ.
@@ -201,6 +220,9 @@ std::vector<Flag> train_flags() {
         o.train.hard_candidates = option_number<int>(I::HardCandidates, v);
       }),
       option_flag(I::K, "N", [](CliOptions& o, const std::string& v) { o.k = option_number<int>(I::K, v); }),
+      {"--memory-budget", "BYTES", "1G",
+       "refuse any model, batch, evaluation or sample that would need more memory (suffixes K, M, G, T)",
+       [](CliOptions& o, const std::string& v) { o.memory_budget = parse_bytes("--memory-budget", v); }},
       {"--user", "RAWID", "a few users", "show this user's recommendations (repeatable)",
        [](CliOptions& o, const std::string& v) { o.users.push_back(parse_integer_at_least<std::int64_t>("--user", v, INT64_MIN)); }},
       {"--example-users", "N", "3", "users shown when no --user is given",
@@ -221,7 +243,7 @@ std::vector<Flag> stats_flags() {
   for (Flag& f : train_flags())
     for (const char* name : {"--ratings", "--items", "--train", "--test", "--sample", "--sample-users",
                              "--sample-items", "--sample-ratings", "--sample-seed", "--item-type", "--min-popularity",
-                             "--max-user-id", "--keep-unrated", "--json"})
+                             "--max-user-id", "--keep-unrated", "--json", "--memory-budget"})
       if (f.name == name) out.push_back(f);
   return out;
 }
@@ -229,7 +251,8 @@ std::vector<Flag> stats_flags() {
 std::vector<Flag> sample_flags() {
   std::vector<Flag> out;
   for (Flag& f : train_flags())
-    for (const char* name : {"--sample-users", "--sample-items", "--sample-ratings", "--sample-seed"})
+    for (const char* name : {"--sample-users", "--sample-items", "--sample-ratings", "--sample-seed",
+                             "--memory-budget"})
       if (f.name == name) out.push_back(f);
   out.push_back({"--out", "DIR", ".", "directory for sample_rating.csv and sample_anime.csv",
                  [](CliOptions& o, const std::string& v) { o.out_dir = v; }});

@@ -35,6 +35,7 @@ struct CliOptions {
   std::optional<int> epochs;
   TrainOptions train;
   // output
+  std::optional<std::uint64_t> memory_budget;  // unset: the engine's default
   int k = kDefaultK;
   std::vector<std::int64_t> users;
   int example_users = 3;

@@ -15,6 +15,7 @@
 #include "cli_errors.hpp"
 #include "cli_output.hpp"
 #include "cli_settings.hpp"
+#include "tripletrec/memory_budget.hpp"
 #include "tripletrec/options.hpp"
 
 namespace tripletrec::cli {
@@ -90,6 +91,11 @@ void print_preparation(Session& session, const CliOptions& o, const Preparation&
               session.has_test_ratings() ? "given files" : ("random, seed " + std::to_string(o.prepare.split_seed)).c_str(),
               format_rating(o.prepare.min_positive).c_str(), with_commas(p.prepared.train_positives).c_str(),
               with_commas(p.prepared.test_positives).c_str());
+  if (p.prepared.unknown_test_rows > 0)
+    std::printf("Unknown to training: %s test rows, %s test users and %s test items have no train row "
+                "(their scores come from untrained embeddings)\n",
+                with_commas(p.prepared.unknown_test_rows).c_str(), with_commas(p.prepared.unknown_test_users).c_str(),
+                with_commas(p.prepared.unknown_test_items).c_str());
   std::printf("\n%s\n", session.model_summary().c_str());
 }
 
@@ -248,6 +254,9 @@ void print_train_json(Session& session, const CliOptions& o, const TrainReport& 
       .integer("test_rows", prepared.test_rows)
       .integer("n_train_positives", prepared.train_positives)
       .integer("n_test_positives", prepared.test_positives)
+      .integer("unknown_test_rows", prepared.unknown_test_rows)
+      .integer("unknown_test_users", prepared.unknown_test_users)
+      .integer("unknown_test_items", prepared.unknown_test_items)
       .add("preprocessing", report_json(prepared.report))
       .add("loaded", stats_json(r.preparation.loaded))
       .str("model", o.model == ModelKind::Deep ? "deep" : "bilinear")
@@ -338,6 +347,8 @@ int run_stats(const CliOptions& o) {
 }
 
 int run_sample(const CliOptions& o) {
+  check_sample_options(o.sample_options);
+  check_sample_fits(o.sample_options, o.memory_budget.value_or(kDefaultMemoryBudget));
   const SampleFiles files = generate_sample(o.sample_options);
   for (const auto& [name, bytes] : {std::pair{std::string("sample_rating.csv"), &files.ratings_csv},
                                     std::pair{std::string("sample_anime.csv"), &files.items_csv}}) {

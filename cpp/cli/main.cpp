@@ -18,6 +18,7 @@
 #include "cli_options.hpp"
 #include "commands.hpp"
 #include "tripletrec/error.hpp"
+#include "tripletrec/memory_budget.hpp"
 #include "tripletrec/options.hpp"
 #include "tripletrec/session.hpp"
 
@@ -64,6 +65,9 @@ int main(int argc, char** argv) {
   } catch (const CliError& e) {
     std::cerr << "tripletrec: error: " << e.what() << "\n"
               << "Run `tripletrec " << (known_command(command) ? command + " " : "") << "--help` for usage.\n";
+    return 2;
+  } catch (const MemoryBudgetError& e) {
+    std::cerr << "tripletrec: error: " << e.message(Face::Cli) << " (--memory-budget sets the budget)\n";
     return 2;
   } catch (const OptionError& e) {
     std::cerr << "tripletrec: error: " << e.message(Face::Cli) << "\n";

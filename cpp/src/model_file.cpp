@@ -2,6 +2,8 @@
 // weights, not Adam's moments (a loaded model restarts its optimiser).
 #include "tripletrec/model_file.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "models_internal.hpp"
@@ -198,7 +200,15 @@ std::unique_ptr<Model> load_model(const std::uint8_t* bytes, std::size_t size, c
       if (found != static_cast<std::uint32_t>(d))
         r.fail("tensor \"" + name + "\": expected dimension " + std::to_string(d) + ", found " + std::to_string(found));
     }
+    const std::size_t data_start = r.pos();
     r.floats(t.data, t.size(), "tensor data");
+    // NaN or infinite weights would load silently and score everything NaN.
+    const float* bad = std::find_if(t.data, t.data + t.size(), [](float w) { return !std::isfinite(w); });
+    if (bad != t.data + t.size())
+      throw ParseError(source, 1, data_start + 4 * static_cast<std::size_t>(bad - t.data) + 1,
+                       "model file: tensor \"" + name + "\": expected finite weights, found " +
+                           (std::isnan(*bad) ? "NaN" : "infinity") + " at index " +
+                           std::to_string(bad - t.data));
   }
   if (r.remaining() != 0) r.fail("expected the end of the file, found " + std::to_string(r.remaining()) + " more bytes");
   model->parameters_changed();

@@ -14,6 +14,7 @@
 
 #include "tripletrec/error.hpp"
 #include "tripletrec/model_file.hpp"
+#include "tripletrec/memory_budget.hpp"
 
 namespace tripletrec {
 
@@ -28,10 +29,12 @@ struct Session::State {
   Split split;
   Positives train, test;
   std::unordered_map<std::int64_t, std::int32_t> item_of_raw_id;
+  std::int64_t unknown_test_rows = 0, unknown_test_users = 0, unknown_test_items = 0;
   // Model and steppable training (the trainer refers to `model` and `train`).
   std::unique_ptr<Model> model;
   std::unique_ptr<Trainer> trainer;
   Progress last_progress;
+  std::uint64_t memory_budget = kDefaultMemoryBudget;
 
   void drop_model() noexcept {
     trainer.reset();
@@ -46,6 +49,7 @@ struct Session::State {
     train = Positives{};
     test = Positives{};
     item_of_raw_id.clear();
+    unknown_test_rows = unknown_test_users = unknown_test_items = 0;
   }
 };
 
@@ -55,10 +59,37 @@ void require(bool condition, const char* message) {
   if (!condition) throw UsageError(message);
 }
 
+// Test rows whose user or item never occurs in a training row, and those users and items.
+struct UnknownToTraining {
+  std::int64_t rows = 0, users = 0, items = 0;
+};
+UnknownToTraining unknown_to_training(const Dataset& data, const Split& split) {
+  std::vector<std::uint8_t> user_trained(static_cast<std::size_t>(data.n_users), 0),
+      item_trained(static_cast<std::size_t>(data.n_items), 0);
+  for (const std::uint32_t r : split.train) {
+    user_trained[static_cast<std::size_t>(data.user[r])] = 1;
+    item_trained[static_cast<std::size_t>(data.item[r])] = 1;
+  }
+  UnknownToTraining unknown;
+  std::vector<std::uint8_t> user_counted(user_trained.size(), 0), item_counted(item_trained.size(), 0);
+  for (const std::uint32_t r : split.test) {
+    const auto u = static_cast<std::size_t>(data.user[r]), i = static_cast<std::size_t>(data.item[r]);
+    unknown.rows += !user_trained[u] || !item_trained[i];
+    if (!user_trained[u] && !user_counted[u]) user_counted[u] = 1, ++unknown.users;
+    if (!item_trained[i] && !item_counted[i]) item_counted[i] = 1, ++unknown.items;
+  }
+  return unknown;
+}
+
 }  // namespace
 
 Session::Session() : s_(std::make_unique<State>()) {}
 Session::~Session() = default;
+
+void Session::set_memory_budget(std::uint64_t bytes) {
+  s_->memory_budget = check_memory_budget(bytes);
+}
+std::uint64_t Session::memory_budget() const { return s_->memory_budget; }
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -85,6 +116,8 @@ void Session::load_items(std::string_view bytes, const std::string& source) {
 }
 
 void Session::load_sample(const SampleOptions& options) {
+  check_sample_options(options);  // ranges first, then what they add up to
+  check_sample_fits(options, s_->memory_budget);
   const SampleFiles files = generate_sample(options);
   RatingsTable ratings = parse_ratings(files.ratings_csv, "sample/rating.csv");
   ItemCatalog items = parse_items(files.items_csv, "sample/anime.csv");
@@ -134,6 +167,8 @@ void Session::prepare(const PrepareOptions& options) {
   const RatingsTable* test_file = s_->test_ratings ? &*s_->test_ratings : nullptr;
   check_prepare_options(options);
 
+  check_preparation_fits(static_cast<std::int64_t>(loaded.size() + (test_file ? test_file->size() : 0)),
+                         s_->memory_budget);
   Dataset data = preprocess(loaded, test_file, items(), options.preprocess);
   if (data.size() == 0)
     throw UsageError("prepare: no ratings are left after preprocessing (loaded " +
@@ -146,6 +181,7 @@ void Session::prepare(const PrepareOptions& options) {
   if (train.size() == 0)
     throw OptionError(OptionId::MinPositive, "no training rating is >= " + format_number(options.min_positive) +
                                                  ", so there is no positive to train on; lower it");
+  const UnknownToTraining unknown = unknown_to_training(data, split);
   std::unordered_map<std::int64_t, std::int32_t> item_of_raw_id;
   item_of_raw_id.reserve(data.item_raw_id.size());
   for (std::size_t i = 0; i < data.item_raw_id.size(); ++i)
@@ -157,6 +193,9 @@ void Session::prepare(const PrepareOptions& options) {
   s_->train = std::move(train);
   s_->test = std::move(test);
   s_->item_of_raw_id = std::move(item_of_raw_id);
+  s_->unknown_test_rows = unknown.rows;
+  s_->unknown_test_users = unknown.users;
+  s_->unknown_test_items = unknown.items;
   s_->prepared = true;
 }
 
@@ -203,6 +242,9 @@ PreparedStats Session::prepared_stats() const {
   stats.test_rows = static_cast<std::int64_t>(s_->split.test.size());
   stats.train_positives = static_cast<std::int64_t>(s_->train.size());
   stats.test_positives = static_cast<std::int64_t>(s_->test.size());
+  stats.unknown_test_rows = s_->unknown_test_rows;
+  stats.unknown_test_users = s_->unknown_test_users;
+  stats.unknown_test_items = s_->unknown_test_items;
   return stats;
 }
 
@@ -214,7 +256,11 @@ RatingStats Session::prepared_rating_stats() const { return rating_stats(dataset
 void Session::create_model(const ModelConfig& config, const OptimizerConfig& optimizer, std::uint64_t seed) {
   require_step(prepared(), MissingStep::Prepare);
   check_model_options(config, optimizer, seed);
-  std::unique_ptr<Model> model = make_model(config, optimizer, s_->dataset.n_users, s_->dataset.n_items, seed);
+  const std::int32_t n_users = s_->dataset.n_users, n_items = s_->dataset.n_items;
+  check_model_fits(config, n_users, n_items, s_->memory_budget);
+  // Scoring every item of a user happens at the first evaluation or recommendation: check it now.
+  check_evaluation_fits(config, n_users, n_items, kDefaultK, s_->memory_budget);
+  std::unique_ptr<Model> model = make_model(config, optimizer, n_users, n_items, seed);
   s_->drop_model();
   s_->model = std::move(model);
 }
@@ -231,12 +277,24 @@ TrainResult Session::train(const TrainOptions& options, const ProgressCallback& 
   require_step(has_model(), MissingStep::Model);
   require(!s_->trainer, "a stepped training is in progress: call end_training() first");
   check_train_options(options);
-  return tripletrec::train(*s_->model, s_->train, options, callback, cancel);
+  check_training_budget(options);
+  try {
+    return tripletrec::train(*s_->model, s_->train, options, callback, cancel);
+  } catch (const TrainingDiverged&) {
+    s_->drop_model();  // its weights are not numbers any more
+    throw;
+  }
+}
+
+void Session::check_training_budget(const TrainOptions& options) const {
+  check_training_fits(s_->model->config(), options, static_cast<std::int64_t>(s_->train.size()),
+                      s_->dataset.n_users, s_->dataset.n_items, s_->memory_budget);
 }
 
 void Session::begin_training(const TrainOptions& options) {
   require_step(has_model(), MissingStep::Model);
   check_train_options(options);
+  check_training_budget(options);
   auto trainer = std::make_unique<Trainer>(*s_->model, s_->train, options);
   s_->last_progress = trainer->progress();
   s_->trainer = std::move(trainer);
@@ -245,9 +303,14 @@ void Session::begin_training(const TrainOptions& options) {
 bool Session::train_step(std::int64_t max_batches) {
   require(s_->trainer != nullptr, "no training in progress: call begin_training() first");
   if (max_batches < 1) throw UsageError("train_step: max_batches must be >= 1, got " + std::to_string(max_batches));
-  const bool more = s_->trainer->step(max_batches);
-  s_->last_progress = s_->trainer->progress();
-  return more;
+  try {
+    const bool more = s_->trainer->step(max_batches);
+    s_->last_progress = s_->trainer->progress();
+    return more;
+  } catch (const TrainingDiverged&) {
+    s_->drop_model();  // its weights are not numbers any more
+    throw;
+  }
 }
 
 const Progress& Session::training_progress() const {
@@ -259,7 +322,17 @@ void Session::end_training() { s_->trainer.reset(); }
 Evaluation Session::evaluate(int k) const {
   require_step(has_model(), MissingStep::Model);
   check_k(k);
-  return tripletrec::evaluate(*s_->model, s_->train, s_->test, k);
+  check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget);
+  if (!parameters_finite(*s_->model))
+    throw UsageError("evaluate: the model's weights are not all finite numbers; create or load the model again");
+  Evaluation result = tripletrec::evaluate(*s_->model, s_->train, s_->test, k);
+  if (result.users == 0)
+    throw UsageError(
+        "evaluate: no test user can be evaluated: none has a test positive (rating >= min_positive) "
+        "that is not also a train positive (" +
+        std::to_string(s_->test.size()) + " test positives; " + std::to_string(s_->unknown_test_users) +
+        " test users and " + std::to_string(s_->unknown_test_items) + " test items are unknown to training)");
+  return result;
 }
 
 std::string Session::model_summary() { return model().summary(); }

@@ -2,7 +2,9 @@
 // in batches, with progress and cooperative cancellation.
 #include "tripletrec/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 
 #include "tripletrec/error.hpp"
@@ -59,7 +61,20 @@ std::int32_t sample_unseen(const Positives& train, std::int32_t user, std::int32
   return item;
 }
 
+[[noreturn]] void diverged(const Progress& p, const std::string& what) {
+  throw TrainingDiverged("training diverged in epoch " + std::to_string(p.epoch + 1) + ", batch " +
+                         std::to_string(p.batch + 1) + ": " + what +
+                         "; the learning rate is too large for this model (the model was discarded: "
+                         "create it again with a smaller learning rate)");
+}
+
 }  // namespace
+
+bool parameters_finite(Model& model) {
+  for (const Tensor& t : model.parameters())
+    if (!std::all_of(t.data, t.data + t.size(), [](float w) { return std::isfinite(w); })) return false;
+  return true;
+}
 
 Trainer::Trainer(Model& model, const Positives& train, const TrainOptions& options)
     : model_(model), train_(train), options_(options), rng_(options.seed) {
@@ -137,11 +152,17 @@ bool Trainer::step(std::int64_t max_batches) {
     const int count = static_cast<int>(std::min<std::int64_t>(options_.batch_size, n - first));
     const float loss = model_.train_batch(users_.data() + first, pos_.data() + first, neg_.data() + first,
                                           count, rng_);
+    if (!std::isfinite(loss)) diverged(progress_, "the loss is " + std::to_string(loss));
     epoch_loss_sum_ += loss;
     ++progress_.batch;
     progress_.triplets += count;
     progress_.loss = epoch_loss_sum_ / static_cast<double>(progress_.batch);
     if (progress_.batch == progress_.batches_per_epoch) {
+      // A margin loss hides NaN scores (max(0, NaN) is 0): the weights tell, once per epoch.
+      if (!parameters_finite(model_)) {
+        --progress_.batch;
+        diverged(progress_, "the weights are no longer finite numbers");
+      }
       progress_.epoch_losses.push_back(progress_.loss);
       ++progress_.epoch;
       if (!finished()) begin_epoch();  // a finished run keeps its last batch count and loss

@@ -254,3 +254,84 @@ TEST(Cli, EvalEveryEpochGivesOneAucPerEpochWithoutChangingTraining) {
   }
   EXPECT_EQ(epoch_lines, 2) << text.out;
 }
+
+namespace {
+// A file under the temp directory, removed with its object.
+struct TempFile {
+  explicit TempFile(const std::string& name, const std::string& bytes)
+      : path(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()))) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+  }
+  ~TempFile() { std::filesystem::remove(path); }
+  std::string path;
+};
+}  // namespace
+
+TEST(Cli, FileErrorsSayWhatIsWrong) {
+  REQUIRE_CLI();
+  const std::string directory = std::filesystem::temp_directory_path().string();
+  const CliRun dir = run_cli("train --ratings " + directory);
+  EXPECT_EQ(dir.exit_code, 1);
+  EXPECT_EQ(dir.err, "tripletrec: cannot read " + directory + ": it is a directory, expected a file\n");
+  const TempFile utf16("tripletrec_cli_utf16.csv", std::string("\xFF\xFEu\0s\0e\0r\0", 10));
+  const CliRun wide = run_cli("stats --ratings " + utf16.path);
+  EXPECT_EQ(wide.exit_code, 1);
+  EXPECT_EQ(wide.err, "tripletrec: " + utf16.path +
+                          ":1:1: expected UTF-8 (or ASCII) text, found UTF-16 (little-endian) text; save the file "
+                          "as UTF-8 and load it again\n");
+  const TempFile huge_id("tripletrec_cli_id.csv", "1,1,1\n9999999999999999999,1,1\n");
+  const CliRun id = run_cli("stats --ratings " + huge_id.path);
+  EXPECT_EQ(id.exit_code, 1);
+  EXPECT_NE(id.err.find(huge_id.path + ":2:1: user id '9999999999999999999' in column 'user' is out of range"),
+            std::string::npos)
+      << id.err;
+  const TempFile fine("tripletrec_cli_fine.csv", "1,1,9\n2,1,9\n");
+  const CliRun items_dir = run_cli("stats --ratings " + fine.path + " --items " + directory);
+  EXPECT_EQ(items_dir.exit_code, 1);
+  EXPECT_EQ(items_dir.err, "tripletrec: cannot read " + directory + ": it is a directory, expected a file\n");
+}
+
+TEST(Cli, SizesOverTheMemoryBudgetNameTheFlag) {
+  REQUIRE_CLI();
+  const CliRun hidden = run_cli("train --sample --sample-users 200 --sample-items 40 --min-popularity 0 --model deep "
+                                "--hidden 65536,65536");
+  EXPECT_EQ(hidden.exit_code, 2);
+  EXPECT_NE(hidden.err.find("tripletrec: error: --hidden: the model ("), std::string::npos) << hidden.err;
+  EXPECT_NE(hidden.err.find("(--memory-budget sets the budget)"), std::string::npos) << hidden.err;
+  const CliRun sample = run_cli("sample --sample-users 100000 --sample-items 20000 --out /nonexistent");
+  EXPECT_EQ(sample.exit_code, 2);
+  EXPECT_NE(sample.err.find("--sample-users: the sample's users x items is 2,000,000,000"), std::string::npos)
+      << sample.err;
+  // The budget is a flag: a 4096-d model of 240 users and items (~12 MB) passes 64M, not 4M.
+  const std::string wide = "train --sample --sample-users 200 --sample-items 40 --min-popularity 0 --epochs 1 "
+                           "--embedding-dim 4096 --quiet --memory-budget ";
+  EXPECT_EQ(run_cli(wide + "64M").exit_code, 0);
+  const CliRun tight = run_cli(wide + "4M");
+  EXPECT_EQ(tight.exit_code, 2);
+  EXPECT_NE(tight.err.find("--embedding-dim: the model ("), std::string::npos) << tight.err;
+  EXPECT_NE(tight.err.find("over the memory budget of 4,194,304 bytes (4.0 MiB)"), std::string::npos) << tight.err;
+  const CliRun bad = run_cli("train --sample --memory-budget lots");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--memory-budget: expected an integer, got \"lots\""), std::string::npos) << bad.err;
+}
+
+TEST(Cli, UnknownTestUsersAndItemsAreReported) {
+  REQUIRE_CLI();
+  const TempFile train("tripletrec_cli_train.csv",
+                       "user_id,anime_id,rating\n1,10,9\n1,11,8\n2,10,9\n2,12,9\n3,11,9\n3,12,8\n");
+  const TempFile test("tripletrec_cli_test.csv", "user_id,anime_id,rating\n1,12,9\n9,10,9\n9,11,8\n2,99,9\n");
+  const std::string args = "train --train " + train.path + " --test " + test.path +
+                           " --min-popularity 0 --max-user-id off --epochs 1 --k 2";
+  const CliRun text = run_cli(args);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("Unknown to training: 3 test rows, 1 test users and 1 test items have no train row"),
+            std::string::npos)
+      << text.out;
+  const CliRun json = run_cli(args + " --json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json_value(json.out, "unknown_test_rows"), "3");
+  EXPECT_EQ(json_value(json.out, "unknown_test_users"), "1");
+  EXPECT_EQ(json_value(json.out, "unknown_test_items"), "1");
+}

@@ -144,6 +144,12 @@ export interface PreparedStats {
   testRows: number;
   trainPositives: number;
   testPositives: number;
+  /** Test rows whose user or item has no training row (scored with untrained embeddings). */
+  unknownTestRows: number;
+  /** Distinct test users with no training row. */
+  unknownTestUsers: number;
+  /** Distinct test items with no training row. */
+  unknownTestItems: number;
 }
 
 export interface Evaluation {

@@ -35,6 +35,9 @@ struct PreparedStats {
   PreprocessReport report;
   std::int64_t train_rows = 0, test_rows = 0;
   std::int64_t train_positives = 0, test_positives = 0;
+  // Test rows whose user or item has no training row (their scores come from untrained
+  // embeddings), and the distinct test users and items that have none.
+  std::int64_t unknown_test_rows = 0, unknown_test_users = 0, unknown_test_items = 0;
 };
 
 // An item or a recommendation ready to show: ids and metadata.
@@ -62,6 +65,11 @@ class Session {
  public:
   Session();
   ~Session();
+
+  // --- limits: every size an option implies is checked against this before work starts ---
+  // (tripletrec/memory_budget.hpp; default kDefaultMemoryBudget, what a browser tab can give).
+  void set_memory_budget(std::uint64_t bytes);
+  std::uint64_t memory_budget() const;
 
   // --- loading (replaces what was loaded; invalidates prepared data and model) ---
   void load_ratings(std::string_view bytes, const std::string& source);
@@ -101,6 +109,10 @@ class Session {
   bool train_step(std::int64_t max_batches);  // false once finished
   const Progress& training_progress() const;
   void end_training();
+  // A training whose loss or weights stop being finite (a learning rate too large) throws
+  // UsageError and discards the model, whose weights are then meaningless: create it again.
+  // k must be >= 1 and its buffers within the memory budget; no evaluable test user is an error,
+  // never a NaN AUC.
   Evaluation evaluate(int k = 10) const;
   std::string model_summary();
   std::int64_t param_count();
@@ -118,6 +130,7 @@ class Session {
   std::int32_t item_index(std::int64_t raw_item_id) const;  // -1 when unknown
 
  private:
+  void check_training_budget(const TrainOptions& options) const;
   struct State;
   std::unique_ptr<State> s_;
 };

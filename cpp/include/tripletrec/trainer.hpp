@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "tripletrec/error.hpp"
 #include "tripletrec/model.hpp"
 #include "tripletrec/split.hpp"
 
@@ -38,6 +39,15 @@ struct Progress {
   std::int64_t triplets = 0;     // triplets trained so far, all epochs
   std::vector<double> epoch_losses;  // mean loss of each finished epoch
 };
+
+// Thrown by training when the loss or the weights stop being finite numbers (a learning rate
+// too large for the model): the model's weights are then meaningless.
+struct TrainingDiverged : UsageError {
+  using UsageError::UsageError;
+};
+
+// True when every weight of the model is a finite number.
+bool parameters_finite(Model& model);
 
 class Trainer {
  public:
