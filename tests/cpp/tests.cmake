@@ -14,7 +14,8 @@ else()
 endif()
 add_executable(tripletrec_tests ${TRIPLETREC_TEST_SOURCES})
 target_link_libraries(tripletrec_tests PRIVATE tripletrec_engine ${TRIPLETREC_GTEST_LIBS})
-target_compile_definitions(tripletrec_tests PRIVATE TRIPLETREC_DATA_DIR="${TRIPLETREC_DATA_DIR}")
+target_compile_definitions(tripletrec_tests PRIVATE TRIPLETREC_DATA_DIR="${TRIPLETREC_DATA_DIR}"
+                           TRIPLETREC_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 if(EMSCRIPTEN)
   # Real files are read from the host file system under Node.
   target_link_options(tripletrec_tests PRIVATE -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1
