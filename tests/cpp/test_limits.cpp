@@ -175,12 +175,22 @@ TEST(Limits, AHugeSampleIsRefusedAtOnce) {
   EXPECT_EQ(s.ratings().size(), rows);
 }
 
+namespace {
+// The session's model with the learning rate in its file set to `rate`, loaded back: model files
+// are the one way to an extreme learning rate that the option ranges would refuse.
+void load_with_learning_rate(Session& s, float rate) {
+  std::vector<std::uint8_t> bytes = s.save_model();
+  std::uint32_t hidden_layers;
+  std::memcpy(&hidden_layers, bytes.data() + 28, 4);  // after magic, version, kind and 4 sizes
+  std::memcpy(bytes.data() + 32 + 4 * hidden_layers + 12, &rate, 4);  // after dropout, margin, l2
+  s.load_model(bytes.data(), bytes.size(), "fast.ttrm");
+}
+}  // namespace
+
 TEST(Limits, ADivergingTrainingStopsWithAClearErrorAndDropsTheModel) {
   Session s;
   ready(s);
-  OptimizerConfig wild;
-  wild.learning_rate = 1e30f;
-  s.create_model(ModelConfig::bilinear_defaults(), wild, 1);
+  load_with_learning_rate(s, 1e30f);
   TrainOptions t;
   t.epochs = 3;
   const std::string message = usage_error_of([&] { s.train(t); });
@@ -194,7 +204,7 @@ TEST(Limits, ADivergingTrainingStopsWithAClearErrorAndDropsTheModel) {
   EXPECT_TRUE(std::isfinite(s.evaluate(10).auc));
 
   // The same through the stepped training the package uses.
-  s.create_model(ModelConfig::bilinear_defaults(), wild, 1);
+  load_with_learning_rate(s, 1e30f);
   s.begin_training(t);
   EXPECT_TRUE(contains(usage_error_of([&] { while (s.train_step(16)) {} }), "training diverged"));
   EXPECT_FALSE(s.has_model());

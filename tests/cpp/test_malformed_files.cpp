@@ -81,7 +81,6 @@ TEST(MalformedFiles, EachFailsWithItsExactMessageAndChangesNothing) {
   SampleOptions sample;
   sample.users = 200;
   sample.items = 40;
-  sample.ratings_per_user = 12;
   PrepareOptions prepare;
   prepare.preprocess = sample_preprocess_options();
   prepare.preprocess.min_popularity = 0;

@@ -1,0 +1,61 @@
+// The engine's limits through the package: sizes over the memory budget are refused before any
+// work with the option's package key and the bytes (the hidden: [65536, 65536] used to
+// trap the whole module), a diverging training stops with an error, and test rows unknown to
+// training are counted. Each refused call leaves the Recommender working.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Recommender } from 'tripletrec';
+
+const encoder = new TextEncoder();
+
+describe('limits through the package', () => {
+  let rec: Recommender;
+  beforeAll(async () => {
+    rec = await Recommender.create();
+    rec.loadSample({ users: 300, items: 60 });
+    rec.prepare({ ...rec.samplePreprocessOptions(), minPopularity: 0 });
+    rec.createModel({ model: 'bilinear', seed: 1 });
+  });
+  afterAll(() => rec.dispose());
+
+  it('refuses a model over the memory budget, naming the option and the bytes', () => {
+    const params = rec.paramCount();
+    expect(() => rec.createModel({ model: 'deep', userDim: 32, itemDim: 32, hidden: [65536, 65536] })).toThrowError(
+      /^hidden: the model \(4,29\d,\d{3},\d{3} parameters with Adam's moments\) needs [\d,]+ bytes \([\d.]+ GiB\), over the memory budget of 1,073,741,824 bytes \(1\.0 GiB\)$/);
+    expect(rec.paramCount()).toBe(params);
+    expect(rec.evaluate().users).toBeGreaterThan(0);
+  });
+
+  it('refuses training activations over the budget, naming batchSize', async () => {
+    rec.createModel({ model: 'deep', hidden: [1024], seed: 1 });
+    await expect(rec.train({ batchSize: 32768, epochs: 1 })).rejects.toThrowError(
+      /^batchSize: training with batches of 32,768 triplets \(widest layer 1,024\) needs /);
+    expect(rec.evaluate().users).toBeGreaterThan(0);
+  });
+
+  it('stops a diverging training with an error and drops the model', async () => {
+    // A model file is the one way to a learning rate the option ranges refuse: set it to 1e30.
+    rec.createModel({ model: 'bilinear', seed: 1 });
+    const bytes = rec.saveModel();
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const hiddenLayers = view.getUint32(28, true);  // after magic, version, kind and 4 sizes
+    view.setFloat32(32 + 4 * hiddenLayers + 12, 1e30, true);  // after dropout, margin, l2
+    rec.loadModel(bytes, 'fast.ttrm');
+    await expect(rec.train({ epochs: 2 })).rejects.toThrowError(/training diverged in epoch 1/);
+    expect(() => rec.evaluate()).toThrowError(/no model/);
+    rec.createModel({ model: 'bilinear', seed: 1 });
+    await rec.train({ epochs: 1 });
+    expect(Number.isFinite(rec.evaluate().auc)).toBe(true);
+  });
+
+  it('counts test rows, users and items unknown to training', async () => {
+    const other = await Recommender.create();
+    try {
+      other.loadRatings(encoder.encode('user_id,anime_id,rating\n1,10,9\n1,11,8\n2,10,9\n2,12,9\n3,11,9\n3,12,8\n'));
+      other.loadTestRatings(encoder.encode('user_id,anime_id,rating\n1,12,9\n9,10,9\n9,11,8\n2,99,9\n'));
+      const stats = other.prepare({ minPopularity: 0, maxUserId: null });
+      expect([stats.unknownTestRows, stats.unknownTestUsers, stats.unknownTestItems]).toEqual([3, 1, 1]);
+    } finally {
+      other.dispose();
+    }
+  });
+});
