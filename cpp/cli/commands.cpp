@@ -112,6 +112,14 @@ TimedEvaluation evaluate_timed(const Session& session, int k) {
   return timed;
 }
 
+TimedEvaluation evaluate_popularity_timed(const Session& session, int k) {
+  TimedEvaluation timed;
+  const auto start = std::chrono::steady_clock::now();
+  timed.evaluation = session.evaluate_popularity(k);
+  timed.seconds = seconds_since(start);
+  return timed;
+}
+
 struct Training {
   TrainOptions options;
   TrainResult result;
@@ -192,7 +200,7 @@ void write_model(Session& session, const std::string& path) {
 // Everything the train command reports at the end.
 struct TrainReport {
   Preparation preparation;
-  TimedEvaluation untrained, trained;
+  TimedEvaluation popularity, untrained, trained;
   Training training;
   std::vector<Example> examples;
 };
@@ -271,6 +279,8 @@ void print_train_json(Session& session, const CliOptions& o, const TrainReport& 
       .num("ndcg_at_k", trained.ndcg_at_k)
       .integer("evaluated_users", trained.users)
       .add("untrained", evaluation_json(r.untrained.evaluation))
+      .num("auc_popularity", r.popularity.evaluation.auc)
+      .add("popularity", evaluation_json(r.popularity.evaluation))
       .num("eval_seconds", r.trained.seconds)
       .num("load_seconds", r.preparation.load_seconds)
       .num("train_seconds", result.seconds)
@@ -289,6 +299,8 @@ void print_train_text(const CliOptions& o, const TrainReport& r) {
   std::printf("Trained %d epochs in %.2f s (%s triplets/s)\n", result.epochs_completed, result.seconds,
               with_commas(static_cast<std::int64_t>(result.triplets_per_second)).c_str());
   print_evaluation("Trained:  ", r.trained.evaluation, r.trained.seconds);
+  // The bar every recommender must clear: the same ranking (most train positives first) for all.
+  print_evaluation("Popular:  ", r.popularity.evaluation, r.popularity.seconds);
   for (const Example& e : r.examples) {
     std::printf("\nUser %lld (%zu train positives, %zu test positives): top %d, [hit] = a test positive\n",
                 static_cast<long long>(e.raw_user), e.train_positives, e.test_positives, o.k);
@@ -316,6 +328,7 @@ int run_train(const CliOptions& o) {
   report.preparation = load_and_prepare(session, o);
   if (!o.json) print_preparation(session, o, report.preparation);
 
+  report.popularity = evaluate_popularity_timed(session, o.k);
   report.untrained = evaluate_timed(session, o.k);
   if (!o.json) print_evaluation("Untrained:", report.untrained.evaluation, report.untrained.seconds);
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tripletrec/error.hpp"
+#include "tripletrec/popularity_baseline.hpp"
 
 namespace tripletrec {
 namespace {
@@ -74,9 +75,7 @@ std::vector<Scored> popular_items(const Positives& train, std::int32_t user, int
   if (exclude_own && (user < 0 || user >= train.n_users))
     throw UsageError("popular_items: user index " + std::to_string(user) + " out of range [0, " +
                      std::to_string(train.n_users) + ")");
-  // Popularity = number of train positive pairs per item (distinct users, from the CSR).
-  std::vector<float> count(static_cast<std::size_t>(train.n_items), 0.0f);
-  for (std::int32_t i : train.items) count[static_cast<std::size_t>(i)] += 1.0f;
+  const std::vector<float> count = item_popularity(train);
   std::vector<Scored> candidates;
   candidates.reserve(count.size());
   for (std::int32_t i = 0; i < train.n_items; ++i)

@@ -334,4 +334,25 @@ TEST(Cli, UnknownTestUsersAndItemsAreReported) {
   EXPECT_EQ(json_value(json.out, "unknown_test_rows"), "3");
   EXPECT_EQ(json_value(json.out, "unknown_test_users"), "1");
   EXPECT_EQ(json_value(json.out, "unknown_test_items"), "1");
+
+TEST(Cli, PopularityBaselineInJsonAndText) {
+  REQUIRE_CLI();
+  // The baseline depends on the prepared data only: the same for both models.
+  const std::string data = "train --sample --sample-users 400 --sample-items 60 --min-popularity 0 --epochs 1 --example-users 0";
+  const CliRun bilinear = run_cli(data + " --json");
+  const CliRun deep = run_cli(data + " --model deep --json");
+  ASSERT_EQ(bilinear.exit_code, 0) << bilinear.err;
+  ASSERT_EQ(deep.exit_code, 0) << deep.err;
+  const std::string auc = json_value(bilinear.out, "auc_popularity");
+  EXPECT_EQ(auc, json_value(deep.out, "auc_popularity"));
+  // The sample's items have power-law popularity, so ranking by it beats chance.
+  EXPECT_GT(std::atof(auc.c_str()), 0.55) << auc;
+  // The ranking metrics too, as an object like "untrained".
+  EXPECT_NE(bilinear.out.find("\"popularity\":{\"auc\":" + auc + ",\"users\":"), std::string::npos) << bilinear.out;
+
+  const CliRun text = run_cli(data);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  char shown[32];
+  std::snprintf(shown, sizeof shown, "Popular:   AUC %.4f | P@10 ", std::atof(auc.c_str()));
+  EXPECT_NE(text.out.find(shown), std::string::npos) << text.out;
 }
