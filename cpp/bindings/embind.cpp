@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "tripletrec/embedding_map.hpp"
 #include "tripletrec/error.hpp"
 #include "tripletrec/options.hpp"
 #include "tripletrec/sample_data.hpp"
@@ -285,6 +286,27 @@ val summary_object(tripletrec::Session& session) {
                               session.model_summary()});
 }
 
+// A Float32Array from JS as the engine's matrix (one TypedArray.set, not element by element).
+tripletrec::ItemVectors vectors_from(const val& values, int dim) {
+  if (!values.instanceof(val::global("Float32Array")))
+    throw tripletrec::UsageError("item vectors: expected a Float32Array");
+  if (dim < 1) throw tripletrec::UsageError("item vectors: dim must be >= 1, got " + std::to_string(dim));
+  tripletrec::ItemVectors vectors;
+  vectors.values = emscripten::convertJSArrayToNumberVector<float>(values);
+  vectors.dim = dim;
+  vectors.count = static_cast<std::int32_t>(vectors.values.size() / static_cast<std::size_t>(dim));
+  if (vectors.values.size() % static_cast<std::size_t>(dim) != 0)
+    throw tripletrec::UsageError("item vectors: " + std::to_string(vectors.values.size()) +
+                                 " values are not rows of " + std::to_string(dim));
+  return vectors;
+}
+
+template <class T>
+val float32_array_of(const std::vector<T>& values) {  // a copy that outlives the engine's buffer
+  val view(emscripten::typed_memory_view(values.size(), values.data()));
+  return val::global("Float32Array").new_(view);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -431,8 +453,14 @@ class Engine {
     });
   }
 
+  // The model's evaluation with the popularity baseline's beside it (computed once per prepared data).
   val evaluate(const val& k) const {
-    return guarded([&] { return val(session_.evaluate(read_k(k))); });
+    return guarded([&] {
+      const int top = read_k(k);
+      val object(session_.evaluate(top));
+      object.set("popularity", val(session_.evaluate_popularity(top)));
+      return object;
+    });
   }
   double paramCount() { return guarded([&] { require_model(); return static_cast<double>(session_.param_count()); }); }
 
@@ -458,6 +486,48 @@ class Engine {
     });
   }
   val popular(const val& k) const { return guarded([&] { return item_list(session_.popular(read_k(k))); }); }
+
+  // --- the embedding map ---
+  // The model's item vectors (unit rows), which tensor they are, and every item to label them.
+  val itemVectors() {
+    return guarded([&] {
+      const tripletrec::ItemVectors vectors = session_.item_vectors();
+      std::vector<tripletrec::ItemView> items;
+      items.reserve(static_cast<std::size_t>(vectors.count));
+      for (std::int32_t i = 0; i < vectors.count; ++i) items.push_back(session_.item_view(i));
+      val object = val::object();
+      object.set("values", float32_array_of(vectors.values));
+      object.set("dim", vectors.dim);
+      object.set("source", vectors.source);
+      object.set("items", item_list(items));
+      return object;
+    });
+  }
+  // PCA of any row-major matrix (e.g. itemVectors' values) to 2-D: count x 2, deterministic.
+  val pcaMap(const val& values, int dim) const {
+    return guarded([&] { return float32_array_of(tripletrec::pca_2d(vectors_from(values, dim))); });
+  }
+  // The k nearest rows of one row (unit rows: its cosine neighbours), nearest first.
+  val nearestRows(const val& values, int dim, int row, int k) const {
+    return guarded([&] {
+      const tripletrec::ItemVectors vectors = vectors_from(values, dim);
+      return copy_to_array(tripletrec::nearest_rows(vectors.values.data(), vectors.count, vectors.dim, row, k));
+    });
+  }
+  val mapQuality(const val& values, int dim, const val& xy, int k) const {
+    return guarded([&] {
+      const tripletrec::ItemVectors vectors = vectors_from(values, dim);
+      const tripletrec::ItemVectors map = vectors_from(xy, 2);
+      const tripletrec::MapQuality quality = session_.map_quality(vectors, map.values, k);
+      val object = val::object();
+      object.set("k", quality.k);
+      object.set("neighboursKept", quality.neighbours_kept);
+      object.set("genrePurity", quality.genre_purity);
+      object.set("genrePurityOnMap", quality.genre_purity_on_map);
+      object.set("genrePurityByChance", quality.genre_purity_by_chance);
+      return object;
+    });
+  }
 
   // A copy of the model file (the engine's buffer is freed before returning).
   val saveModel() {
@@ -665,6 +735,10 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("similarItems", &Engine::similarItems)
       .function("userHistory", &Engine::userHistory)
       .function("popular", &Engine::popular)
+      .function("itemVectors", &Engine::itemVectors)
+      .function("pcaMap", &Engine::pcaMap)
+      .function("nearestRows", &Engine::nearestRows)
+      .function("mapQuality", &Engine::mapQuality)
       .function("saveModel", &Engine::saveModel);
   emscripten::function("heapStats", &heapStats);
   emscripten::function("takeError", &takeError);

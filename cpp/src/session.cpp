@@ -15,6 +15,7 @@
 #include "tripletrec/error.hpp"
 #include "tripletrec/model_file.hpp"
 #include "tripletrec/memory_budget.hpp"
+#include "tripletrec/popularity_baseline.hpp"
 
 namespace tripletrec {
 
@@ -30,6 +31,8 @@ struct Session::State {
   Positives train, test;
   std::unordered_map<std::int64_t, std::int32_t> item_of_raw_id;
   std::int64_t unknown_test_rows = 0, unknown_test_users = 0, unknown_test_items = 0;
+  // The popularity baseline depends only on the prepared data: computed once per k.
+  std::optional<Evaluation> popularity_evaluation;
   // Model and steppable training (the trainer refers to `model` and `train`).
   std::unique_ptr<Model> model;
   std::unique_ptr<Trainer> trainer;
@@ -50,6 +53,7 @@ struct Session::State {
     test = Positives{};
     item_of_raw_id.clear();
     unknown_test_rows = unknown_test_users = unknown_test_items = 0;
+    popularity_evaluation.reset();
   }
 };
 
@@ -196,6 +200,7 @@ void Session::prepare(const PrepareOptions& options) {
   s_->unknown_test_rows = unknown.rows;
   s_->unknown_test_users = unknown.users;
   s_->unknown_test_items = unknown.items;
+  s_->popularity_evaluation.reset();
   s_->prepared = true;
 }
 
@@ -335,6 +340,13 @@ Evaluation Session::evaluate(int k) const {
   return result;
 }
 
+Evaluation Session::evaluate_popularity(int k) const {
+  require(prepared(), kNotPrepared);
+  std::optional<Evaluation>& cached = s_->popularity_evaluation;
+  if (!cached || cached->k != k) cached = tripletrec::evaluate_popularity(s_->train, s_->test, k);
+  return *cached;
+}
+
 std::string Session::model_summary() { return model().summary(); }
 std::int64_t Session::param_count() { return model().param_count(); }
 std::vector<std::uint8_t> Session::save_model() { return tripletrec::save_model(model()); }
@@ -443,6 +455,36 @@ std::vector<ItemView> Session::popular(int k) const {
     out.push_back(std::move(view));
   }
   return out;
+}
+
+ItemVectors Session::item_vectors() {
+  Model& m = model();
+  for (const Tensor& tensor : m.parameters()) {
+    if (tensor.name != "item_embedding") continue;
+    ItemVectors vectors;
+    vectors.count = tensor.shape[0];
+    vectors.dim = tensor.shape[1];
+    vectors.values.assign(tensor.data, tensor.data + tensor.size());
+    vectors.source = m.kind() == ModelKind::Deep
+        ? "item_embedding: the deep model's item table (" + std::to_string(vectors.dim) +
+              "-d), the item half of the MLP's input; scaled to unit length"
+        : "item_embedding: the bilinear model's item vectors (" + std::to_string(vectors.dim) +
+              "-d), scaled to unit length as the cosine score compares directions";
+    normalise_rows(vectors);
+    return vectors;
+  }
+  throw UsageError("the model has no item embedding to map");
+}
+
+MapQuality Session::map_quality(const ItemVectors& vectors, const std::vector<float>& xy, int k) const {
+  const Dataset& data = dataset();
+  if (vectors.count != data.n_items)
+    throw UsageError("map quality: " + std::to_string(vectors.count) + " item vectors for " +
+                     std::to_string(data.n_items) + " prepared items");
+  std::vector<std::string> genres;
+  genres.reserve(static_cast<std::size_t>(data.n_items));
+  for (std::int32_t i = 0; i < data.n_items; ++i) genres.push_back(item_view(i).genres);
+  return tripletrec::map_quality(vectors, xy, genres, k);
 }
 
 std::int32_t Session::user_index(std::int64_t raw_user_id) const {

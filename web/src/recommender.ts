@@ -3,7 +3,7 @@
 // (engine-core.ts), which the worker uses too.
 import { EngineCore } from './engine-core.js';
 import type {
-  CreateOptions, EngineDefaults, Evaluation, FileData, HeapStats, ItemView, LoadTiming, ModelOptions,
+  CreateOptions, EngineDefaults, Evaluation, FileData, HeapStats, ItemVectors, ItemView, LoadTiming, MapQuality, ModelOptions,
   ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport,
   RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainResultDetails,
 } from './types.js';
@@ -76,6 +76,16 @@ export class Recommender implements RecommenderApi {
   similarItems(itemId: number, k?: number): ItemView[] { return this.#core.similarItems(itemId, k); }
   userHistory(userId: number): { train: ItemView[]; test: ItemView[] } { return this.#core.userHistory(userId); }
   popular(k?: number): ItemView[] { return this.#core.popular(k); }
+
+  // ---- the embedding map ----
+  itemVectors(): ItemVectors { return this.#live().itemVectors(); }
+  pcaMap(values: Float32Array, dim: number): Float32Array { return this.#live().pcaMap(values, dim); }
+  nearestRows(values: Float32Array, dim: number, row: number, k = 10): number[] {
+    return this.#live().nearestRows(values, dim, row, k);
+  }
+  mapQuality(values: Float32Array, dim: number, xy: Float32Array, k = 10): MapQuality {
+    return this.#live().mapQuality(values, dim, xy, k);
+  }
 
   // ---- memory ----
   /** malloc statistics of the wasm instance (shared by all Recommenders of this realm). */

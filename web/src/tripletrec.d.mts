@@ -1,7 +1,7 @@
 // Hand-written types of the Emscripten module web/dist/tripletrec.mjs (3.1.6 has no --emit-tsd).
 // Mirrors EMSCRIPTEN_BINDINGS in cpp/bindings/embind.cpp. Internal: the package API wraps it.
 import type {
-  Counts, Evaluation, ItemView, ModelSummary, PreparedStats, PreprocessOptions, PreprocessReport,
+  Counts, Evaluation, ItemVectors, ItemView, MapQuality, ModelSummary, PreparedStats, PreprocessOptions, PreprocessReport,
   RatingStats, SampleOptions, TrainProgress,
 } from './types.js';
 
@@ -69,6 +69,10 @@ export interface EngineHandle {
   similarItems(itemId: number, k: number | undefined): ItemView[];
   userHistory(userId: number): { train: ItemView[]; test: ItemView[] };
   popular(k: number | undefined): ItemView[];
+  itemVectors(): ItemVectors;
+  pcaMap(values: Float32Array, dim: number): Float32Array;
+  nearestRows(values: Float32Array, dim: number, row: number, k: number | undefined): number[];
+  mapQuality(values: Float32Array, dim: number, xy: Float32Array, k: number | undefined): MapQuality;
   saveModel(): Uint8Array;
   delete(): void;
   isDeleted(): boolean;

@@ -152,7 +152,8 @@ export interface PreparedStats {
   unknownTestItems: number;
 }
 
-export interface Evaluation {
+/** Mean per-user metrics over every test user (see README, "How this differs from the notebook"). */
+export interface Metrics {
   auc: number;         // mean per-user ROC AUC
   users: number;       // users evaluated
   k: number;
@@ -160,6 +161,12 @@ export interface Evaluation {
   recallAtK: number;
   mapAtK: number;
   ndcgAtK: number;
+}
+
+export interface Evaluation extends Metrics {
+  /** The baseline on the same users and candidates: every user gets the items ranked by how many
+   * users liked them in training (ties by the lower item id). Does not depend on the model. */
+  popularity: Metrics;
 }
 
 export interface ItemView {
@@ -170,6 +177,31 @@ export interface ItemView {
   score: number;       // NaN where no score applies
   inTest: boolean;     // for recommendations: a test positive of the user (a hit)
   popularity: number;
+}
+
+/** The model's item vectors, as the embedding map shows them. */
+export interface ItemVectors {
+  /** count × dim, row-major; each row scaled to unit length, so nearest rows are the cosine
+   * neighbours that similarItems() ranks. */
+  values: Float32Array;
+  dim: number;
+  /** Which of the model's tensors the rows are, in words (the deep model has an MLP on top). */
+  source: string;
+  /** The items in row order: raw id, name, genres, type, popularity (rating rows). */
+  items: ItemView[];
+}
+
+/** How faithful a 2-D map of item vectors is, with k neighbours per item. */
+export interface MapQuality {
+  k: number;
+  /** Mean share of an item's k nearest neighbours in vector space that stay among its k nearest on the map. */
+  neighboursKept: number;
+  /** Mean share of an item's k nearest neighbours (vector space) that share a genre with it; NaN without genres. */
+  genrePurity: number;
+  /** The same on the map. */
+  genrePurityOnMap: number;
+  /** The same share over all other items: what random neighbourhoods score. */
+  genrePurityByChance: number;
 }
 
 export interface ModelSummary {
@@ -212,6 +244,14 @@ export interface RecommenderApi {
   similarItems(itemId: number, k?: number): ItemView[];
   userHistory(userId: number): { train: ItemView[]; test: ItemView[] };
   popular(k?: number): ItemView[];
+  /** The model's item vectors for the embedding map (a copy). */
+  itemVectors(): ItemVectors;
+  /** PCA of a row-major matrix (e.g. itemVectors().values) to 2-D: count × 2 (x, y), exact and deterministic. */
+  pcaMap(values: Float32Array, dim: number): Float32Array;
+  /** Row indices of the k rows nearest to `row` (Euclidean; on unit rows the cosine neighbours), nearest first. */
+  nearestRows(values: Float32Array, dim: number, row: number, k?: number): number[];
+  /** Faithfulness of a 2-D map `xy` (count × 2) of the prepared items' vectors `values`; k defaults to 10. */
+  mapQuality(values: Float32Array, dim: number, xy: Float32Array, k?: number): MapQuality;
   saveModel(): Uint8Array;
   loadModel(data: FileData, fileName?: string): ModelSummary;
   dispose(): void;

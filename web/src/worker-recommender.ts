@@ -8,7 +8,7 @@ import {
   type CallMessage, type FromWorker, type ToWorker, type WorkerArgs, type WorkerMethod, type WorkerResult,
 } from './worker-protocol.js';
 import type {
-  CreateOptions, EngineDefaults, Evaluation, FileSource, HeapStats, ItemView, LoadOptions, LoadTiming,
+  CreateOptions, EngineDefaults, Evaluation, FileSource, HeapStats, ItemVectors, ItemView, MapQuality, LoadOptions, LoadTiming,
   ModelOptions, ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions,
   PreprocessReport, RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainProgress,
   TrainResultDetails, LoadProgress,
@@ -142,6 +142,14 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   similarItems(itemId: number, k?: number): Promise<ItemView[]> { return this.#call('similarItems', [itemId, k]); }
   userHistory(userId: number): Promise<{ train: ItemView[]; test: ItemView[] }> { return this.#call('userHistory', [userId]); }
   popular(k?: number): Promise<ItemView[]> { return this.#call('popular', [k]); }
+  itemVectors(): Promise<ItemVectors> { return this.#call('itemVectors', []); }
+  pcaMap(values: Float32Array, dim: number): Promise<Float32Array> { return this.#call('pcaMap', [values, dim]); }
+  nearestRows(values: Float32Array, dim: number, row: number, k?: number): Promise<number[]> {
+    return this.#call('nearestRows', [values, dim, row, k]);
+  }
+  mapQuality(values: Float32Array, dim: number, xy: Float32Array, k?: number): Promise<MapQuality> {
+    return this.#call('mapQuality', [values, dim, xy, k]);
+  }
   heapStats(): Promise<HeapStats> { return this.#call('heapStats', []); }
 
   /** Frees the engine and stops the worker (same as terminate()). */

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tripletrec/data.hpp"
+#include "tripletrec/embedding_map.hpp"
 #include "tripletrec/metrics.hpp"
 #include "tripletrec/model.hpp"
 #include "tripletrec/options.hpp"
@@ -114,6 +115,8 @@ class Session {
   // k must be >= 1 and its buffers within the memory budget; no evaluable test user is an error,
   // never a NaN AUC.
   Evaluation evaluate(int k = 10) const;
+  // The popularity baseline on the same users and candidates (needs prepared data, no model).
+  Evaluation evaluate_popularity(int k = 10) const;
   std::string model_summary();
   std::int64_t param_count();
   std::vector<std::uint8_t> save_model();
@@ -126,6 +129,15 @@ class Session {
   std::vector<ItemView> user_test_positives(std::int32_t user) const;
   std::vector<ItemView> popular(int k) const;
   ItemView item_view(std::int32_t item) const;
+
+  // --- the embedding map ---
+  // The model's item vectors as the map shows them: the item embedding table (both models score
+  // through it; the deep model's MLP reads it concatenated with the user vector), rows scaled to
+  // unit length so that map neighbours are the cosine neighbours of "similar items".
+  ItemVectors item_vectors();
+  // Faithfulness of a 2-D map (count x 2) of `vectors` (items of the prepared data), with the
+  // genre purity of neighbourhoods from the item metadata.
+  MapQuality map_quality(const ItemVectors& vectors, const std::vector<float>& xy, int k = 10) const;
   std::int32_t user_index(std::int64_t raw_user_id) const;  // -1 when unknown
   std::int32_t item_index(std::int64_t raw_item_id) const;  // -1 when unknown
 

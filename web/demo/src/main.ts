@@ -3,6 +3,7 @@ import { ExploreSection } from './explore';
 import { byId, errorMessage } from './dom';
 import { onEngineCrash } from './engine-crash';
 import { fetchEngineDefaults } from './engine-defaults';
+import { EmbeddingMapSection } from './embedding-map';
 import { EngineState } from './engine-state';
 import { describeLoadError, LoadSection, loadIntoFreshEngine, type DataSource, type LoadedData } from './load';
 import { ModelFileSection } from './model-file';
@@ -18,14 +19,19 @@ const engineState = new EngineState();
 const explore = new ExploreSection();
 const results = new ResultsSection();
 const recommend = new RecommendSection();
+const map = new EmbeddingMapSection();
 const train = new TrainSection(() => explore.prepareOptions(), engineState, {
   busy: setBusy,
   untrained(before, summary) {
     results.showUntrained(before, summary);
+    map.clear();
   },
   finished(run) {
     results.showRun(run);
-    if (current) void recommend.activate(current.engine, run.prepared.counts.items);
+    if (current) {
+      void recommend.activate(current.engine, run.prepared.counts.items);
+      void map.activate(current.engine, run.untrainedVectors);
+    }
   },
 });
 const modelFile = new ModelFileSection(() => explore.prepareOptions(), engineState, {
@@ -33,10 +39,14 @@ const modelFile = new ModelFileSection(() => explore.prepareOptions(), engineSta
   modelDropped() {
     results.clear();
     recommend.clear();
+    map.clear();
   },
   loaded(model) {
     results.showLoaded(model);
-    if (current) void recommend.activate(current.engine, model.prepared.counts.items);
+    if (current) {
+      void recommend.activate(current.engine, model.prepared.counts.items);
+      void map.activate(current.engine, null);
+    }
   },
 });
 const load = new LoadSection(loadSource);
@@ -50,6 +60,7 @@ function setBusy(busy: boolean): void {
   explore.setEnabled(!busy);
   train.setEnabled(!busy);
   recommend.setEnabled(!busy);
+  map.setEnabled(!busy);
   modelFile.setEnabled(!busy);
 }
 
@@ -77,6 +88,7 @@ async function loadSource(source: DataSource, { keepSettings = false } = {}): Pr
     train.setEngine(data.engine);
     results.clear();
     recommend.clear();
+    map.clear();
     modelFile.clear();
     setEngineStatus('ready', 'Engine ready · WebAssembly in a Web Worker');
     return true;

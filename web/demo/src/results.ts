@@ -1,6 +1,6 @@
 // Step 4: the moment of truth — AUC of the untrained and the trained model side by side,
 // top-k metrics, a table of the runs (and loaded model files) in this tab, and the model summary.
-import type { Evaluation, ModelSummary } from 'tripletrec';
+import type { Evaluation, Metrics, ModelSummary } from 'tripletrec';
 import { byId, el, formatAuc, formatInt, formatRate, setText } from './dom';
 import type { LoadedModel } from './model-file';
 import type { RunRecord } from './train';
@@ -18,6 +18,7 @@ export class ResultsSection {
     setText('auc-after', '–');
     setText('auc-after-note', 'per-user ROC AUC');
     this.showMetrics(null);
+    this.showBaseline(null);
     setText('param-count', '');
     setText('model-summary', 'Train a model to see its layers.');
   }
@@ -27,6 +28,7 @@ export class ResultsSection {
     setText('auc-after', '…');
     setText('auc-after-note', 'training…');
     this.showMetrics(null);
+    this.showBaseline(before.popularity);
     this.showSummary(summary);
   }
 
@@ -46,7 +48,9 @@ export class ResultsSection {
       el('td', { text: run.result.cancelled ? `${run.result.epochsCompleted}/${run.epochsPlanned}` : String(run.result.epochsCompleted) }),
       el('td', { text: formatAuc(run.before.auc) }),
       el('td', { className: 'strong', text: formatAuc(run.after.auc) }),
+      el('td', { className: 'baseline', text: formatAuc(run.after.popularity.auc) }),
       el('td', { text: run.after.precisionAtK.toFixed(3) }),
+      el('td', { className: 'baseline', text: run.after.popularity.precisionAtK.toFixed(3) }),
       el('td', { text: run.result.seconds.toFixed(1) }),
       el('td', { text: formatRate(run.result.tripletsPerSecond) }),
     ]);
@@ -71,23 +75,37 @@ export class ResultsSection {
       el('td', { text: 'loaded', title: loaded.fileName }),
       none(),
       el('td', { className: 'strong', text: formatAuc(loaded.evaluation.auc) }),
+      el('td', { className: 'baseline', text: formatAuc(loaded.evaluation.popularity.auc) }),
       el('td', { text: loaded.evaluation.precisionAtK.toFixed(3) }),
+      el('td', { className: 'baseline', text: loaded.evaluation.popularity.precisionAtK.toFixed(3) }),
       none(), none(),
     ]);
     byId('runs-table').querySelector('tbody')?.prepend(row);
   }
 
   private showMetrics(evaluation: Evaluation | null): void {
-    const metric = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(3));
-    setText('metric-precision', metric(evaluation?.precisionAtK));
-    setText('metric-recall', metric(evaluation?.recallAtK));
-    setText('metric-map', metric(evaluation?.mapAtK));
-    setText('metric-ndcg', metric(evaluation?.ndcgAtK));
+    showMetricRow('metric', evaluation);
     setText('metric-users', evaluation ? formatInt(evaluation.users) : '–');
+    if (evaluation) this.showBaseline(evaluation.popularity);
+  }
+
+  /** The popularity baseline: it depends on the prepared data only, so it shows before training. */
+  private showBaseline(popularity: Metrics | null): void {
+    showMetricRow('popular', popularity);
   }
 
   private showSummary(summary: ModelSummary): void {
     setText('param-count', `· ${summary.kind} · ${formatInt(summary.params)} parameters`);
     setText('model-summary', summary.text);
   }
+}
+
+/** One row of the metrics table: cells `${prefix}-auc`, `${prefix}-precision`, ... */
+function showMetricRow(prefix: string, metrics: Metrics | null): void {
+  const metric = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(3));
+  setText(`${prefix}-auc`, metric(metrics?.auc));
+  setText(`${prefix}-precision`, metric(metrics?.precisionAtK));
+  setText(`${prefix}-recall`, metric(metrics?.recallAtK));
+  setText(`${prefix}-map`, metric(metrics?.mapAtK));
+  setText(`${prefix}-ndcg`, metric(metrics?.ndcgAtK));
 }

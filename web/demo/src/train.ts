@@ -1,7 +1,7 @@
 // Step 3: model and training controls, and the run itself: prepare the data, create the model,
 // evaluate it untrained, train with live progress (cancellable), evaluate it trained.
 import type {
-  Evaluation, ModelKind, ModelOptions, ModelSummary, NegativeSampling, PrepareOptions, PreparedStats,
+  Evaluation, ItemVectors, ModelKind, ModelOptions, ModelSummary, NegativeSampling, PrepareOptions, PreparedStats,
   TrainOptions, TrainProgress, TrainResult, WorkerRecommender,
 } from 'tripletrec';
 import { LossChart, type RunCurves } from './charts';
@@ -20,6 +20,8 @@ export interface RunRecord {
   summary: ModelSummary;
   before: Evaluation;
   after: Evaluation;
+  /** The item vectors before training, for the embedding map's "before" side. */
+  untrainedVectors: ItemVectors;
   result: TrainResult;
 }
 
@@ -171,6 +173,7 @@ export class TrainSection {
       this.state.modelReady(summary.kind);
       this.showStage('Evaluating the untrained model (per-user AUC)…');
       const before = await engine.evaluate();
+      const untrainedVectors = await engine.itemVectors();
       this.listener.untrained(before, summary);
 
       const label = `${modelOptions.model} (this run)`;
@@ -190,7 +193,7 @@ export class TrainSection {
       const after = await engine.evaluate();
       this.listener.finished({
         model: modelOptions.model ?? 'bilinear', kerasExact: modelOptions.kerasExact ?? false, negatives: trainOptions.negatives, epochsPlanned: trainOptions.epochs,
-        prepared, summary, before, after, result,
+        prepared, summary, before, after, result, untrainedVectors,
       });
     } catch (error) {
       showError('train-error', `Training failed: ${stepErrorMessage(error)}`);
