@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { build } from 'vite';
 import { DATA_DIR, PACKAGE_DIST, REPO_ROOT } from './lib/node-data.mjs';
 
 const { values } = parseArgs({ options: {
@@ -19,8 +20,18 @@ const { values } = parseArgs({ options: {
   'skip-tfjs': { type: 'boolean', default: false },
 } });
 
+// umap-js ships CommonJS only: bundled here once as an ES module for the page (the demo's Vite build
+// does the same for its UMAP worker).
+const umapDir = mkdtempSync(path.join(tmpdir(), 'tripletrec-bench-umap-'));
+await build({
+  configFile: false, logLevel: 'silent',
+  build: { outDir: umapDir, emptyOutDir: true, minify: false, lib: {
+    entry: path.join(REPO_ROOT, 'node_modules', 'umap-js', 'dist', 'index.js'), formats: ['es'], fileName: () => 'umap.js' } },
+});
+
 // URL prefix -> directory. Nothing else is served.
 const ROUTES = [
+  ['/umap/', umapDir],
   ['/bench/', path.join(REPO_ROOT, 'bench')],
   ['/pkg/', PACKAGE_DIST],
   ['/tfjs/', path.join(REPO_ROOT, 'node_modules', '@tensorflow', 'tfjs', 'dist')],
@@ -85,6 +96,8 @@ try {
     parseRepeats: Number(values['parse-repeats']),
   });
   wasmResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
+  const mapResults = await runInPage('map', {});
+  mapResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
   if (!values['skip-tfjs']) {
     const tfjsResult = await runInPage('tfjs', { variant: 'tuned', maxEpochs: 1, maxSeconds: Number(values['tfjs-max-seconds']) });
     print({ ...tfjsResult, runtime: 'tfjs-chromium' });
@@ -93,4 +106,5 @@ try {
   await context.close();
   server.close();
   rmSync(userDataDir, { recursive: true, force: true });
+  rmSync(umapDir, { recursive: true, force: true });
 }

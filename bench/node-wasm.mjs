@@ -2,7 +2,8 @@
 // wasm engine under Node. Prints one JSON object per line.
 import { parseArgs } from 'node:util';
 import { importPackage, readAnimeData } from './lib/node-data.mjs';
-import { runWasmSuite } from './lib/wasm-suite.mjs';
+import { UMAP } from 'umap-js';
+import { runMapSuite, runWasmSuite } from './lib/wasm-suite.mjs';
 
 const { Recommender } = await importPackage();
 
@@ -19,3 +20,5 @@ await runWasmSuite({
   parseRepeats: Number(values['parse-repeats']),
   log: (result) => console.log(JSON.stringify(result)),
 });
+
+await runMapSuite({ Recommender, UMAP, log: (result) => console.log(JSON.stringify(result)) });

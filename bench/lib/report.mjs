@@ -98,6 +98,22 @@ export function formatReport(results) {
            '(slices of ~16 ms that yield to the event loop).');
   out.push('');
 
+  const maps = [['wasm Node', find(node, (l) => l.bench === 'embedding_map')],
+                ['wasm Chromium', find(chromium, (l) => l.bench === 'embedding_map')]].filter(([, line]) => line);
+  if (maps.length > 0) {
+    const first = maps[0][1];
+    out.push(`## Embedding map (${first.items.toLocaleString('en-US')} items, ${first.dim}-d, bilinear after 3 epochs on the sample)`, '');
+    out.push('| runtime | item vectors, ms | PCA, ms | map quality (10-NN both spaces), ms | UMAP (umap-js, seeded), s | neighbours kept: PCA / UMAP | genre purity (chance) |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|');
+    for (const [runtime, m] of maps) {
+      out.push(`| ${runtime} | ${formatNumber(m.vectors_seconds * 1000, 1)} | ${formatNumber(m.pca_seconds * 1000, 1)} | ` +
+               `${formatNumber(m.quality_seconds * 1000, 1)} | ${formatNumber(m.umap_seconds, 2)} | ` +
+               `${formatNumber(m.neighbours_kept_pca, 2)} / ${formatNumber(m.neighbours_kept_umap, 2)} | ` +
+               `${formatNumber(m.genre_purity, 2)} (${formatNumber(m.genre_purity_by_chance, 2)}) |`);
+    }
+    out.push('');
+  }
+
   if (sizes) {
     out.push('## Size (what an app downloads)', '');
     out.push('| file | bytes | gzip -9 |', '|---|---:|---:|');

@@ -98,3 +98,68 @@ export async function runWasmSuite(options) {
   recommender.dispose();
   return results;
 }
+
+/** A small seeded generator (mulberry32) for UMAP's random choices, as the demo's UMAP worker uses. */
+function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The embedding map of the demo page, timed on 2,000 items: the item vectors, PCA and the map's
+ * quality in the engine, UMAP with umap-js (seeded, the page's settings). options: { Recommender,
+ * UMAP (umap-js's class), log }. Returns one result object.
+ */
+export async function runMapSuite({ Recommender, UMAP, log = () => {} }) {
+  const recommender = await Recommender.create();
+  recommender.loadSample({ users: 6000, items: 2000, seed: 11 });
+  recommender.prepare({ ...recommender.samplePreprocessOptions(), minPopularity: 0, itemType: 'any' });
+  recommender.createModel({ model: 'bilinear' });
+  await recommender.train({ epochs: 3 });
+  let start = nowSeconds();
+  const vectors = recommender.itemVectors();
+  const vectorsSeconds = nowSeconds() - start;
+  const count = vectors.values.length / vectors.dim;
+  start = nowSeconds();
+  const pca = recommender.pcaMap(vectors.values, vectors.dim);
+  const pcaSeconds = nowSeconds() - start;
+  start = nowSeconds();
+  const pcaQuality = recommender.mapQuality(vectors.values, vectors.dim, pca, 10);
+  const qualitySeconds = nowSeconds() - start;
+  const result = {
+    bench: 'embedding_map', items: count, dim: vectors.dim, vectors_seconds: vectorsSeconds,
+    pca_seconds: pcaSeconds, quality_seconds: qualitySeconds, neighbours_kept_pca: pcaQuality.neighboursKept,
+    genre_purity: pcaQuality.genrePurity, genre_purity_by_chance: pcaQuality.genrePurityByChance,
+  };
+  if (UMAP) {
+    // As the demo page does it (web/demo/src/umap-worker.ts): the engine's 14 nearest neighbours
+    // plus the point itself, umap-learn's 200 layout epochs, a seeded generator.
+    start = nowSeconds();
+    const neighbours = recommender.nearestNeighbours(vectors.values, vectors.dim, 14);
+    const indices = [], distances = [], rows = [];
+    for (let i = 0; i < count; i++) {
+      indices.push([i, ...neighbours.indices.subarray(i * 14, (i + 1) * 14)]);
+      distances.push([0, ...neighbours.distances.subarray(i * 14, (i + 1) * 14)]);
+      rows.push(Array.from(vectors.values.subarray(i * vectors.dim, (i + 1) * vectors.dim)));
+    }
+    result.umap_neighbours_seconds = nowSeconds() - start;
+    const umap = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 200, random: seededRandom(42) });
+    umap.setPrecomputedKNN(indices, distances);
+    const epochs = umap.initializeFit(rows);
+    result.umap_graph_seconds = nowSeconds() - start - result.umap_neighbours_seconds;
+    for (let epoch = 0; epoch < epochs; epoch++) umap.step();
+    const xy = new Float32Array(umap.getEmbedding().flat());
+    result.umap_seconds = nowSeconds() - start;
+    result.umap_epochs = epochs;
+    result.neighbours_kept_umap = recommender.mapQuality(vectors.values, vectors.dim, xy, 10).neighboursKept;
+  }
+  recommender.dispose();
+  log(result);
+  return result;
+}

@@ -514,6 +514,19 @@ class Engine {
       return copy_to_array(tripletrec::nearest_rows(vectors.values.data(), vectors.count, vectors.dim, row, k));
     });
   }
+  // Every row's k nearest other rows and their distances (count x k each): what UMAP starts from.
+  val nearestNeighbours(const val& values, int dim, int k) const {
+    return guarded([&] {
+      const tripletrec::ItemVectors vectors = vectors_from(values, dim);
+      const tripletrec::NeighbourLists lists = tripletrec::nearest_neighbour_lists(vectors.values.data(), vectors.count, vectors.dim, k);
+      val object = val::object();
+      object.set("k", lists.k);
+      val indices(emscripten::typed_memory_view(lists.index.size(), lists.index.data()));
+      object.set("indices", val::global("Int32Array").new_(indices));
+      object.set("distances", float32_array_of(lists.distance));
+      return object;
+    });
+  }
   val mapQuality(const val& values, int dim, const val& xy, int k) const {
     return guarded([&] {
       const tripletrec::ItemVectors vectors = vectors_from(values, dim);
@@ -738,6 +751,7 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("itemVectors", &Engine::itemVectors)
       .function("pcaMap", &Engine::pcaMap)
       .function("nearestRows", &Engine::nearestRows)
+      .function("nearestNeighbours", &Engine::nearestNeighbours)
       .function("mapQuality", &Engine::mapQuality)
       .function("saveModel", &Engine::saveModel);
   emscripten::function("heapStats", &heapStats);

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <utility>
 
+#include "kernels.hpp"
 #include "tripletrec/error.hpp"
 
 namespace tripletrec {
@@ -121,24 +122,30 @@ std::vector<float> pca_2d(const ItemVectors& vectors) {
 
 namespace {
 
-// Squared distances from row `i` to every other row, the k smallest written to `out` (nearest
-// first; pairs sort ties by the lower index).
-void k_nearest(const float* rows, std::int32_t count, std::int32_t dim, std::int32_t i, int k,
-               std::vector<std::pair<double, std::int32_t>>& candidates, std::int32_t* out) {
+// Squared distances from row `i` to every other row as |a|^2 + |b|^2 - 2 a.b (the dot products
+// run in the SIMD kernel), the k smallest written to `index` and, if given, their distances to
+// `distance` (nearest first; the pairs sort ties by the lower index).
+void k_nearest(const float* rows, const std::vector<float>& squared_norms, std::int32_t count, std::int32_t dim,
+               std::int32_t i, int k, std::vector<std::pair<float, std::int32_t>>& candidates,
+               std::int32_t* index, float* distance) {
   const float* a = rows + static_cast<std::size_t>(i) * dim;
   std::size_t n = 0;
   for (std::int32_t j = 0; j < count; ++j) {
     if (j == i) continue;
-    const float* b = rows + static_cast<std::size_t>(j) * dim;
-    double distance = 0;
-    for (std::int32_t c = 0; c < dim; ++c) {
-      const double delta = static_cast<double>(a[c]) - b[c];
-      distance += delta * delta;
-    }
-    candidates[n++] = {distance, j};
+    const float squared = squared_norms[i] + squared_norms[j] - 2.0f * kernels::dot(a, rows + static_cast<std::size_t>(j) * dim, dim);
+    candidates[n++] = {squared > 0.0f ? squared : 0.0f, j};
   }
   std::partial_sort(candidates.begin(), candidates.begin() + k, candidates.begin() + static_cast<std::ptrdiff_t>(n));
-  for (int r = 0; r < k; ++r) out[r] = candidates[static_cast<std::size_t>(r)].second;
+  for (int r = 0; r < k; ++r) {
+    index[r] = candidates[static_cast<std::size_t>(r)].second;
+    if (distance) distance[r] = std::sqrt(candidates[static_cast<std::size_t>(r)].first);
+  }
+}
+
+std::vector<float> squared_norms_of(const float* rows, std::int32_t count, std::int32_t dim) {
+  std::vector<float> norms(static_cast<std::size_t>(count));
+  for (std::int32_t i = 0; i < count; ++i) norms[i] = kernels::sum_squares(rows + static_cast<std::size_t>(i) * dim, dim);
+  return norms;
 }
 
 int capped_k(int k, std::int32_t count) {
@@ -148,14 +155,23 @@ int capped_k(int k, std::int32_t count) {
 
 }  // namespace
 
+NeighbourLists nearest_neighbour_lists(const float* rows, std::int32_t count, std::int32_t dim, int k) {
+  NeighbourLists lists;
+  lists.k = capped_k(k, count);
+  lists.index.resize(static_cast<std::size_t>(count) * lists.k);
+  lists.distance.resize(lists.index.size());
+  if (lists.k == 0) return lists;
+  const std::vector<float> norms = squared_norms_of(rows, count, dim);
+  std::vector<std::pair<float, std::int32_t>> candidates(static_cast<std::size_t>(count - 1));
+  for (std::int32_t i = 0; i < count; ++i) {
+    const std::size_t at = static_cast<std::size_t>(i) * lists.k;
+    k_nearest(rows, norms, count, dim, i, lists.k, candidates, lists.index.data() + at, lists.distance.data() + at);
+  }
+  return lists;
+}
+
 std::vector<std::int32_t> nearest_neighbours(const float* rows, std::int32_t count, std::int32_t dim, int k) {
-  k = capped_k(k, count);
-  std::vector<std::int32_t> out(static_cast<std::size_t>(count) * k);
-  if (k == 0) return out;
-  std::vector<std::pair<double, std::int32_t>> candidates(static_cast<std::size_t>(count - 1));
-  for (std::int32_t i = 0; i < count; ++i)
-    k_nearest(rows, count, dim, i, k, candidates, out.data() + static_cast<std::size_t>(i) * k);
-  return out;
+  return nearest_neighbour_lists(rows, count, dim, k).index;
 }
 
 std::vector<std::int32_t> nearest_rows(const float* rows, std::int32_t count, std::int32_t dim,
@@ -165,8 +181,8 @@ std::vector<std::int32_t> nearest_rows(const float* rows, std::int32_t count, st
   k = capped_k(k, count);
   std::vector<std::int32_t> out(static_cast<std::size_t>(k));
   if (k == 0) return out;
-  std::vector<std::pair<double, std::int32_t>> candidates(static_cast<std::size_t>(count - 1));
-  k_nearest(rows, count, dim, row, k, candidates, out.data());
+  std::vector<std::pair<float, std::int32_t>> candidates(static_cast<std::size_t>(count - 1));
+  k_nearest(rows, squared_norms_of(rows, count, dim), count, dim, row, k, candidates, out.data(), nullptr);
   return out;
 }
 

@@ -85,6 +85,12 @@ TEST(NearestNeighbours, OrdersByDistanceAndBreaksTiesByIndex) {
   const std::vector<float> line = {0, 1, 2, 4};
   EXPECT_EQ(nearest_neighbours(line.data(), 4, 1, 2), (std::vector<std::int32_t>{1, 2, 0, 2, 1, 0, 2, 1}));
   EXPECT_EQ(nearest_neighbours(line.data(), 4, 1, 10).size(), 4u * 3u);  // k capped at count - 1
+  const NeighbourLists lists = nearest_neighbour_lists(line.data(), 4, 1, 1);
+  EXPECT_EQ(lists.k, 1);
+  EXPECT_EQ(lists.index, (std::vector<std::int32_t>{1, 0, 1, 2}));
+  EXPECT_EQ(lists.distance, (std::vector<float>{1, 1, 1, 2}));
+  EXPECT_EQ(nearest_rows(line.data(), 4, 1, 3, 2), (std::vector<std::int32_t>{2, 1}));
+  EXPECT_THROW(nearest_rows(line.data(), 4, 1, 4, 2), UsageError);
 }
 
 TEST(NeighbourhoodOverlap, KnownCase) {

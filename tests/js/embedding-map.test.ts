@@ -73,6 +73,20 @@ describe('popularity baseline and embedding map', () => {
     expect(neighbours).toEqual(rec.similarItems(first.id, 5).map((item) => item.id));
   });
 
+  it('lists every row\'s nearest neighbours with their distances', () => {
+    const vectors = rec.itemVectors();
+    const lists = rec.nearestNeighbours(vectors.values, vectors.dim, 14);
+    const count = vectors.values.length / vectors.dim;
+    expect(lists.k).toBe(14);
+    expect(lists.indices.length).toBe(count * 14);
+    expect(Array.from(lists.indices.subarray(0, 5))).toEqual(rec.nearestRows(vectors.values, vectors.dim, 0, 5));
+    // Unit rows: distance^2 = 2 - 2 cos, ascending along each list.
+    const first = lists.distances.subarray(0, 14);
+    expect(Array.from(first)).toEqual([...first].sort((a, b) => a - b));
+    expect(first[0]).toBeGreaterThan(0);
+    expect(first[13]).toBeLessThanOrEqual(2);
+  });
+
   it('measures the map: trained neighbourhoods are purer in genre than untrained ones and than chance', () => {
     const trainedVectors = rec.itemVectors();
     const before = rec.mapQuality(untrainedVectors.values, 64, rec.pcaMap(untrainedVectors.values, 64));

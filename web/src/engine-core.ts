@@ -8,8 +8,9 @@ import { checkK, checkOptionTypes, engineDefaults, type OptionGroup } from './op
 import { runTraining, type SliceControl } from './training.js';
 import type { EngineHandle, TripletrecModule } from './tripletrec.mjs';
 import type {
-  CreateOptions, EngineDefaults, Evaluation, FileData, HeapStats, ItemView, LoadTiming, ModelOptions, ModelSummary,
-  PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport, RatingStats, SampleOptions, TrainOptions,
+  CreateOptions, EngineDefaults, Evaluation, FileData, HeapStats, ItemVectors, ItemView, LoadTiming, MapQuality, ModelOptions,
+  ModelSummary, NeighbourLists, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport, RatingStats, SampleOptions,
+  TrainOptions,
   TrainResultDetails,
 } from './types.js';
 
@@ -160,6 +161,19 @@ export class EngineCore {
   similarItems(itemId: number, k?: number): ItemView[] { return this.#withK(k).similarItems(itemId, k); }
   userHistory(userId: number): { train: ItemView[]; test: ItemView[] } { return this.#live().userHistory(userId); }
   popular(k?: number): ItemView[] { return this.#withK(k).popular(k); }
+
+  // ---- the embedding map ----
+  itemVectors(): ItemVectors { return this.#live().itemVectors(); }
+  pcaMap(values: Float32Array, dim: number): Float32Array { return this.#live().pcaMap(values, dim); }
+  nearestRows(values: Float32Array, dim: number, row: number, k = 10): number[] {
+    return this.#live().nearestRows(values, dim, row, k);
+  }
+  nearestNeighbours(values: Float32Array, dim: number, k: number): NeighbourLists {
+    return this.#live().nearestNeighbours(values, dim, k);
+  }
+  mapQuality(values: Float32Array, dim: number, xy: Float32Array, k = 10): MapQuality {
+    return this.#live().mapQuality(values, dim, xy, k);
+  }
 
   // ---- memory ----
   /** malloc statistics of the wasm instance (shared by every engine of this realm). */

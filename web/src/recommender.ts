@@ -4,6 +4,7 @@
 import { EngineCore } from './engine-core.js';
 import type {
   CreateOptions, EngineDefaults, Evaluation, FileData, HeapStats, ItemVectors, ItemView, LoadTiming, MapQuality, ModelOptions,
+  NeighbourLists,
   ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport,
   RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainResultDetails,
 } from './types.js';
@@ -78,13 +79,16 @@ export class Recommender implements RecommenderApi {
   popular(k?: number): ItemView[] { return this.#core.popular(k); }
 
   // ---- the embedding map ----
-  itemVectors(): ItemVectors { return this.#live().itemVectors(); }
-  pcaMap(values: Float32Array, dim: number): Float32Array { return this.#live().pcaMap(values, dim); }
-  nearestRows(values: Float32Array, dim: number, row: number, k = 10): number[] {
-    return this.#live().nearestRows(values, dim, row, k);
+  itemVectors(): ItemVectors { return this.#core.itemVectors(); }
+  pcaMap(values: Float32Array, dim: number): Float32Array { return this.#core.pcaMap(values, dim); }
+  nearestRows(values: Float32Array, dim: number, row: number, k?: number): number[] {
+    return this.#core.nearestRows(values, dim, row, k);
   }
-  mapQuality(values: Float32Array, dim: number, xy: Float32Array, k = 10): MapQuality {
-    return this.#live().mapQuality(values, dim, xy, k);
+  nearestNeighbours(values: Float32Array, dim: number, k: number): NeighbourLists {
+    return this.#core.nearestNeighbours(values, dim, k);
+  }
+  mapQuality(values: Float32Array, dim: number, xy: Float32Array, k?: number): MapQuality {
+    return this.#core.mapQuality(values, dim, xy, k);
   }
 
   // ---- memory ----

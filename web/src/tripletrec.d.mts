@@ -1,8 +1,8 @@
 // Hand-written types of the Emscripten module web/dist/tripletrec.mjs (3.1.6 has no --emit-tsd).
 // Mirrors EMSCRIPTEN_BINDINGS in cpp/bindings/embind.cpp. Internal: the package API wraps it.
 import type {
-  Counts, Evaluation, ItemVectors, ItemView, MapQuality, ModelSummary, PreparedStats, PreprocessOptions, PreprocessReport,
-  RatingStats, SampleOptions, TrainProgress,
+  Counts, Evaluation, ItemVectors, ItemView, MapQuality, ModelSummary, NeighbourLists, PreparedStats, PreprocessOptions,
+  PreprocessReport, RatingStats, SampleOptions, TrainProgress,
 } from './types.js';
 
 /** The engine's progress: TrainProgress without what the package's training loop adds. */
@@ -72,6 +72,7 @@ export interface EngineHandle {
   itemVectors(): ItemVectors;
   pcaMap(values: Float32Array, dim: number): Float32Array;
   nearestRows(values: Float32Array, dim: number, row: number, k: number | undefined): number[];
+  nearestNeighbours(values: Float32Array, dim: number, k: number | undefined): NeighbourLists;
   mapQuality(values: Float32Array, dim: number, xy: Float32Array, k: number | undefined): MapQuality;
   saveModel(): Uint8Array;
   delete(): void;

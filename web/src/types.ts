@@ -191,6 +191,13 @@ export interface ItemVectors {
   items: ItemView[];
 }
 
+/** Each row's k nearest other rows, nearest first (row-major count × k). */
+export interface NeighbourLists {
+  k: number;
+  indices: Int32Array;
+  distances: Float32Array;
+}
+
 /** How faithful a 2-D map of item vectors is, with k neighbours per item. */
 export interface MapQuality {
   k: number;
@@ -250,6 +257,9 @@ export interface RecommenderApi {
   pcaMap(values: Float32Array, dim: number): Float32Array;
   /** Row indices of the k rows nearest to `row` (Euclidean; on unit rows the cosine neighbours), nearest first. */
   nearestRows(values: Float32Array, dim: number, row: number, k?: number): number[];
+  /** Every row's k nearest other rows (Euclidean; on unit rows the cosine neighbours), nearest first:
+   * count × k indices and distances. UMAP can start from these instead of its own search. */
+  nearestNeighbours(values: Float32Array, dim: number, k: number): NeighbourLists;
   /** Faithfulness of a 2-D map `xy` (count × 2) of the prepared items' vectors `values`; k defaults to 10. */
   mapQuality(values: Float32Array, dim: number, xy: Float32Array, k?: number): MapQuality;
   saveModel(): Uint8Array;

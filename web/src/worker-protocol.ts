@@ -48,6 +48,12 @@ export interface WorkerMethods {
   similarItems: AsInRecommender<'similarItems'>;
   userHistory: AsInRecommender<'userHistory'>;
   popular: AsInRecommender<'popular'>;
+  itemVectors: AsInRecommender<'itemVectors'>;
+  pcaMap: AsInRecommender<'pcaMap'>;
+  nearestRows: AsInRecommender<'nearestRows'>;
+  /** The index and distance buffers are transferred to the caller. */
+  nearestNeighbours: AsInRecommender<'nearestNeighbours'>;
+  mapQuality: AsInRecommender<'mapQuality'>;
   heapStats: AsInRecommender<'heapStats'>;
 }
 

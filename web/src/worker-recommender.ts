@@ -8,7 +8,8 @@ import {
   type CallMessage, type FromWorker, type ToWorker, type WorkerArgs, type WorkerMethod, type WorkerResult,
 } from './worker-protocol.js';
 import type {
-  CreateOptions, EngineDefaults, Evaluation, FileSource, HeapStats, ItemVectors, ItemView, MapQuality, LoadOptions, LoadTiming,
+  CreateOptions, EngineDefaults, Evaluation, FileSource, HeapStats, ItemVectors, ItemView, MapQuality, NeighbourLists, LoadOptions,
+  LoadTiming,
   ModelOptions, ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions,
   PreprocessReport, RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainProgress,
   TrainResultDetails, LoadProgress,
@@ -146,6 +147,9 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   pcaMap(values: Float32Array, dim: number): Promise<Float32Array> { return this.#call('pcaMap', [values, dim]); }
   nearestRows(values: Float32Array, dim: number, row: number, k?: number): Promise<number[]> {
     return this.#call('nearestRows', [values, dim, row, k]);
+  }
+  nearestNeighbours(values: Float32Array, dim: number, k: number): Promise<NeighbourLists> {
+    return this.#call('nearestNeighbours', [values, dim, k]);
   }
   mapQuality(values: Float32Array, dim: number, xy: Float32Array, k?: number): Promise<MapQuality> {
     return this.#call('mapQuality', [values, dim, xy, k]);

@@ -105,6 +105,24 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   similarItems: (args) => live().similarItems(...args),
   userHistory: (args) => live().userHistory(...args),
   popular: (args) => live().popular(...args),
+  // The engine's copies are moved to the caller, not copied again.
+  itemVectors: (_args, call) => {
+    const vectors = live().itemVectors();
+    call.transfer.push(vectors.values.buffer);
+    return vectors;
+  },
+  pcaMap: (args, call) => {
+    const xy = live().pcaMap(...args);
+    call.transfer.push(xy.buffer);
+    return xy;
+  },
+  nearestRows: (args) => live().nearestRows(...args),
+  nearestNeighbours: (args, call) => {
+    const lists = live().nearestNeighbours(...args);
+    call.transfer.push(lists.indices.buffer, lists.distances.buffer);
+    return lists;
+  },
+  mapQuality: (args) => live().mapQuality(...args),
   heapStats: () => live().heapStats(),
 };
 

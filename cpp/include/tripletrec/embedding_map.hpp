@@ -25,7 +25,14 @@ void normalise_rows(ItemVectors& vectors);
 std::vector<float> pca_2d(const ItemVectors& vectors);
 
 // The k nearest other rows of each row (Euclidean), nearest first, ties to the lower index:
-// count x k indices. k is capped at count - 1.
+// count x k indices and distances. k is capped at count - 1.
+struct NeighbourLists {
+  int k = 0;
+  std::vector<std::int32_t> index;
+  std::vector<float> distance;
+};
+NeighbourLists nearest_neighbour_lists(const float* rows, std::int32_t count, std::int32_t dim, int k);
+// Just the indices.
 std::vector<std::int32_t> nearest_neighbours(const float* rows, std::int32_t count, std::int32_t dim, int k);
 
 // The k nearest other rows of one row, as above.

@@ -7,7 +7,7 @@ import type { ItemVectors, ItemView, MapQuality, WorkerRecommender } from 'tripl
 import { byId, decodeEntities, el, errorMessage, formatInt, setText, showError } from './dom';
 import { MapChart, type MapStyle } from './map-chart';
 import { itemName } from './recommend';
-import { runUmap } from './umap-client';
+import { runUmap, UMAP_NEIGHBOURS } from './umap-client';
 
 type Method = 'pca' | 'umap';
 type Side = 'untrained' | 'trained';
@@ -72,8 +72,10 @@ export class EmbeddingMapSection {
 
   constructor() {
     this.charts = {
-      untrained: new MapChart(byId<HTMLCanvasElement>('map-untrained'), (item) => void this.select(item, 'untrained')),
-      trained: new MapChart(byId<HTMLCanvasElement>('map-trained'), (item) => void this.select(item, 'trained')),
+      untrained: new MapChart(byId<HTMLCanvasElement>('map-untrained'), (item) => void this.select(item, 'untrained'),
+        (item) => this.hover(item)),
+      trained: new MapChart(byId<HTMLCanvasElement>('map-trained'), (item) => void this.select(item, 'trained'),
+        (item) => this.hover(item)),
     };
     this.methodSelect.addEventListener('change', () => void this.show());
     this.colourSelect.addEventListener('change', () => this.redraw());
@@ -89,7 +91,7 @@ export class EmbeddingMapSection {
     this.selected = null;
     this.charts.untrained.clear();
     this.charts.trained.clear();
-    for (const id of ['map-source', 'map-untrained-quality', 'map-trained-quality', 'map-status']) setText(id, '');
+    for (const id of ['map-source', 'map-untrained-quality', 'map-trained-quality', 'map-status', 'map-hover']) setText(id, '');
     byId('map-neighbours').replaceChildren();
     byId('map-legend').replaceChildren();
     byId('step-map').dataset.state = 'empty';
@@ -148,10 +150,10 @@ export class EmbeddingMapSection {
         setText('map-status', `${method.toUpperCase()} of the ${label} vectors…`);
         const xy = method === 'pca'
           ? await engine.pcaMap(vectors.values, vectors.dim)
-          : await runUmap(vectors.values, vectors.dim, {
+          : await runUmap(vectors.values, vectors.dim, await engine.nearestNeighbours(vectors.values, vectors.dim, UMAP_NEIGHBOURS - 1), {
             seed: UMAP_SEED, signal,
-            onProgress: (p) => setText('map-status', p.stage === 'neighbours'
-              ? `UMAP of the ${label} vectors: nearest neighbours…`
+            onProgress: (p) => setText('map-status', p.stage === 'graph'
+              ? `UMAP of the ${label} vectors: fuzzy neighbour graph…`
               : `UMAP of the ${label} vectors: layout epoch ${p.done} of ${p.total}…`),
           });
         const seconds = (performance.now() - start) / 1000;
@@ -194,6 +196,12 @@ export class EmbeddingMapSection {
       setText(`map-${side}-quality`, describeQuality(map.quality));
     }
     if (this.selected !== null) void this.select(this.selected, 'trained');
+  }
+
+  /** The hovered item's name as text too (the tooltip is drawn on the canvas, out of reach of screen readers). */
+  private hover(item: number | null): void {
+    const items = this.vectors.trained?.items;
+    setText('map-hover', item === null || !items?.[item] ? '' : itemName(items[item]));
   }
 
   /** Lists an item's nearest neighbours (in the clicked map's vectors) and highlights them on both maps. */

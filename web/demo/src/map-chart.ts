@@ -20,7 +20,8 @@ export class MapChart {
   private highlighted: ReadonlySet<number> | null = null;
   private selected: number | null = null;
 
-  constructor(private readonly canvas: HTMLCanvasElement, onClick: (item: number) => void) {
+  constructor(private readonly canvas: HTMLCanvasElement, onClick: (item: number) => void,
+              onHover: (item: number | null) => void) {
     this.chart = new Chart(canvas, {
       type: 'scatter',
       data: { datasets: [{ data: [], pointBorderWidth: 0 }] },
@@ -34,6 +35,7 @@ export class MapChart {
         },
         interaction: { mode: 'nearest', intersect: true },
         scales: { x: { ticks: { display: false }, grid: { display: false } }, y: { ticks: { display: false }, grid: { display: false } } },
+        onHover: (_event: ChartEvent, elements) => onHover(elements[0]?.index ?? null),
         onClick: (event: ChartEvent) => {
           const [hit] = this.chart.getElementsAtEventForMode(event.native as Event, 'nearest', { intersect: true }, false);
           if (hit) onClick(hit.index);

@@ -22,13 +22,21 @@ const post = (reply: UmapReply, transfer: Transferable[] = []) =>
   (self as unknown as Worker).postMessage(reply, transfer);
 
 self.onmessage = (event: MessageEvent<UmapRequest>) => {
-  const { values, dim, seed, neighbours } = event.data;
+  const { values, dim, seed, epochs: layoutEpochs, neighbours } = event.data;
   try {
     const count = values.length / dim;
     const rows: number[][] = [];
     for (let i = 0; i < count; i++) rows.push(Array.from(values.subarray(i * dim, (i + 1) * dim)));
-    const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(neighbours, count - 1), minDist: 0.1, random: seededRandom(seed) });
-    post({ type: 'progress', stage: 'neighbours', done: 0, total: 1 });
+    // UMAP's neighbour lists start with the point itself (distance 0).
+    const k = neighbours.k;
+    const indices: number[][] = [], distances: number[][] = [];
+    for (let i = 0; i < count; i++) {
+      indices.push([i, ...neighbours.indices.subarray(i * k, (i + 1) * k)]);
+      distances.push([0, ...neighbours.distances.subarray(i * k, (i + 1) * k)]);
+    }
+    const umap = new UMAP({ nComponents: 2, nNeighbors: k + 1, minDist: 0.1, nEpochs: layoutEpochs, random: seededRandom(seed) });
+    umap.setPrecomputedKNN(indices, distances);
+    post({ type: 'progress', stage: 'graph', done: 0, total: 1 });
     const epochs = umap.initializeFit(rows);
     let reported = performance.now();
     for (let epoch = 0; epoch < epochs; epoch++) {
