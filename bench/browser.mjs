@@ -18,6 +18,7 @@ const { values } = parseArgs({ options: {
   'parse-repeats': { type: 'string', default: '3' },
   'tfjs-max-seconds': { type: 'string', default: '15' },
   'skip-tfjs': { type: 'boolean', default: false },
+  'map-only': { type: 'boolean', default: false },  // just the embedding map row
 } });
 
 // umap-js ships CommonJS only: bundled here once as an ES module for the page (the demo's Vite build
@@ -91,14 +92,14 @@ try {
     return results;
   }
 
-  const wasmResults = await runInPage('wasm', {
+  const wasmResults = values['map-only'] ? [] : await runInPage('wasm', {
     deepEpochs: Number(values['deep-epochs']), kerasExactEpochs: Number(values['keras-exact-epochs']),
     parseRepeats: Number(values['parse-repeats']),
   });
   wasmResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
   const mapResults = await runInPage('map', {});
   mapResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
-  if (!values['skip-tfjs']) {
+  if (!values['skip-tfjs'] && !values['map-only']) {
     const tfjsResult = await runInPage('tfjs', { variant: 'tuned', maxEpochs: 1, maxSeconds: Number(values['tfjs-max-seconds']) });
     print({ ...tfjsResult, runtime: 'tfjs-chromium' });
   }

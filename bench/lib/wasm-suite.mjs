@@ -1,7 +1,7 @@
 // The tripletrec (wasm) measurements, the same in Node and in the browser page: parse throughput,
 // bilinear and deep training throughput (the TrainResult the package reports, plus wall clock),
 // AUC, evaluation time. Takes the package's Recommender class and the file bytes as arguments.
-import { generateRatingsCsv } from './generate-ratings.mjs';
+import { generateRatingsCsv, mulberry32 } from './generate-ratings.mjs';
 import { loadBenchData } from './prepare-options.mjs';
 
 const nowSeconds = () => performance.now() / 1000;
@@ -99,18 +99,6 @@ export async function runWasmSuite(options) {
   return results;
 }
 
-/** A small seeded generator (mulberry32) for UMAP's random choices, as the demo's UMAP worker uses. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The embedding map of the demo page, timed on 2,000 items: the item vectors, PCA and the map's
  * quality in the engine, UMAP with umap-js (seeded, the page's settings). options: { Recommender,
@@ -149,7 +137,7 @@ export async function runMapSuite({ Recommender, UMAP, log = () => {} }) {
       rows.push(Array.from(vectors.values.subarray(i * vectors.dim, (i + 1) * vectors.dim)));
     }
     result.umap_neighbours_seconds = nowSeconds() - start;
-    const umap = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 200, random: seededRandom(42) });
+    const umap = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 200, random: mulberry32(42) });
     umap.setPrecomputedKNN(indices, distances);
     const epochs = umap.initializeFit(rows);
     result.umap_graph_seconds = nowSeconds() - start - result.umap_neighbours_seconds;

@@ -111,6 +111,22 @@ describe('demo page: the embedding map and the popularity baseline', () => {
     expect(await page.locator('#map-neighbours li').count()).toBe(10);
   });
 
+  it('cancels UMAP and falls back to the PCA maps', async () => {
+    const pcaQuality = await text(page, '#map-trained-quality');
+    // Choosing UMAP and pressing Cancel in one task: the abort lands before the worker starts.
+    await page.evaluate(() => {
+      const select = document.getElementById('map-method') as HTMLSelectElement;
+      select.value = 'umap';
+      select.dispatchEvent(new Event('change'));
+      (document.getElementById('map-cancel') as HTMLButtonElement).click();
+    });
+    await page.waitForFunction(() => /UMAP cancelled/.test(document.getElementById('map-status')?.textContent ?? ''));
+    await waitMapReady(page);
+    expect(await page.locator('#map-method').inputValue()).toBe('pca');
+    expect(await text(page, '#map-trained-quality')).toBe(pcaQuality);
+    expect(await page.locator('#map-error').isVisible()).toBe(false);
+  });
+
   it('fits a 390 px phone screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await waitMapReady(page);

@@ -68,7 +68,7 @@ export class EmbeddingMapSection {
   private readonly cancelButton = byId<HTMLButtonElement>('map-cancel');
   private abort: AbortController | null = null;
   private sequence = 0;
-  private selected: number | null = null;
+  private selected: { item: number; side: Side } | null = null;
 
   constructor() {
     this.charts = {
@@ -141,7 +141,6 @@ export class EmbeddingMapSection {
     byId('step-map').dataset.state = 'computing';
     let cancelled = false;
     try {
-      // The vectors travel to the worker as copies; the page keeps its own for the other method.
       for (const side of ['untrained', 'trained'] as const) {
         const vectors = this.vectors[side];
         if (!vectors || this.maps[`${side}-${method}`]) continue;
@@ -167,7 +166,7 @@ export class EmbeddingMapSection {
       byId('step-map').dataset.state = 'ready';
     } catch (error) {
       cancelled = error instanceof DOMException && error.name === 'AbortError';
-      setText('map-status', cancelled ? 'UMAP cancelled: the maps show PCA.' : '');
+      setText('map-status', '');
       if (!cancelled) showError('map-error', `The map failed: ${errorMessage(error)}`);
       byId('step-map').dataset.state = 'ready';
     } finally {
@@ -179,6 +178,7 @@ export class EmbeddingMapSection {
     if (cancelled && this.engine === engine) {
       this.methodSelect.value = 'pca';
       await this.show();
+      setText('map-status', 'UMAP cancelled: the maps show PCA.');
     }
   }
 
@@ -195,7 +195,7 @@ export class EmbeddingMapSection {
       this.charts[side].draw(map.xy, style);
       setText(`map-${side}-quality`, describeQuality(map.quality));
     }
-    if (this.selected !== null) void this.select(this.selected, 'trained');
+    if (this.selected !== null) void this.select(this.selected.item, this.selected.side);
   }
 
   /** The hovered item's name as text too (the tooltip is drawn on the canvas, out of reach of screen readers). */
@@ -209,10 +209,11 @@ export class EmbeddingMapSection {
     const engine = this.engine;
     const vectors = this.vectors[side];
     if (!engine || !vectors) return;
-    this.selected = item;
+    const selected = { item, side };
+    this.selected = selected;
     try {
       const neighbours = await engine.nearestRows(vectors.values, vectors.dim, item, NEIGHBOURS);
-      if (engine !== this.engine || this.selected !== item) return;
+      if (engine !== this.engine || this.selected !== selected) return;
       for (const chart of Object.values(this.charts)) chart.highlight(item, neighbours);
       const items = vectors.items;
       setText('map-neighbours-title', `Nearest to ${itemName(items[item])} in the ${side} vectors`);
