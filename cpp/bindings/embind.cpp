@@ -508,17 +508,17 @@ class Engine {
     return guarded([&] { return float32_array_of(tripletrec::pca_2d(vectors_from(values, dim))); });
   }
   // The k nearest rows of one row (unit rows: its cosine neighbours), nearest first.
-  val nearestRows(const val& values, int dim, int row, int k) const {
+  val nearestRows(const val& values, int dim, int row, const val& k) const {
     return guarded([&] {
       const tripletrec::ItemVectors vectors = vectors_from(values, dim);
-      return copy_to_array(tripletrec::nearest_rows(vectors.values.data(), vectors.count, vectors.dim, row, k));
+      return copy_to_array(tripletrec::nearest_rows(vectors.values.data(), vectors.count, vectors.dim, row, read_k(k)));
     });
   }
   // Every row's k nearest other rows and their distances (count x k each): what UMAP starts from.
-  val nearestNeighbours(const val& values, int dim, int k) const {
+  val nearestNeighbours(const val& values, int dim, const val& k) const {
     return guarded([&] {
       const tripletrec::ItemVectors vectors = vectors_from(values, dim);
-      const tripletrec::NeighbourLists lists = tripletrec::nearest_neighbour_lists(vectors.values.data(), vectors.count, vectors.dim, k);
+      const tripletrec::NeighbourLists lists = tripletrec::nearest_neighbour_lists(vectors.values.data(), vectors.count, vectors.dim, read_k(k));
       val object = val::object();
       object.set("k", lists.k);
       val indices(emscripten::typed_memory_view(lists.index.size(), lists.index.data()));
@@ -527,11 +527,11 @@ class Engine {
       return object;
     });
   }
-  val mapQuality(const val& values, int dim, const val& xy, int k) const {
+  val mapQuality(const val& values, int dim, const val& xy, const val& k) const {
     return guarded([&] {
       const tripletrec::ItemVectors vectors = vectors_from(values, dim);
       const tripletrec::ItemVectors map = vectors_from(xy, 2);
-      const tripletrec::MapQuality quality = session_.map_quality(vectors, map.values, k);
+      const tripletrec::MapQuality quality = session_.map_quality(vectors, map.values, read_k(k));
       val object = val::object();
       object.set("k", quality.k);
       object.set("neighboursKept", quality.neighbours_kept);

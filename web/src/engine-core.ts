@@ -165,14 +165,14 @@ export class EngineCore {
   // ---- the embedding map ----
   itemVectors(): ItemVectors { return this.#live().itemVectors(); }
   pcaMap(values: Float32Array, dim: number): Float32Array { return this.#live().pcaMap(values, dim); }
-  nearestRows(values: Float32Array, dim: number, row: number, k = 10): number[] {
-    return this.#live().nearestRows(values, dim, row, k);
+  nearestRows(values: Float32Array, dim: number, row: number, k?: number): number[] {
+    return this.#withK(k).nearestRows(values, dim, row, k);
   }
   nearestNeighbours(values: Float32Array, dim: number, k: number): NeighbourLists {
-    return this.#live().nearestNeighbours(values, dim, k);
+    return this.#withK(k).nearestNeighbours(values, dim, k);
   }
-  mapQuality(values: Float32Array, dim: number, xy: Float32Array, k = 10): MapQuality {
-    return this.#live().mapQuality(values, dim, xy, k);
+  mapQuality(values: Float32Array, dim: number, xy: Float32Array, k?: number): MapQuality {
+    return this.#withK(k).mapQuality(values, dim, xy, k);
   }
 
   // ---- memory ----

@@ -260,7 +260,7 @@ export interface RecommenderApi {
   /** Every row's k nearest other rows (Euclidean; on unit rows the cosine neighbours), nearest first:
    * count × k indices and distances. UMAP can start from these instead of its own search. */
   nearestNeighbours(values: Float32Array, dim: number, k: number): NeighbourLists;
-  /** Faithfulness of a 2-D map `xy` (count × 2) of the prepared items' vectors `values`; k defaults to 10. */
+  /** Faithfulness of a 2-D map `xy` (count × 2) of the prepared items' vectors `values`, with k neighbours (the engine's default k: 10). */
   mapQuality(values: Float32Array, dim: number, xy: Float32Array, k?: number): MapQuality;
   saveModel(): Uint8Array;
   loadModel(data: FileData, fileName?: string): ModelSummary;

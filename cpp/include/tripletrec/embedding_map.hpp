@@ -63,6 +63,6 @@ struct MapQuality {
   double genre_purity_by_chance = 0;
 };
 MapQuality map_quality(const ItemVectors& vectors, const std::vector<float>& xy,
-                       const std::vector<std::string>& genres, int k = 10);
+                       const std::vector<std::string>& genres, int k);
 
 }  // namespace tripletrec

@@ -137,7 +137,7 @@ class Session {
   ItemVectors item_vectors();
   // Faithfulness of a 2-D map (count x 2) of `vectors` (items of the prepared data), with the
   // genre purity of neighbourhoods from the item metadata.
-  MapQuality map_quality(const ItemVectors& vectors, const std::vector<float>& xy, int k = 10) const;
+  MapQuality map_quality(const ItemVectors& vectors, const std::vector<float>& xy, int k) const;
   std::int32_t user_index(std::int64_t raw_user_id) const;  // -1 when unknown
   std::int32_t item_index(std::int64_t raw_item_id) const;  // -1 when unknown
 
