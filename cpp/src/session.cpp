@@ -341,7 +341,8 @@ Evaluation Session::evaluate(int k) const {
 }
 
 Evaluation Session::evaluate_popularity(int k) const {
-  require(prepared(), kNotPrepared);
+  require_step(prepared(), MissingStep::Prepare);
+  check_k(k);
   std::optional<Evaluation>& cached = s_->popularity_evaluation;
   if (!cached || cached->k != k) cached = tripletrec::evaluate_popularity(s_->train, s_->test, k);
   return *cached;
