@@ -334,6 +334,7 @@ TEST(Cli, UnknownTestUsersAndItemsAreReported) {
   EXPECT_EQ(json_value(json.out, "unknown_test_rows"), "3");
   EXPECT_EQ(json_value(json.out, "unknown_test_users"), "1");
   EXPECT_EQ(json_value(json.out, "unknown_test_items"), "1");
+}
 
 TEST(Cli, PopularityBaselineInJsonAndText) {
   REQUIRE_CLI();
