@@ -4,7 +4,7 @@
 // both maps. Each map says how faithful it is (neighbours kept) and how genre-pure the
 // neighbourhoods are.
 import type { ItemVectors, ItemView, MapQuality, WorkerRecommender } from 'tripletrec';
-import { byId, decodeEntities, el, errorMessage, formatInt, setText, showError } from './dom';
+import { byId, el, errorMessage, formatInt, setText, showError } from './dom';
 import { MapChart, type MapStyle } from './map-chart';
 import { itemName } from './recommend';
 import { runUmap, UMAP_NEIGHBOURS } from './umap-client';
@@ -19,7 +19,7 @@ const otherColour = '#9ca3af';
 interface Colouring { colours: string[]; legend: { label: string; colour: string }[] }
 
 const genresOf = (item: ItemView): string[] =>
-  decodeEntities(item.genres).split(',').map((genre) => genre.trim()).filter(Boolean);
+  item.genres.split(',').map((genre) => genre.trim()).filter(Boolean);
 
 /** Each item's most specific genre among the most frequent ones (multi-genre items need one colour). */
 function colourByGenre(items: ItemView[]): Colouring {
@@ -50,7 +50,7 @@ function styleFor(items: ItemView[], colouring: Colouring): MapStyle {
     colours: colouring.colours,
     radii: items.map((item) => 2 + 6 * Math.sqrt(item.popularity / most)),
     labels: items.map((item) => {
-      const genres = decodeEntities(item.genres);
+      const genres = item.genres;
       return genres ? `${itemName(item)} (${genres})` : itemName(item);
     }),
   };
@@ -223,7 +223,7 @@ export class EmbeddingMapSection {
         return el('li', { className: 'item' }, [
           el('div', { className: 'item-text' }, [
             el('span', { className: 'item-name', text: itemName(neighbour) }),
-            el('span', { className: 'item-meta', text: [decodeEntities(neighbour.genres), neighbour.popularity > 0 ? `${formatInt(neighbour.popularity)} ratings` : ''].filter(Boolean).join(' · ') }),
+            el('span', { className: 'item-meta', text: [neighbour.genres, neighbour.popularity > 0 ? `${formatInt(neighbour.popularity)} ratings` : ''].filter(Boolean).join(' · ') }),
           ]),
           shared.length > 0 ? el('span', { className: 'hit-mark', text: '●', title: `shares ${shared.join(', ')}` }) : null,
         ]);
