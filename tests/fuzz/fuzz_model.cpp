@@ -8,6 +8,7 @@
 
 #include "tripletrec/error.hpp"
 #include "tripletrec/model.hpp"
+#include "tripletrec/model_file.hpp"
 #include "tripletrec/trainer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
