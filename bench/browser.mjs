@@ -19,6 +19,7 @@ const { values } = parseArgs({ options: {
   'tfjs-max-seconds': { type: 'string', default: '15' },
   'skip-tfjs': { type: 'boolean', default: false },
   'map-only': { type: 'boolean', default: false },  // just the embedding map row
+  'skip-map': { type: 'boolean', default: false },  // no map row (bench:compare: older engines have none)
 } });
 
 // umap-js ships CommonJS only: bundled here once as an ES module for the page (the demo's Vite build
@@ -97,7 +98,7 @@ try {
     parseRepeats: Number(values['parse-repeats']),
   });
   wasmResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
-  const mapResults = await runInPage('map', {});
+  const mapResults = values['skip-map'] ? [] : await runInPage('map', {});
   mapResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
   if (!values['skip-tfjs'] && !values['map-only']) {
     const tfjsResult = await runInPage('tfjs', { variant: 'tuned', maxEpochs: 1, maxSeconds: Number(values['tfjs-max-seconds']) });

@@ -11,6 +11,7 @@ const { values } = parseArgs({ options: {
   'deep-epochs': { type: 'string', default: '5' },
   'keras-exact-epochs': { type: 'string', default: '3' },
   'parse-repeats': { type: 'string', default: '3' },
+  'skip-map': { type: 'boolean', default: false },  // no map row (bench:compare: older engines have none)
 } });
 
 await runWasmSuite({
@@ -21,4 +22,4 @@ await runWasmSuite({
   log: (result) => console.log(JSON.stringify(result)),
 });
 
-await runMapSuite({ Recommender, UMAP, log: (result) => console.log(JSON.stringify(result)) });
+if (!values['skip-map']) await runMapSuite({ Recommender, UMAP, log: (result) => console.log(JSON.stringify(result)) });

@@ -59,9 +59,9 @@ class BilinearModel final : public ModelWithOptimizer {
       const auto p = item_.row(pos[t]);
       const auto q = item_.row(neg[t]);
       // Register every row the batch used (as Keras' sparse gradients do), even at zero loss.
-      linalg::RowMap du(user_grads_.row(users[t]), dim_);
-      linalg::RowMap dp(item_grads_.row(pos[t]), dim_);
-      linalg::RowMap dq(item_grads_.row(neg[t]), dim_);
+      float* du = user_grads_.row(users[t]);
+      float* dp = item_grads_.row(pos[t]);
+      float* dq = item_grads_.row(neg[t]);
       const kernels::TripletSums sums = kernels::triplet_sums(u.data(), p.data(), q.data(), dim_);
       if (cosine) {
         const float iu = inverse_norm(sums.uu), ip = inverse_norm(sums.pp), iq = inverse_norm(sums.nn);
@@ -74,16 +74,16 @@ class BilinearModel final : public ModelWithOptimizer {
         const float kp = sums.pp > kNormEpsilon ? ip * ip : 0.0f;
         const float kq = sums.nn > kNormEpsilon ? iq * iq : 0.0f;
         const float gp = -scale, gq = scale;  // d loss / d s_pos, d s_neg
-        du += ((gp * iu * ip) * p + (gq * iu * iq) * q) + (-(gp * sp + gq * sq) * ku) * u;
-        dp += (gp * iu * ip) * u + (-gp * sp * kp) * p;
-        dq += (gq * iu * iq) * u + (-gq * sq * kq) * q;
+        kernels::axpy3(gp * iu * ip, p.data(), gq * iu * iq, q.data(), -(gp * sp + gq * sq) * ku, u.data(), du, dim_);
+        kernels::axpy3(gp * iu * ip, u.data(), -gp * sp * kp, p.data(), 0.0f, p.data(), dp, dim_);
+        kernels::axpy3(gq * iu * iq, u.data(), -gq * sq * kq, q.data(), 0.0f, q.data(), dq, dim_);
       } else {
         const float loss = margin + sums.un - sums.up;
         if (!(loss > 0.0f)) continue;
         loss_sum += loss;
-        du += (-scale) * p + scale * q;
-        dp += (-scale) * u;
-        dq += scale * u;
+        kernels::axpy3(-scale, p.data(), scale, q.data(), 0.0f, u.data(), du, dim_);
+        kernels::axpy(-scale, u.data(), dp, dim_);
+        kernels::axpy(scale, u.data(), dq, dim_);
       }
     }
     const bool exact = optimizer_.keras_exact;
