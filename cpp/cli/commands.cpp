@@ -104,20 +104,21 @@ struct TimedEvaluation {
   double seconds = 0;
 };
 
-TimedEvaluation evaluate_timed(const Session& session, int k) {
-  TimedEvaluation timed;
+template <class Evaluate>
+TimedEvaluation timed(Evaluate&& evaluate) {
+  TimedEvaluation result;
   const auto start = std::chrono::steady_clock::now();
-  timed.evaluation = session.evaluate(k);
-  timed.seconds = seconds_since(start);
-  return timed;
+  result.evaluation = evaluate();
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+TimedEvaluation evaluate_timed(const Session& session, int k) {
+  return timed([&] { return session.evaluate(k); });
 }
 
 TimedEvaluation evaluate_popularity_timed(const Session& session, int k) {
-  TimedEvaluation timed;
-  const auto start = std::chrono::steady_clock::now();
-  timed.evaluation = session.evaluate_popularity(k);
-  timed.seconds = seconds_since(start);
-  return timed;
+  return timed([&] { return session.evaluate_popularity(k); });
 }
 
 struct Training {

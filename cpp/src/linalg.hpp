@@ -2,9 +2,9 @@
 //
 // Tables are row-major (one row per user, item or input unit, as Keras lays out embeddings and
 // kernels), so a row is contiguous and is taken as a map. Eigen does the element-wise math (relu,
-// bias, gathers, scaling; the bilinear row gradients are kernels.hpp's, measured faster), which gives the same bits at any vector width (AVX
-// natively, SSE on SIMD128 in wasm). Reductions and products are kernels.hpp's, which sum in an
-// order that does not depend on the width (see there why, with the measured numbers).
+// bias, gathers, scaling), which gives the same bits at any vector width (AVX natively, SSE on
+// SIMD128 in wasm). Reductions, products and the bilinear row gradients are kernels.hpp's: sums in
+// an order that does not depend on the width, loops measured faster (see there, with the numbers).
 #pragma once
 #include <Eigen/Core>
 

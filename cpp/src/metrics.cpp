@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "ranking_sums.hpp"
 #include "tripletrec/error.hpp"
 
 namespace tripletrec {
@@ -119,8 +120,6 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
   std::vector<std::uint8_t> relevant(static_cast<std::size_t>(n_items), 0);
   std::vector<std::uint32_t> positive_keys(static_cast<std::size_t>(n_items));
   std::vector<std::uint32_t> negative_keys(static_cast<std::size_t>(n_items));
-  std::vector<double> ideal_dcg(static_cast<std::size_t>(k) + 1, 0.0);  // ideal_dcg[r]: r hits first
-  for (int r = 1; r <= k; ++r) ideal_dcg[r] = ideal_dcg[r - 1] + 1.0 / std::log2(r + 1.0);
 
   // Users are scored in blocks (one matrix product per block in the engine's models), then
   // ranked one by one in user order. A block holds about kBlockScores scores.
@@ -146,7 +145,7 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
   };
   auto n_candidates = [&](std::int32_t u) { return n_items - (train.end_of(u) - train.begin_of(u)); };
 
-  double auc_sum = 0, precision_sum = 0, recall_sum = 0, ap_sum = 0, ndcg_sum = 0;
+  RankingSums sums(k);
   auto rank_user = [&](std::int32_t u, const float* scores) {
     const std::int64_t n_relevant = mark(u);
     std::size_t n = 0, n_pos = 0, n_neg = 0;
@@ -156,29 +155,20 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
       (relevant[i] ? positive_keys[n_pos++] : negative_keys[n_neg++]) = order_key(scores[i]);
     }
     const std::size_t top = std::min<std::size_t>(static_cast<std::size_t>(k), n);
+    double auc;
     if (n_pos <= max_positives_for_counting(static_cast<std::size_t>(n_candidates(u)))) {
-      auc_sum += auc_by_counting(positive_keys.data(), n_pos, negative_keys.data(), n_neg);
+      auc = auc_by_counting(positive_keys.data(), n_pos, negative_keys.data(), n_neg);
       // Only the top k need an order: a heap pass instead of a full sort.
       std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(top),
                         keys.begin() + static_cast<std::ptrdiff_t>(n));
     } else {
       std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(n));  // the top k too
-      auc_sum += auc_of_sorted(keys.data(), n, [&](std::uint32_t i) { return relevant[i] != 0; });
+      auc = auc_of_sorted(keys.data(), n, [&](std::uint32_t i) { return relevant[i] != 0; });
     }
-    std::int64_t hits = 0;
-    double precision_sum_at_hits = 0, dcg = 0;
-    for (std::size_t rank = 0; rank < top; ++rank) {
-      if (!relevant[index_part(keys[rank])]) continue;
-      ++hits;
-      precision_sum_at_hits += static_cast<double>(hits) / static_cast<double>(rank + 1);
-      dcg += 1.0 / std::log2(static_cast<double>(rank) + 2.0);
-    }
-    const std::size_t ideal_hits = std::min<std::size_t>(top, static_cast<std::size_t>(n_relevant));
-    precision_sum += static_cast<double>(hits) / static_cast<double>(top);
-    recall_sum += static_cast<double>(hits) / static_cast<double>(n_relevant);
-    ap_sum += precision_sum_at_hits / static_cast<double>(ideal_hits);
-    ndcg_sum += dcg / ideal_dcg[ideal_hits];
-    ++result.users;
+    TopKHits walk;
+    for (std::size_t rank = 0; rank < top; ++rank)
+      if (relevant[index_part(keys[rank])]) walk.hit_at(static_cast<std::int64_t>(rank) + 1);
+    sums.add_user(auc, walk, static_cast<std::int64_t>(top), n_relevant);
     unmark(u);
   };
   auto rank_block = [&] {
@@ -197,17 +187,7 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
     if (static_cast<int>(block_users.size()) == block_size) rank_block();
   }
   if (!block_users.empty()) rank_block();
-  if (result.users == 0) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    result.auc = result.precision_at_k = result.recall_at_k = result.map_at_k = result.ndcg_at_k = nan;
-    return result;
-  }
-  const double users = result.users;
-  result.auc = auc_sum / users;
-  result.precision_at_k = precision_sum / users;
-  result.recall_at_k = recall_sum / users;
-  result.map_at_k = ap_sum / users;
-  result.ndcg_at_k = ndcg_sum / users;
+  sums.finish(result);
   return result;
 }
 

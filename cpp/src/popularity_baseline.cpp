@@ -10,6 +10,7 @@
 #include <numeric>
 #include <string>
 
+#include "ranking_sums.hpp"
 #include "tripletrec/error.hpp"
 
 namespace tripletrec {
@@ -33,14 +34,12 @@ Evaluation evaluate_popularity(const Positives& train, const Positives& test, in
   std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
     return popularity[static_cast<std::size_t>(a)] > popularity[static_cast<std::size_t>(b)];
   });
-  std::vector<double> ideal_dcg(static_cast<std::size_t>(k) + 1, 0.0);
-  for (int r = 1; r <= k; ++r) ideal_dcg[r] = ideal_dcg[r - 1] + 1.0 / std::log2(r + 1.0);
 
   Evaluation result;
   result.k = k;
   std::vector<std::uint8_t> excluded(static_cast<std::size_t>(n_items), 0);
   std::vector<std::uint8_t> relevant(static_cast<std::size_t>(n_items), 0);
-  double auc_sum = 0, precision_sum = 0, recall_sum = 0, ap_sum = 0, ndcg_sum = 0;
+  RankingSums sums(k);
   for (std::int32_t u = 0; u < n_users; ++u) {
     if (test.begin_of(u) == test.end_of(u)) continue;
     for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = 1;
@@ -66,42 +65,24 @@ Evaluation evaluate_popularity(const Positives& train, const Positives& test, in
                          0.5 * static_cast<double>(p) * static_cast<double>(q);
         others_below += q;
       }
-      auc_sum += correct_pairs / (static_cast<double>(n_relevant) * static_cast<double>(others_below));
+      const double auc = correct_pairs / (static_cast<double>(n_relevant) * static_cast<double>(others_below));
 
       // Ranking metrics over the first k candidates (definitions as in evaluate()).
       const std::int64_t top = std::min<std::int64_t>(k, n_candidates);
-      std::int64_t rank = 0, hits = 0;
-      double precision_sum_at_hits = 0, dcg = 0;
+      std::int64_t rank = 0;
+      TopKHits walk;
       for (std::size_t j = 0; j < order.size() && rank < top; ++j) {
         const std::int32_t item = order[j];
         if (excluded[item]) continue;
         ++rank;
-        if (!relevant[item]) continue;
-        ++hits;
-        precision_sum_at_hits += static_cast<double>(hits) / static_cast<double>(rank);
-        dcg += 1.0 / std::log2(static_cast<double>(rank) + 1.0);
+        if (relevant[item]) walk.hit_at(rank);
       }
-      const std::int64_t ideal_hits = std::min(top, n_relevant);
-      precision_sum += static_cast<double>(hits) / static_cast<double>(top);
-      recall_sum += static_cast<double>(hits) / static_cast<double>(n_relevant);
-      ap_sum += precision_sum_at_hits / static_cast<double>(ideal_hits);
-      ndcg_sum += dcg / ideal_dcg[static_cast<std::size_t>(ideal_hits)];
-      ++result.users;
+      sums.add_user(auc, walk, top, n_relevant);
     }
     for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = 0;
     for (const std::int32_t* i = test.begin_of(u); i != test.end_of(u); ++i) relevant[*i] = 0;
   }
-  if (result.users == 0) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    result.auc = result.precision_at_k = result.recall_at_k = result.map_at_k = result.ndcg_at_k = nan;
-    return result;
-  }
-  const double users = result.users;
-  result.auc = auc_sum / users;
-  result.precision_at_k = precision_sum / users;
-  result.recall_at_k = recall_sum / users;
-  result.map_at_k = ap_sum / users;
-  result.ndcg_at_k = ndcg_sum / users;
+  sums.finish(result);
   return result;
 }
 

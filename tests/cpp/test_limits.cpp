@@ -11,31 +11,12 @@
 #include "tripletrec/error.hpp"
 #include "tripletrec/memory_budget.hpp"
 #include "tripletrec/session.hpp"
+#include "session_fixture.hpp"
 
 using namespace tripletrec;
+using namespace tripletrec::testing;
 
 namespace {
-
-SampleOptions small_sample() {
-  SampleOptions o;
-  o.users = 300;
-  o.items = 60;
-  o.ratings_per_user = 20;
-  return o;
-}
-
-PrepareOptions sample_prepare() {
-  PrepareOptions p;
-  p.preprocess = sample_preprocess_options();
-  p.preprocess.min_popularity = 0;
-  return p;
-}
-
-void ready(Session& s) {
-  s.load_sample(small_sample());
-  s.prepare(sample_prepare());
-  s.create_model(ModelConfig::bilinear_defaults(), OptimizerConfig{}, 1);
-}
 
 template <class F>
 MemoryBudgetError budget_error_of(F&& f) {
@@ -46,16 +27,6 @@ MemoryBudgetError budget_error_of(F&& f) {
   }
   ADD_FAILURE() << "expected a MemoryBudgetError";
   return MemoryBudgetError(OptionId::K, "", 0, 0);
-}
-
-template <class F>
-std::string usage_error_of(F&& f) {
-  try {
-    f();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no UsageError)";
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

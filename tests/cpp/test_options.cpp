@@ -44,8 +44,9 @@ TEST(Options, EveryDefaultIsInItsOwnRangeForBothModels) {
           break;
         case OptionType::Bool: EXPECT_EQ(value.kind, OptionValue::Kind::Bool); break;
       }
-      if (!spec.per_model)
+      if (!spec.per_model) {
         EXPECT_EQ(format_option_value(value), format_option_value(option_default(spec.id, ModelKind::Bilinear)));
+      }
     }
   }
 }
@@ -56,7 +57,9 @@ TEST(Options, KeysAreUniquePerCallAndFlagsAcrossTheCli) {
   for (const OptionSpec& spec : option_specs()) {
     EXPECT_TRUE(keys.insert({static_cast<int>(spec.group), spec.key}).second) << spec.key;
     // --seed sets both the model's and the training's seed.
-    if (std::string(spec.flag) != "--seed") EXPECT_TRUE(flags.insert(spec.flag).second) << spec.flag;
+    if (std::string(spec.flag) != "--seed") {
+      EXPECT_TRUE(flags.insert(spec.flag).second) << spec.flag;
+    }
   }
 }
 

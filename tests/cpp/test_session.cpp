@@ -7,47 +7,17 @@
 
 #include "tripletrec/error.hpp"
 #include "tripletrec/session.hpp"
+#include "session_fixture.hpp"
 
 using namespace tripletrec;
+using namespace tripletrec::testing;
 
 namespace {
-
-SampleOptions small_sample() {
-  SampleOptions o;
-  o.users = 300;
-  o.items = 60;
-  o.ratings_per_user = 20;
-  return o;
-}
-
-PrepareOptions sample_prepare() {
-  PrepareOptions p;
-  p.preprocess = sample_preprocess_options();
-  p.preprocess.min_popularity = 0;
-  return p;
-}
-
-// A session with the small sample loaded, prepared and a bilinear model created.
-void ready(Session& s) {
-  s.load_sample(small_sample());
-  s.prepare(sample_prepare());
-  s.create_model(ModelConfig::bilinear_defaults(), OptimizerConfig{}, 1);
-}
 
 TrainOptions short_training() {
   TrainOptions t;
   t.epochs = 2;
   return t;
-}
-
-template <class F>
-std::string usage_error_of(F&& f) {
-  try {
-    f();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no UsageError)";
 }
 
 // A tiny ratings file without metadata: users 1..4, items 10..14.

@@ -1,7 +1,7 @@
 // Same seed, same data: the wasm module and the native CLI agree on the notebook's anime experiment:
-// the same counts, and bit-identical models (both builds run Eigen on 4-float SSE packets without
-// FMA, see cpp/src/linalg.hpp), so the AUCs are the same doubles (the CLI prints them with 17
-// digits). Also reports bilinear training speed in both.
+// the same counts, and bit-identical models (no FMA in either build; Eigen only for element-wise
+// math, and kernels.hpp's sums in a width-independent order, see cpp/src/linalg.hpp), so the AUCs
+// are the same doubles (the CLI prints them with 17 digits). Also reports bilinear training speed in both.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
