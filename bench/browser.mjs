@@ -80,6 +80,12 @@ try {
   // One fresh page per suite, so TF.js never shares a realm (or its memory) with the wasm run.
   async function runInPage(suite, options) {
     const page = await context.newPage();
+    // The renderer main thread's CPU time (DevTools' Performance.getMetrics ThreadTime), for the
+    // suite's rates per CPU second: the page runs the engine on that thread.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    await page.exposeFunction('benchThreadCpuSeconds', async () =>
+      (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime').value);
     const errors = [];
     page.on('pageerror', (error) => errors.push(String(error)));
     await page.goto(`${origin}/bench/browser/index.html`);

@@ -7,6 +7,7 @@
 // (an epoch count of 0 skips that run).
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -23,6 +24,10 @@ using Clock = std::chrono::steady_clock;
 static double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+
+// The process's CPU time: on a shared machine, other processes' load stretches wall-clock times
+// but hardly CPU times (bench/compare.mjs prefers rates per CPU second when both engines have them).
+static double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 static std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -75,18 +80,23 @@ static void bench_training(Session& session, ModelKind kind, bool keras_exact, i
   optimizer.keras_exact = keras_exact;
   session.create_model(config, optimizer, 42);
   auto t0 = Clock::now();
+  const double cpu_start = cpu_seconds();
   Evaluation untrained = session.evaluate(10);
   double eval_seconds = seconds_since(t0);
+  const double eval_cpu = cpu_seconds() - cpu_start;
   TrainOptions options;
   options.epochs = epochs;
+  const double train_cpu_start = cpu_seconds();
   TrainResult r = session.train(options);
+  const double train_cpu = cpu_seconds() - train_cpu_start;
   Evaluation trained = session.evaluate(10);
   std::printf("{\"bench\":\"train\",\"model\":\"%s\",\"optimizer\":\"%s\",\"epochs\":%d,\"triplets\":%lld,"
-              "\"seconds\":%.4f,\"triplets_per_second\":%.0f,\"auc_untrained\":%.4f,\"auc\":%.4f,"
-              "\"eval_seconds\":%.4f,\"eval_users\":%d}\n",
+              "\"seconds\":%.4f,\"triplets_per_second\":%.0f,\"cpu_seconds\":%.4f,\"triplets_per_cpu_second\":%.0f,"
+              "\"auc_untrained\":%.4f,\"auc\":%.4f,\"eval_seconds\":%.4f,\"eval_cpu_seconds\":%.4f,\"eval_users\":%d}\n",
               kind == ModelKind::Bilinear ? "bilinear" : "deep", keras_exact ? "keras_exact" : "sparse",
-              epochs, static_cast<long long>(r.triplets), r.seconds, r.triplets_per_second, untrained.auc,
-              trained.auc, eval_seconds, trained.users);
+              epochs, static_cast<long long>(r.triplets), r.seconds, r.triplets_per_second, train_cpu,
+              static_cast<double>(r.triplets) / train_cpu, untrained.auc, trained.auc, eval_seconds, eval_cpu,
+              trained.users);
   std::fflush(stdout);
 }
 

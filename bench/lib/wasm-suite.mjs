@@ -24,15 +24,25 @@ function parseResult(timing, what) {
   };
 }
 
-async function trainAndEvaluate(recommender, modelOptions, epochs) {
+// cpuSeconds (optional, async): the CPU time the engine's thread has used, in seconds. On a shared
+// machine, other processes' load stretches wall-clock times but hardly CPU times, so rates per CPU
+// second compare runs made under different load (bench/compare.mjs prefers them).
+async function trainAndEvaluate(recommender, modelOptions, epochs, cpuSeconds) {
   recommender.createModel(modelOptions);
+  const cpuStart = await cpuSeconds?.();
   const start = nowSeconds();
   const result = await recommender.train({ epochs });
   const wallSeconds = nowSeconds() - start;
+  const cpuTrained = await cpuSeconds?.();
   const evalStart = nowSeconds();
   const evaluation = recommender.evaluate(10);
   const evalSeconds = nowSeconds() - evalStart;
-  return {
+  const cpuEvaluated = await cpuSeconds?.();
+  const cpu = cpuSeconds === undefined ? {} : {
+    cpu_seconds: cpuTrained - cpuStart, triplets_per_cpu_second: result.triplets / (cpuTrained - cpuStart),
+    eval_cpu_seconds: cpuEvaluated - cpuTrained,
+  };
+  return { ...cpu,
     bench: 'train', model: modelOptions.model, optimizer: modelOptions.kerasExact ? 'keras_exact' : 'sparse',
     epochs, triplets: result.triplets, seconds: result.seconds,
     triplets_per_second: result.tripletsPerSecond,
@@ -44,10 +54,10 @@ async function trainAndEvaluate(recommender, modelOptions, epochs) {
 
 /**
  * options: { Recommender, ratings?: Uint8Array, items?: Uint8Array, deepEpochs, kerasExactEpochs,
- *            parseRepeats, log(line) }. Returns an array of result objects (native_bench's shapes).
+ *            parseRepeats, cpuSeconds?: () => Promise<number> | number, log(line) }. Returns an array of result objects (native_bench's shapes).
  */
 export async function runWasmSuite(options) {
-  const { Recommender, log = () => {} } = options;
+  const { Recommender, cpuSeconds, log = () => {} } = options;
   const results = [];
   const record = (result) => { results.push(result); log(result); };
 
@@ -89,12 +99,12 @@ export async function runWasmSuite(options) {
            train_positives: loaded.stats.trainPositives, test_positives: loaded.stats.testPositives });
 
   // AUC after one epoch: the point of comparison with TF.js, which trains one epoch in its time budget.
-  const oneEpoch = await trainAndEvaluate(recommender, { model: 'bilinear' }, 1);
+  const oneEpoch = await trainAndEvaluate(recommender, { model: 'bilinear' }, 1, cpuSeconds);
   record({ ...oneEpoch, bench: 'train_one_epoch' });
-  record(await trainAndEvaluate(recommender, { model: 'bilinear' }, 10));
+  record(await trainAndEvaluate(recommender, { model: 'bilinear' }, 10, cpuSeconds));
   if (options.kerasExactEpochs > 0)
-    record(await trainAndEvaluate(recommender, { model: 'bilinear', kerasExact: true }, options.kerasExactEpochs));
-  record(await trainAndEvaluate(recommender, { model: 'deep' }, options.deepEpochs));
+    record(await trainAndEvaluate(recommender, { model: 'bilinear', kerasExact: true }, options.kerasExactEpochs, cpuSeconds));
+  record(await trainAndEvaluate(recommender, { model: 'deep' }, options.deepEpochs, cpuSeconds));
   recommender.dispose();
   return results;
 }

@@ -9,11 +9,13 @@
 // fixed set of eight lane accumulators summed in a fixed order, and every gemm element sums over
 // p in increasing order whatever the blocking, so the compiler vectorises them at any width
 // without reassociating (no -ffast-math) and both builds produce the same bits.
-// Measured (npm run bench:compare, native, anime data, load average 13-22 on the shared 2-core
-// machine, 3 interleaved rounds): with the native build held to SSE width so that Eigen's
-// products and dot products give wasm's bits, Eigen ran the deep model at 52-60 k triplets/s
-// against 69-120 k for these kernels (~0.6x), the bilinear model at 0.26-0.33 M against
-// 0.38-0.53 M (~0.7x): both far beyond the 10% that would let Eigen replace them.
+// Measured (npm run bench:kernels: bench/eigen_vs_kernels.cpp on the models' shapes, each pair
+// interleaved in one process, best of 41 runs; 2-core EPYC, load average 17-20): Eigen's noalias
+// products take, per call, relative to these kernels, in wasm (Node / Chromium): MLP forward
+// 128x96 * 96x128 1.84x / 1.73x, backward dW 1.75x / 1.67x, backward d input 1.90x / 1.88x,
+// scoring 56x64 * 64x293 1.59x / 1.63x: far beyond the 10% that would let Eigen replace them.
+// Natively (AVX-512 with FMA, whose bits wasm cannot reproduce) 0.89x, 1.08x, 1.02x and 0.50x:
+// giving up bit parity for Eigen would gain nothing on the MLP in either build.
 #pragma once
 #include <bit>
 #include <cmath>
@@ -267,6 +269,38 @@ inline void relu_dropout_backward(float* __restrict g, const float* __restrict x
 inline void relu_backward(float* __restrict g, const float* __restrict x, int n) {
   TRIPLETREC_VECTORIZE
   for (int k = 0; k < n; ++k) g[k] = keep_where_positive(g[k], x[k]);
+}
+
+// A hidden layer into a single-output layer, for `cols` items at once (the deep model's scoring):
+// out[i] = bias + sum_p w[p] * relu(Z[p][i] + add[p]), p in increasing order: the same sums as
+// writing relu(Z + add) out and calling gemm_add on it (bias first), without the pass through
+// memory. In blocks of 16 items whose accumulators stay in registers at any vector width.
+inline void relu_dense_to_one(const float* Z, int ldz, const float* add, const float* w, float bias, int depth,
+                              float* out, int cols) {
+  constexpr int kBlock = 16;
+  int i0 = 0;
+  for (; i0 + kBlock <= cols; i0 += kBlock) {
+    float acc[kBlock];
+    for (int i = 0; i < kBlock; ++i) acc[i] = bias;
+    for (int p = 0; p < depth; ++p) {
+      const float* z = Z + static_cast<std::size_t>(p) * ldz + i0;
+      const float a = add[p], wp = w[p];
+      TRIPLETREC_VECTORIZE
+      for (int i = 0; i < kBlock; ++i) {
+        const float x = z[i] + a;
+        acc[i] += wp * keep_where_positive(x, x);
+      }
+    }
+    for (int i = 0; i < kBlock; ++i) out[i0 + i] = acc[i];
+  }
+  for (int i = i0; i < cols; ++i) {
+    float acc = bias;
+    for (int p = 0; p < depth; ++p) {
+      const float x = Z[static_cast<std::size_t>(p) * ldz + i] + add[p];
+      acc += w[p] * keep_where_positive(x, x);
+    }
+    out[i] = acc;
+  }
 }
 
 // Dense layer forward for `rows` samples: out[s][j] = bias[j] + sum_k in[s][k] * W[k][j]
