@@ -603,7 +603,7 @@ val option_value(const tripletrec::OptionValue& value) {
 
 val optionTable() {
   static const char* const groups[] = {"loadSample", "prepare", "createModel", "train", "evaluate"};
-  static const char* const types[] = {"integer", "number", "boolean", "enum", "string", "integerList"};
+  static const char* const types[] = {"integer", "number", "boolean", "enum", "string", "integerList", "fieldList"};
   val table = val::array();
   std::size_t index = 0;
   for (const tripletrec::OptionSpec& spec : tripletrec::option_specs()) {

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cli_errors.hpp"
+#include "tripletrec/features.hpp"
 #include "tripletrec/memory_budget.hpp"
 #include "tripletrec/options.hpp"
 
@@ -122,6 +123,8 @@ std::vector<Flag> train_flags() {
        [](CliOptions& o, const std::string& v) { o.ratings = v; }},
       {"--items", "FILE", "", "item metadata CSV (anime.csv, movies.csv, u.item): names, genres, types",
        [](CliOptions& o, const std::string& v) { o.items = v; }},
+      {"--users", "FILE", "", "user metadata (u.user, users.dat) for --user-features: age, gender, occupation",
+       [](CliOptions& o, const std::string& v) { o.users_file = v; }},
       {"--train", "FILE", "", "train ratings of a given split (use with --test instead of --ratings)",
        [](CliOptions& o, const std::string& v) { o.ratings = v; o.train_flag_used = true; }},
       {"--test", "FILE", "", "test ratings of a given split (e.g. MovieLens ua.test)",
@@ -161,7 +164,10 @@ std::vector<Flag> train_flags() {
       option_flag(I::MinPositive, "R", [](CliOptions& o, const std::string& v) {
         o.prepare.min_positive = option_number<float>(I::MinPositive, v);
       }),
-      option_flag(I::Model, "bilinear|deep", [](CliOptions& o, const std::string& v) {
+      option_flag(I::ColdItems, "F", [](CliOptions& o, const std::string& v) {
+        o.prepare.cold_items = option_number<double>(I::ColdItems, v);
+      }),
+      option_flag(I::Model, "bilinear|deep|fm", [](CliOptions& o, const std::string& v) {
         o.model = option_choice<ModelKind>(I::Model, v);
       }, format_option_value(option_default(I::Model))),
       option_flag(I::EmbeddingDim, "N", [](CliOptions& o, const std::string& v) {
@@ -188,6 +194,16 @@ std::vector<Flag> train_flags() {
       option_flag(I::L2, "L", [](CliOptions& o, const std::string& v) {
         o.l2 = option_number<float>(I::L2, v);
       }),
+      option_flag(I::ItemFeatures, "F,F,...|all|none", [](CliOptions& o, const std::string& v) {
+        if (v != "all") parse_feature_fields(I::ItemFeatures, v);  // names checked now, "all" after loading
+        o.item_features = v;
+      }),
+      option_flag(I::UserFeatures, "F,F,...|all|none", [](CliOptions& o, const std::string& v) {
+        if (v != "all") parse_feature_fields(I::UserFeatures, v);
+        o.user_features = v;
+      }),
+      {option_spec(I::IdEmbeddings).flag, "", "off", "no id embeddings where there are features: such items (users) are their features alone",
+       [](CliOptions& o, const std::string&) { o.features_only = true; }},
       option_flag(I::LearningRate, "LR", [](CliOptions& o, const std::string& v) {
         o.optimizer.learning_rate = option_number<float>(I::LearningRate, v);
       }),
@@ -241,7 +257,7 @@ std::vector<Flag> train_flags() {
 std::vector<Flag> stats_flags() {
   std::vector<Flag> out;
   for (Flag& f : train_flags())
-    for (const char* name : {"--ratings", "--items", "--train", "--test", "--sample", "--sample-users",
+    for (const char* name : {"--ratings", "--items", "--users", "--train", "--test", "--sample", "--sample-users",
                              "--sample-items", "--sample-ratings", "--sample-seed", "--item-type", "--min-popularity",
                              "--max-user-id", "--keep-unrated", "--json", "--memory-budget"})
       if (f.name == name) out.push_back(f);
@@ -302,8 +318,10 @@ CliOptions parse_flags(const std::vector<Flag>& flags, int argc, char** argv, in
     flag->apply(options, *inline_value);
   }
   // Combinations.
-  const bool have_files = !options.ratings.empty() || !options.items.empty() || !options.test.empty();
-  if (options.sample && have_files) throw CliError("--sample cannot be combined with --ratings/--train/--test/--items");
+  const bool have_files = !options.ratings.empty() || !options.items.empty() || !options.test.empty() ||
+                          !options.users_file.empty();
+  if (options.sample && have_files)
+    throw CliError("--sample cannot be combined with --ratings/--train/--test/--items/--users");
   if (!options.test.empty() && !options.train_flag_used)
     throw CliError("--test needs --train FILE (a given split) instead of --ratings");
   if (options.train_flag_used && options.test.empty()) throw CliError("--train needs --test FILE");

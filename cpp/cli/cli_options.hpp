@@ -14,7 +14,7 @@ namespace tripletrec::cli {
 
 struct CliOptions {
   // input
-  std::string ratings, items, test;
+  std::string ratings, items, test, users_file;
   bool train_flag_used = false;  // --train FILE (a given split, needs --test)
   bool sample = false;
   SampleOptions sample_options;  // the engine normalises what is not given
@@ -29,6 +29,9 @@ struct CliOptions {
   std::optional<std::vector<int>> hidden;
   std::optional<float> dropout, margin, l2;
   std::optional<Similarity> similarity;
+  // Side features as written ("genre,type", "none", "all": every field with values in the files).
+  std::string item_features = "none", user_features = "none";
+  bool features_only = false;
   OptimizerConfig optimizer;
   std::uint64_t model_seed = kDefaultModelSeed;
   // training (unset epochs = the chosen model's default)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace tripletrec::cli {
 
@@ -115,9 +116,51 @@ std::string item_json(const ItemView& v) {
       .text();
 }
 
+std::string vocabulary_json(const FeatureVocabulary& v) {
+  auto side = [](std::int32_t n, const std::vector<FeatureFieldStats>& fields) {
+    return JsonObject()
+        .integer("n", n)
+        .add("fields", json_array(fields, [](const FeatureFieldStats& f) {
+               return JsonObject()
+                   .str("field", f.field)
+                   .integer("rows", f.rows_with_value)
+                   .add("values", json_array(f.values, [](const FeatureValueCount& c) {
+                          return JsonObject().str("value", c.value).integer("count", c.count).text();
+                        }))
+                   .text();
+             }))
+        .text();
+  };
+  return JsonObject().add("items", side(v.n_items, v.item_fields)).add("users", side(v.n_users, v.user_fields)).text();
+}
+
+void print_vocabulary(const FeatureVocabulary& v) {
+  auto side = [](const char* what, std::int32_t n, const std::vector<FeatureFieldStats>& fields) {
+    for (const FeatureFieldStats& f : fields) {
+      std::printf("  %s %-10s %s of %s %ss, %zu values:", what, f.field.c_str(), with_commas(f.rows_with_value).c_str(),
+                  with_commas(n).c_str(), what, f.values.size());
+      std::size_t shown = 0;
+      for (const FeatureValueCount& c : f.values) {
+        if (shown++ == 12) {
+          std::printf(" ...");
+          break;
+        }
+        std::printf(" %s (%s)", c.value.c_str(), with_commas(c.count).c_str());
+      }
+      std::printf("\n");
+    }
+  };
+  if (v.item_fields.empty() && v.user_fields.empty()) return;
+  std::printf("\nSide features (the values of each field, with how many carry them):\n");
+  side("item", v.n_items, v.item_fields);
+  side("user", v.n_users, v.user_fields);
+}
+
 std::string evaluation_json(const Evaluation& e) {
   return JsonObject()
       .num("auc", e.auc)
+      .num("auc_cold", e.auc_cold)
+      .integer("n_cold_items", e.n_cold_items)
       .integer("users", e.users)
       .integer("k", e.k)
       .num("precision_at_k", e.precision_at_k)
@@ -159,6 +202,10 @@ void print_evaluation(const char* label, const Evaluation& e, double seconds) {
               fixed(e.auc, 4).c_str(), e.k, fixed(e.precision_at_k, 4).c_str(), e.k,
               fixed(e.recall_at_k, 4).c_str(), e.k, fixed(e.map_at_k, 4).c_str(), e.k,
               fixed(e.ndcg_at_k, 4).c_str(), e.users, seconds * 1000);
+  if (e.n_cold_items > 0)
+    std::printf("%*s AUC %s on warm items; cold-item AUC %s (%d cold items, %d users)\n",
+                static_cast<int>(std::strlen(label)), "", fixed(e.auc, 4).c_str(), fixed(e.auc_cold, 4).c_str(),
+                e.n_cold_items, e.cold_users);
 }
 
 std::string describe(const ItemView& v) {

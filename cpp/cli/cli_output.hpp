@@ -51,11 +51,15 @@ std::string report_json(const PreprocessReport& r);
 std::string stats_json(const RatingStats& s);
 std::string item_json(const ItemView& v);
 std::string evaluation_json(const Evaluation& e);
+// {"items": {"n": 293, "fields": [{"field": "genre", "rows": 293, "values": [{"value": "Action", "count": 120}, ...]}]},
+//  "users": {...}}
+std::string vocabulary_json(const FeatureVocabulary& v);
 
 // --- text ------------------------------------------------------------------------------------
 void print_counts_table(const PreprocessReport& r);
 void print_stats(const RatingStats& s);
 void print_evaluation(const char* label, const Evaluation& e, double seconds);
+void print_vocabulary(const FeatureVocabulary& v);  // nothing without fields
 std::string describe(const ItemView& v);  // "Name (genres; type)"
 
 }  // namespace tripletrec::cli

@@ -39,6 +39,7 @@ void load_inputs(Session& session, const CliOptions& o) {
   session.load_ratings(read_file(o.ratings), o.ratings);
   if (!o.test.empty()) session.load_test_ratings(read_file(o.test), o.test);
   if (!o.items.empty()) session.load_items(read_file(o.items), o.items);
+  if (!o.users_file.empty()) session.load_users(read_file(o.users_file), o.users_file);
 }
 
 PreprocessOptions preprocess_options(const CliOptions& o) {
@@ -56,8 +57,22 @@ PrepareOptions prepare_options(const CliOptions& o) {
   return prepare;
 }
 
-ModelConfig model_config(const CliOptions& o) {
-  ModelConfig c = o.model == ModelKind::Deep ? ModelConfig::deep_defaults() : ModelConfig::bilinear_defaults();
+namespace {
+// "all": every field with a value in the loaded files (the prepared data's vocabulary).
+std::vector<std::string> feature_fields(OptionId id, const std::string& text,
+                                        const std::vector<FeatureFieldStats>& available) {
+  if (text != "all") return parse_feature_fields(id, text);
+  std::vector<std::string> fields;
+  for (const FeatureFieldStats& field : available) fields.push_back(field.field);
+  return fields;
+}
+}  // namespace
+
+ModelConfig model_config(const CliOptions& o, const FeatureVocabulary& vocabulary) {
+  ModelConfig c = ModelConfig::defaults_for(o.model);
+  c.item_features = feature_fields(OptionId::ItemFeatures, o.item_features, vocabulary.item_fields);
+  c.user_features = feature_fields(OptionId::UserFeatures, o.user_features, vocabulary.user_fields);
+  c.id_embeddings = !o.features_only;
   if (o.embedding_dim) c.embedding_dim = *o.embedding_dim;
   if (o.similarity) c.similarity = *o.similarity;
   if (o.user_dim) c.user_dim = *o.user_dim;

@@ -14,7 +14,8 @@ void load_inputs(Session& session, const CliOptions& o);
 
 PreprocessOptions preprocess_options(const CliOptions& o);
 PrepareOptions prepare_options(const CliOptions& o);  // preprocessing, split, positives
-ModelConfig model_config(const CliOptions& o);
+// The model settings; "all" feature fields resolve to the fields with values in `vocabulary`.
+ModelConfig model_config(const CliOptions& o, const FeatureVocabulary& vocabulary);
 TrainOptions train_options(const CliOptions& o);
 
 }  // namespace tripletrec::cli

@@ -54,6 +54,7 @@ struct Preparation {
   PrepareOptions prepare;
   PreparedStats prepared;
   ModelConfig config;
+  FeatureVocabulary vocabulary;
   std::vector<std::int32_t> shown_users;
 };
 
@@ -70,7 +71,8 @@ Preparation load_and_prepare(Session& session, const CliOptions& o) {
   session.prepare(p.prepare);
   p.prepared = session.prepared_stats();
 
-  p.config = model_config(o);
+  p.vocabulary = session.feature_vocabulary();
+  p.config = model_config(o, p.vocabulary);
   session.create_model(p.config, o.optimizer, o.model_seed);
   p.shown_users = example_users(session, o);
   return p;
@@ -91,6 +93,11 @@ void print_preparation(Session& session, const CliOptions& o, const Preparation&
               session.has_test_ratings() ? "given files" : ("random, seed " + std::to_string(o.prepare.split_seed)).c_str(),
               format_rating(o.prepare.min_positive).c_str(), with_commas(p.prepared.train_positives).c_str(),
               with_commas(p.prepared.test_positives).c_str());
+  if (p.prepared.cold_items > 0)
+    std::printf("Cold items: %s items (%s of the items, seed %llu) held out of training; all their rows are test rows\n",
+                with_commas(p.prepared.cold_items).c_str(), fixed(p.prepare.cold_items, 3).c_str(),
+                static_cast<unsigned long long>(p.prepare.split_seed));
+  print_vocabulary(p.vocabulary);
   if (p.prepared.unknown_test_rows > 0)
     std::printf("Unknown to training: %s test rows, %s test users and %s test items have no train row "
                 "(their scores come from untrained embeddings)\n",
@@ -229,9 +236,15 @@ std::string train_config_json(const CliOptions& o, const TrainReport& r, bool gi
       .str("negatives", name_of(OptionId::Negatives, r.training.options.negatives))
       .integer("hard_candidates", r.training.options.hard_candidates)
       .boolean("eval_every_epoch", o.eval_every_epoch);
+  params.num("cold_items", o.prepare.cold_items)
+      .add("item_features", json_array(config.item_features, json_string))
+      .add("user_features", json_array(config.user_features, json_string))
+      .boolean("id_embeddings", config.id_embeddings);
   if (o.model == ModelKind::Bilinear) {
     params.integer("embedding_dim", config.embedding_dim)
         .str("similarity", name_of(OptionId::Similarity, config.similarity));
+  } else if (o.model == ModelKind::FM) {
+    params.integer("embedding_dim", config.embedding_dim);
   } else {
     params.integer("user_dim", config.user_dim)
         .integer("item_dim", config.item_dim)
@@ -268,11 +281,16 @@ void print_train_json(Session& session, const CliOptions& o, const TrainReport& 
       .integer("unknown_test_items", prepared.unknown_test_items)
       .add("preprocessing", report_json(prepared.report))
       .add("loaded", stats_json(r.preparation.loaded))
-      .str("model", o.model == ModelKind::Deep ? "deep" : "bilinear")
+      .add("features", vocabulary_json(r.preparation.vocabulary))
+      .str("model", option_spec(OptionId::Model).choices.at(static_cast<std::size_t>(o.model)))
       .integer("params", session.param_count())
       .add("config", train_config_json(o, r, session.has_test_ratings()))
       .num("auc_untrained", r.untrained.evaluation.auc)
       .num("auc", trained.auc)
+      .num("auc_cold", trained.auc_cold)
+      .integer("n_cold_items", trained.n_cold_items)
+      .integer("cold_users", trained.cold_users)
+      .num("auc_cold_untrained", r.untrained.evaluation.auc_cold)
       .integer("k", o.k)
       .num("precision_at_k", trained.precision_at_k)
       .num("recall_at_k", trained.recall_at_k)
@@ -348,8 +366,19 @@ int run_stats(const CliOptions& o) {
   load_inputs(session, o);
   const RatingStats loaded = session.loaded_stats();
   const PreprocessReport report = session.preview(preprocess_options(o));
+  // The vocabulary is that of the prepared items and users: none when nothing is left.
+  FeatureVocabulary vocabulary;
+  if (report.rating_filter.ratings > 0 && (session.has_items() || session.has_users())) {
+    session.prepare(prepare_options(o));
+    vocabulary = session.feature_vocabulary();
+  }
   if (o.json) {
-    std::cout << JsonObject().add("loaded", stats_json(loaded)).add("preprocessing", report_json(report)).text() << "\n";
+    std::cout << JsonObject()
+                     .add("loaded", stats_json(loaded))
+                     .add("preprocessing", report_json(report))
+                     .add("features", vocabulary_json(vocabulary))
+                     .text()
+              << "\n";
     return 0;
   }
   std::printf("Loaded %s%s:\n", o.sample ? "the built-in sample" : o.ratings.c_str(),
@@ -357,6 +386,7 @@ int run_stats(const CliOptions& o) {
   print_stats(loaded);
   std::printf("Preprocessing (the notebook's steps):\n");
   print_counts_table(report);
+  print_vocabulary(vocabulary);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "adam.hpp"
+#include "embedding_bag.hpp"
 #include "kernels.hpp"
 #include "linalg.hpp"
 #include "models_internal.hpp"
@@ -24,16 +25,16 @@ inline float inverse_norm(float squared_norm) {
 class BilinearModel final : public ModelWithOptimizer {
  public:
   BilinearModel(const ModelConfig& config, const OptimizerConfig& optimizer, std::int32_t n_users,
-                std::int32_t n_items, Rng& init)
+                std::int32_t n_items, const ModelFeatures* features, Rng& init)
       : ModelWithOptimizer(optimizer), config_(config), dim_(config.embedding_dim), adam_(optimizer) {
     n_users_ = n_users;
     n_items_ = n_items;
-    user_ = uniform_table(n_users, dim_, 0.05f, init);  // Keras' Embedding default
-    item_ = uniform_table(n_items, dim_, 0.05f, init);
-    user_moments_ = AdamMoments(static_cast<std::size_t>(user_.size()));
-    item_moments_ = AdamMoments(static_cast<std::size_t>(item_.size()));
-    user_grads_.reset(n_users, dim_);
-    item_grads_.reset(n_items, dim_);
+    if (features) features_ = *features;
+    user_.init_ids(n_users, dim_, keeps_ids(config, features_.user), init);
+    item_.init_ids(n_items, dim_, keeps_ids(config, features_.item), init);
+    user_.init_features(&features_.user, init);
+    item_.init_features(&features_.item, init);
+    for (auto* buffer : {&su_, &sp_, &sq_, &gu_, &gp_, &gq_}) buffer->assign(static_cast<std::size_t>(dim_), 0.0f);
   }
 
   ModelKind kind() const override { return ModelKind::Bilinear; }
@@ -44,8 +45,8 @@ class BilinearModel final : public ModelWithOptimizer {
     check_triplet_ids(users, pos, neg, count);
     if (count == 0) return 0.0f;
     if (count > capacity_) {  // warm-up: size the accumulators for the largest batch seen
-      user_grads_.reserve(count);
-      item_grads_.reserve(2 * count);
+      user_.reserve(count);
+      item_.reserve(2 * count);
       capacity_ = count;
     }
     cache_valid_.store(false, std::memory_order_relaxed);
@@ -55,41 +56,50 @@ class BilinearModel final : public ModelWithOptimizer {
     const float margin = config_.margin, scale = 1.0f / static_cast<float>(count);
     double loss_sum = 0;
     for (int t = 0; t < count; ++t) {
-      const auto u = user_.row(users[t]);
-      const auto p = item_.row(pos[t]);
-      const auto q = item_.row(neg[t]);
-      // Register every row the batch used (as Keras' sparse gradients do), even at zero loss.
-      float* du = user_grads_.row(users[t]);
-      float* dp = item_grads_.row(pos[t]);
-      float* dq = item_grads_.row(neg[t]);
-      const kernels::TripletSums sums = kernels::triplet_sums(u.data(), p.data(), q.data(), dim_);
-      if (cosine) {
-        const float iu = inverse_norm(sums.uu), ip = inverse_norm(sums.pp), iq = inverse_norm(sums.nn);
-        const float sp = sums.up * iu * ip, sq = sums.un * iu * iq;
-        const float loss = margin + sq - sp;
-        if (!(loss > 0.0f)) continue;  // margin satisfied: no gradient
-        loss_sum += loss;
-        // d cos(a, b) / da = |a|^-1 |b|^-1 b - cos |a|^-2 a (no norm term where the clamp holds).
-        const float ku = sums.uu > kNormEpsilon ? iu * iu : 0.0f;
-        const float kp = sums.pp > kNormEpsilon ? ip * ip : 0.0f;
-        const float kq = sums.nn > kNormEpsilon ? iq * iq : 0.0f;
-        const float gp = -scale, gq = scale;  // d loss / d s_pos, d s_neg
-        kernels::axpy3(gp * iu * ip, p.data(), gq * iu * iq, q.data(), -(gp * sp + gq * sq) * ku, u.data(), du, dim_);
-        kernels::axpy3(gp * iu * ip, u.data(), -gp * sp * kp, p.data(), 0.0f, p.data(), dp, dim_);
-        kernels::axpy3(gq * iu * iq, u.data(), -gq * sq * kq, q.data(), 0.0f, q.data(), dq, dim_);
-      } else {
-        const float loss = margin + sums.un - sums.up;
-        if (!(loss > 0.0f)) continue;
-        loss_sum += loss;
-        kernels::axpy3(-scale, p.data(), scale, q.data(), 0.0f, u.data(), du, dim_);
-        kernels::axpy(-scale, u.data(), dp, dim_);
-        kernels::axpy(scale, u.data(), dq, dim_);
-      }
+      // The vectors (the id rows themselves without features) and their gradient accumulators;
+      // every row the batch used is registered (as Keras' sparse gradients do), even at zero loss.
+      const float* u = user_.vector(users[t], su_.data());
+      const float* p = item_.vector(pos[t], sp_.data());
+      const float* q = item_.vector(neg[t], sq_.data());
+      float* du = user_.gradient(users[t], gu_.data());
+      float* dp = item_.gradient(pos[t], gp_.data());
+      float* dq = item_.gradient(neg[t], gq_.data());
+      loss_sum += triplet_gradient(u, p, q, du, dp, dq, cosine, margin, scale);
+      user_.scatter(users[t], du);
+      item_.scatter(pos[t], dp);
+      item_.scatter(neg[t], dq);
     }
     const bool exact = optimizer_.keras_exact;
-    apply_embedding_update(adam_, exact, config_.l2, user_.data(), n_users_, user_moments_, user_grads_);
-    apply_embedding_update(adam_, exact, config_.l2, item_.data(), n_items_, item_moments_, item_grads_);
+    user_.apply(adam_, exact, config_.l2);
+    item_.apply(adam_, exact, config_.l2);
     return static_cast<float>(loss_sum / count);
+  }
+
+  // One triplet's loss, its gradients added to du, dp, dq (nothing at zero loss).
+  float triplet_gradient(const float* u, const float* p, const float* q, float* du, float* dp, float* dq,
+                         bool cosine, float margin, float scale) const {
+    const kernels::TripletSums sums = kernels::triplet_sums(u, p, q, dim_);
+    if (cosine) {
+      const float iu = inverse_norm(sums.uu), ip = inverse_norm(sums.pp), iq = inverse_norm(sums.nn);
+      const float sp = sums.up * iu * ip, sq = sums.un * iu * iq;
+      const float loss = margin + sq - sp;
+      if (!(loss > 0.0f)) return 0.0f;  // margin satisfied: no gradient
+      // d cos(a, b) / da = |a|^-1 |b|^-1 b - cos |a|^-2 a (no norm term where the clamp holds).
+      const float ku = sums.uu > kNormEpsilon ? iu * iu : 0.0f;
+      const float kp = sums.pp > kNormEpsilon ? ip * ip : 0.0f;
+      const float kq = sums.nn > kNormEpsilon ? iq * iq : 0.0f;
+      const float gp = -scale, gq = scale;  // d loss / d s_pos, d s_neg
+      kernels::axpy3(gp * iu * ip, p, gq * iu * iq, q, -(gp * sp + gq * sq) * ku, u, du, dim_);
+      kernels::axpy3(gp * iu * ip, u, -gp * sp * kp, p, 0.0f, p, dp, dim_);
+      kernels::axpy3(gq * iu * iq, u, -gq * sq * kq, q, 0.0f, q, dq, dim_);
+      return loss;
+    }
+    const float loss = margin + sums.un - sums.up;
+    if (!(loss > 0.0f)) return 0.0f;
+    kernels::axpy3(-scale, p, scale, q, 0.0f, u, du, dim_);
+    kernels::axpy(-scale, u, dp, dim_);
+    kernels::axpy(scale, u, dq, dim_);
+    return loss;
   }
 
   void score_items(std::int32_t user, float* out) const override {
@@ -106,9 +116,9 @@ class BilinearModel final : public ModelWithOptimizer {
         throw UsageError("score_users: user " + std::to_string(users[r]) + " out of range [0, " +
                          std::to_string(n_users_) + ")");
     ensure_item_cache();
-    thread_local linalg::Matrix block;  // the block's user rows, gathered (scratch, per thread)
+    thread_local linalg::Matrix block;  // the block's user vectors, gathered (scratch, per thread)
     block.resize(count, dim_);
-    for (int r = 0; r < count; ++r) block.row(r) = user_.row(users[r]);
+    for (int r = 0; r < count; ++r) user_.compose(users[r], block.row(r).data());
     kernels::gemm_set(block.data(), dim_, 1, items_t_.data(), n_items_, out, n_items_, count, dim_, n_items_);
     if (config_.similarity == Similarity::Dot) return;
     linalg::MatrixMap scores(out, count, n_items_);
@@ -119,20 +129,28 @@ class BilinearModel final : public ModelWithOptimizer {
   }
 
   std::vector<Tensor> parameters() override {
-    return {{"user_embedding", {n_users_, dim_}, user_.data()},
-            {"item_embedding", {n_items_, dim_}, item_.data()}};
+    std::vector<Tensor> tensors;
+    user_.tensors("user", tensors);
+    item_.tensors("item", tensors);
+    return tensors;
+  }
+
+  std::vector<float> item_vectors(int& dim) const override {
+    dim = dim_;
+    const linalg::Matrix all = item_.compose_all();
+    return {all.data(), all.data() + all.size()};
   }
 
   std::string summary() override {
     const std::string d = std::to_string(dim_);
     const std::string similarity = config_.similarity == Similarity::Cosine ? "dot (Dot, normalize)" : "dot (Dot)";
-    return format_summary("TripletModel",
-                          {{"user_embedding (Embedding)", "(None, 1, " + d + ")", std::int64_t(n_users_) * dim_},
-                           {"item_embedding (Embedding)", "(None, 1, " + d + ")", std::int64_t(n_items_) * dim_},
-                           {"flatten (Flatten)", "(None, " + d + ")", 0},
-                           {similarity, "(None, 1)", 0},
-                           {"margin_loss (MarginLoss)", "(None, 1)", 0}},
-                          "item_embedding is shared by the positive and the negative item.");
+    std::vector<SummaryRow> rows = embedding_summary_rows(user_, item_);
+    rows.push_back({"flatten (Flatten)", "(None, " + d + ")", 0});
+    rows.push_back({similarity, "(None, 1)", 0});
+    rows.push_back({"margin_loss (MarginLoss)", "(None, 1)", 0});
+    return format_summary("TripletModel", rows,
+                          std::string(user_.plain() && item_.plain() ? "item_embedding is" : "The item tables are") +
+                              " shared by the positive and the negative item." + features_note(user_, item_));
   }
 
   void parameters_changed() override { cache_valid_.store(false, std::memory_order_relaxed); }
@@ -144,20 +162,20 @@ class BilinearModel final : public ModelWithOptimizer {
     if (cache_valid_.load(std::memory_order_acquire)) return;
     std::lock_guard<std::mutex> lock(cache_mutex_);
     if (cache_valid_.load(std::memory_order_relaxed)) return;
-    items_t_ = item_.transpose();
+    const linalg::Matrix items = item_.compose_all();
+    items_t_ = items.transpose();
     item_inverse_norm_.resize(n_items_);
     for (std::int32_t i = 0; i < n_items_; ++i)
-      item_inverse_norm_[i] = inverse_norm(kernels::sum_squares(item_.row(i).data(), dim_));
+      item_inverse_norm_[i] = inverse_norm(kernels::sum_squares(items.row(i).data(), dim_));
     cache_valid_.store(true, std::memory_order_release);
   }
 
   ModelConfig config_;
   int dim_;
-  linalg::Matrix user_, item_;  // one row per user / item
-  AdamMoments user_moments_, item_moments_;
+  EmbeddingBag user_, item_;  // id embeddings and/or the mean of feature embeddings
   Adam adam_;
-  RowGradients user_grads_, item_grads_;
   int capacity_ = 0;
+  std::vector<float> su_, sp_, sq_, gu_, gp_, gq_;  // composed vectors and their gradients (features)
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};
@@ -168,8 +186,9 @@ class BilinearModel final : public ModelWithOptimizer {
 }  // namespace
 
 std::unique_ptr<Model> make_bilinear_model(const ModelConfig& config, const OptimizerConfig& optimizer,
-                                           std::int32_t n_users, std::int32_t n_items, Rng& init) {
-  return std::make_unique<BilinearModel>(config, optimizer, n_users, n_items, init);
+                                           std::int32_t n_users, std::int32_t n_items,
+                                           const ModelFeatures* features, Rng& init) {
+  return std::make_unique<BilinearModel>(config, optimizer, n_users, n_items, features, init);
 }
 
 }  // namespace tripletrec

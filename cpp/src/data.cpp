@@ -176,7 +176,8 @@ constexpr std::size_t kUItemFields = 5 + kMl100kGenres.size();
 struct ItemLayout {
   std::size_t fields = 0, id = 0, name = 1, genres = kNoColumn, type = kNoColumn,
               episodes = kNoColumn, avg_rating = kNoColumn, members = kNoColumn,
-              genre_flags = kNoColumn;  // first of the u.item flag columns
+              genre_flags = kNoColumn,  // first of the u.item flag columns
+              release_date = kNoColumn;
   std::vector<std::string> names;     // column names for messages
 };
 
@@ -195,6 +196,7 @@ ItemLayout item_layout_from_header(const csv::Reader& reader, const csv::Record&
   layout.episodes = find_column(header, {"episodes"});
   layout.avg_rating = find_column(header, {"rating", "avg_rating"});
   layout.members = find_column(header, {"members"});
+  layout.release_date = find_column(header, {"release_date", "release date"});
   for (const csv::Field& field : header.fields) layout.names.emplace_back(csv::trim(field.text));
   return layout;
 }
@@ -210,6 +212,7 @@ ItemLayout item_layout_without_header(const csv::Reader& reader, const csv::Reco
     layout.names = {"anime_id", "name", "genre", "type", "episodes", "rating", "members"};
   } else if (layout.fields == kUItemFields) {  // u.item
     layout.genre_flags = 5;
+    layout.release_date = 2;
     layout.names = {"id", "title", "release date", "video release date", "url"};
     for (const char* genre : kMl100kGenres) layout.names.emplace_back(genre);
   } else {
@@ -393,6 +396,141 @@ ItemCatalog parse_items(std::string_view bytes, const std::string& source) {
       members = integer_field(reader, record.fields[layout.members], layout.names[layout.members],
                               "an integer member count");
     catalog.members.push_back(members);
+    catalog.release_date.emplace_back(
+        layout.release_date == kNoColumn ? "" : csv::trim(record.fields[layout.release_date].text));
+  } while (reader.next(record));
+  return catalog;
+}
+
+// ---- users -------------------------------------------------------------------------------------
+
+namespace {
+
+// ml-1m's occupation codes (its README), in code order.
+constexpr std::array<const char*, 21> kMl1mOccupations = {
+    "other", "academic/educator", "artist", "clerical/admin", "college/grad student", "customer service",
+    "doctor/health care", "executive/managerial", "farmer", "homemaker", "K-12 student", "lawyer",
+    "programmer", "retired", "sales/marketing", "scientist", "self-employed", "technician/engineer",
+    "tradesman/craftsman", "unemployed", "writer"};
+
+struct UserLayout {
+  std::size_t fields = 0, id = 0, age = kNoColumn, gender = kNoColumn, occupation = kNoColumn;
+  bool occupation_codes = false;     // users.dat: 0-20
+  std::vector<std::string> names;    // column names for messages
+};
+
+UserLayout user_layout_from_header(const csv::Reader& reader, const csv::Record& header) {
+  UserLayout layout;
+  layout.fields = header.fields.size();
+  layout.id = find_column(header, {"user_id", "userid", "user", "id"});
+  layout.age = find_column(header, {"age"});
+  layout.gender = find_column(header, {"gender", "sex"});
+  layout.occupation = find_column(header, {"occupation"});
+  if (layout.id == kNoColumn || (layout.age == kNoColumn && layout.gender == kNoColumn && layout.occupation == kNoColumn))
+    reader.fail(header.line, 1,
+                "expected a header naming a user id column (user_id, userId, id) and at least one of "
+                "age, gender, occupation, found " +
+                    csv::quote_for_message(header_text(header, reader.separator())));
+  for (const csv::Field& field : header.fields) layout.names.emplace_back(csv::trim(field.text));
+  return layout;
+}
+
+UserLayout user_layout_without_header(const csv::Reader& reader, const csv::Record& first) {
+  UserLayout layout;
+  layout.fields = first.fields.size();
+  if (layout.fields != 5) {
+    const std::size_t column = layout.fields < 5 ? first.end_column : first.fields[5].column;
+    reader.fail(first.line, column,
+                "expected 5 fields (u.user: user id|age|gender|occupation|zip code, or users.dat: "
+                "UserID::Gender::Age::Occupation::Zip-code) in a user file without a header, found " +
+                    std::to_string(layout.fields));
+  }
+  if (reader.separator() == "::") {  // ml-1m users.dat
+    layout.gender = 1, layout.age = 2, layout.occupation = 3, layout.occupation_codes = true;
+    layout.names = {"UserID", "Gender", "Age", "Occupation", "Zip-code"};
+  } else {  // ml-100k u.user
+    layout.age = 1, layout.gender = 2, layout.occupation = 3;
+    layout.names = {"user id", "age", "gender", "occupation", "zip code"};
+  }
+  return layout;
+}
+
+}  // namespace
+
+UserCatalog parse_users(std::string_view bytes, const std::string& source) {
+  csv::Reader reader(bytes, source);
+  csv::Record record;
+  if (!reader.next(record))
+    reader.fail(1, 1, "expected a user table (u.user or users.dat), found an empty file");
+  UserLayout layout;
+  if (starts_header(record)) {
+    layout = user_layout_from_header(reader, record);
+    const std::size_t after_header = record.end_line + 1;
+    if (!reader.next(record)) reader.fail(after_header, 1, "expected user rows after the header, found none");
+  } else {
+    layout = user_layout_without_header(reader, record);
+  }
+  std::string what;
+  for (std::size_t i = 0; i < layout.names.size(); ++i) what += (i ? ", " : "") + layout.names[i];
+
+  UserCatalog catalog;
+  catalog.source = source;
+  std::vector<std::size_t> line_of_row;  // for duplicate-id messages
+  do {
+    check_field_count(reader, record, layout.fields, what);
+    const csv::Field& id_cell = record.fields[layout.id];
+    const std::int64_t id = id_field(reader, id_cell, layout.names[layout.id], "user id");
+    const auto row = static_cast<std::int32_t>(catalog.id.size());
+    const auto [existing, inserted] = catalog.row_of_id.emplace(id, row);
+    if (!inserted)
+      reader.fail(id_cell.line, id_cell.column,
+                  "expected each user id once, found id " + std::to_string(id) + " again (first on line " +
+                      std::to_string(line_of_row[existing->second]) + ")");
+    line_of_row.push_back(id_cell.line);
+    catalog.id.push_back(id);
+
+    // An empty field is a missing value (no feature); anything else must make sense.
+    std::int32_t age = -1;
+    if (layout.age != kNoColumn && !csv::trim(record.fields[layout.age].text).empty()) {
+      const csv::Field& cell = record.fields[layout.age];
+      std::int64_t value = -1;
+      if (!csv::parse_int64(cell.text, value) || value < 0 || value > 150)
+        reader.fail(cell.line, cell.column,
+                    "expected an age in years (an integer in [0, 150]) in column '" + layout.names[layout.age] +
+                        "', found " + found_text(cell));
+      age = static_cast<std::int32_t>(value);
+    }
+    catalog.age.push_back(age);
+
+    std::string gender;
+    if (layout.gender != kNoColumn) {
+      const csv::Field& cell = record.fields[layout.gender];
+      const std::string_view value = csv::trim(cell.text);
+      if (value == "M" || value == "m") gender = "M";
+      else if (value == "F" || value == "f") gender = "F";
+      else if (!value.empty())
+        reader.fail(cell.line, cell.column,
+                    "expected a gender M or F in column '" + layout.names[layout.gender] + "', found " +
+                        found_text(cell));
+    }
+    catalog.gender.push_back(std::move(gender));
+
+    std::string occupation;
+    if (layout.occupation != kNoColumn) {
+      const csv::Field& cell = record.fields[layout.occupation];
+      const std::string_view value = csv::trim(cell.text);
+      if (layout.occupation_codes && !value.empty()) {
+        std::int64_t code = -1;
+        if (!csv::parse_int64(value, code) || code < 0 || code >= static_cast<std::int64_t>(kMl1mOccupations.size()))
+          reader.fail(cell.line, cell.column,
+                      "expected an occupation code 0-20 in column '" + layout.names[layout.occupation] +
+                          "', found " + found_text(cell));
+        occupation = kMl1mOccupations[static_cast<std::size_t>(code)];
+      } else {
+        occupation = text::decode_html_entities(text::to_utf8(value));
+      }
+    }
+    catalog.occupation.push_back(std::move(occupation));
   } while (reader.next(record));
   return catalog;
 }

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "adam.hpp"
+#include "embedding_bag.hpp"
 #include "kernels.hpp"
 #include "linalg.hpp"
 #include "models_internal.hpp"
@@ -32,17 +33,14 @@ struct DenseLayer {
 class DeepModel final : public ModelWithOptimizer {
  public:
   DeepModel(const ModelConfig& config, const OptimizerConfig& optimizer, std::int32_t n_users,
-            std::int32_t n_items, Rng& init)
+            std::int32_t n_items, const ModelFeatures* features, Rng& init)
       : ModelWithOptimizer(optimizer), config_(config), user_dim_(config.user_dim), item_dim_(config.item_dim),
         adam_(optimizer) {
     n_users_ = n_users;
     n_items_ = n_items;
-    user_ = uniform_table(n_users, user_dim_, 0.05f, init);  // Keras' Embedding default
-    item_ = uniform_table(n_items, item_dim_, 0.05f, init);
-    user_moments_ = AdamMoments(static_cast<std::size_t>(user_.size()));
-    item_moments_ = AdamMoments(static_cast<std::size_t>(item_.size()));
-    user_grads_.reset(n_users, user_dim_);
-    item_grads_.reset(n_items, item_dim_);
+    if (features) features_ = *features;
+    user_.init_ids(n_users, user_dim_, keeps_ids(config, features_.user), init);  // Keras' Embedding default
+    item_.init_ids(n_items, item_dim_, keeps_ids(config, features_.item), init);
 
     int in = user_dim_ + item_dim_;
     std::vector<int> widths = config.hidden;
@@ -64,6 +62,11 @@ class DeepModel final : public ModelWithOptimizer {
     }
     max_width_ = user_dim_ + item_dim_;
     for (const int h : config.hidden) max_width_ = std::max(max_width_, h);
+    // Feature tables after the kernels: an id-only model draws exactly what it always drew.
+    user_.init_features(&features_.user, init);
+    item_.init_features(&features_.item, init);
+    user_scratch_.assign(static_cast<std::size_t>(user_dim_), 0.0f);
+    item_scratch_.assign(static_cast<std::size_t>(item_dim_), 0.0f);
   }
 
   ModelKind kind() const override { return ModelKind::Deep; }
@@ -88,8 +91,8 @@ class DeepModel final : public ModelWithOptimizer {
       const std::size_t row = static_cast<std::size_t>(s) * in0;
       float* x = acts_[0].data() + row;
       const int t = s < count ? s : s - count;
-      const float* user = user_row(users[t]);
-      const float* item = item_row(s < count ? pos[t] : neg[t]);
+      const float* user = user_.vector(users[t], user_scratch_.data());
+      const float* item = item_.vector(s < count ? pos[t] : neg[t], item_scratch_.data());
       if (dropout) {
         float* m = masks_[0].data() + row;
         input_dropout.apply(static_cast<std::uint32_t>(row), user, x, m, user_dim_);
@@ -119,9 +122,9 @@ class DeepModel final : public ModelWithOptimizer {
     double loss_sum = 0;
     int n_active = 0;
     for (int t = 0; t < count; ++t) {
-      user_grads_.row(users[t]);  // every row the batch used gets an update, as in Keras
-      item_grads_.row(pos[t]);
-      item_grads_.row(neg[t]);
+      user_.touch(users[t]);  // every row the batch used gets an update, as in Keras
+      item_.touch(pos[t]);
+      item_.touch(neg[t]);
       const float pre_pos = scores_[t], pre_neg = scores_[count + t];
       const float s_pos = pre_pos > 0.0f ? pre_pos : 0.0f, s_neg = pre_neg > 0.0f ? pre_neg : 0.0f;
       const float loss = config_.margin + s_neg - s_pos;
@@ -138,8 +141,8 @@ class DeepModel final : public ModelWithOptimizer {
 
     const bool exact = optimizer_.keras_exact;
     const float l2 = config_.l2;
-    apply_embedding_update(adam_, exact, l2, user_.data(), n_users_, user_moments_, user_grads_);
-    apply_embedding_update(adam_, exact, l2, item_.data(), n_items_, item_moments_, item_grads_);
+    user_.apply(adam_, exact, l2);
+    item_.apply(adam_, exact, l2);
     for (auto& layer : layers_) {
       adam_.update_l2(layer.kernel.data(), layer.dkernel.data(), l2, layer.kernel_moments.m.data(),
                       layer.kernel_moments.v.data(), static_cast<std::size_t>(layer.kernel.size()));
@@ -163,9 +166,16 @@ class DeepModel final : public ModelWithOptimizer {
     score_block(users, count, out);
   }
 
+  std::vector<float> item_vectors(int& dim) const override {
+    dim = item_dim_;
+    const Matrix all = item_.compose_all();
+    return {all.data(), all.data() + all.size()};
+  }
+
   std::vector<Tensor> parameters() override {
-    std::vector<Tensor> tensors = {{"user_embedding", {n_users_, user_dim_}, user_.data()},
-                                   {"item_embedding", {n_items_, item_dim_}, item_.data()}};
+    std::vector<Tensor> tensors;
+    user_.tensors("user", tensors);
+    item_.tensors("item", tensors);
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       const std::string name = "dense_" + std::to_string(l);
       tensors.push_back({name + "/kernel", {layers_[l].in, layers_[l].out}, layers_[l].kernel.data()});
@@ -186,23 +196,19 @@ class DeepModel final : public ModelWithOptimizer {
       mlp += " -> Dense(" + std::to_string(layers_[l].out) + ", relu) [" + std::to_string(params) + "]";
       if (l + 1 < layers_.size()) mlp += std::string(" -> ") + dropout;
     }
-    const std::string du = std::to_string(user_dim_), di = std::to_string(item_dim_);
-    return format_summary(
-        "TripletModel",
-        {{"user_embedding (Embedding)", "(None, 1, " + du + ")", std::int64_t(n_users_) * user_dim_},
-         {"item_embedding (Embedding)", "(None, 1, " + di + ")", std::int64_t(n_items_) * item_dim_},
-         {"flatten (Flatten)", "multiple", 0},
-         {"concatenate (Concatenate)", "(None, " + std::to_string(user_dim_ + item_dim_) + ")", 0},
-         {"mlp (MLP)", "(None, 1)", mlp_params},
-         {"margin_loss (MarginLoss)", "(None, 1)", 0}},
-        mlp + "; item_embedding and mlp are shared by the positive and the negative item.");
+    std::vector<SummaryRow> rows = embedding_summary_rows(user_, item_);
+    rows.push_back({"flatten (Flatten)", "multiple", 0});
+    rows.push_back({"concatenate (Concatenate)", "(None, " + std::to_string(user_dim_ + item_dim_) + ")", 0});
+    rows.push_back({"mlp (MLP)", "(None, 1)", mlp_params});
+    rows.push_back({"margin_loss (MarginLoss)", "(None, 1)", 0});
+    return format_summary("TripletModel", rows,
+                          mlp + "; " + (item_.plain() ? "item_embedding" : "the item tables") +
+                              " and mlp are shared by the positive and the negative item." + features_note(user_, item_));
   }
 
   void parameters_changed() override { cache_valid_.store(false, std::memory_order_relaxed); }
 
  private:
-  const float* user_row(std::int32_t u) const { return user_.row(u).data(); }
-  const float* item_row(std::int32_t i) const { return item_.row(i).data(); }
 
 
   // Buffers for the largest batch seen; training allocates nothing once they are this big.
@@ -220,8 +226,8 @@ class DeepModel final : public ModelWithOptimizer {
     gathered_.resize(lanes * max_width_);
     dz_.resize(lanes * max_width_);
     din_.resize(lanes * max_width_);
-    user_grads_.reserve(count);
-    item_grads_.reserve(2 * count);
+    user_.reserve(count);
+    item_.reserve(2 * count);
     capacity_ = count;
   }
 
@@ -269,8 +275,8 @@ class DeepModel final : public ModelWithOptimizer {
       const int s = active_[i];
       const int t = s < count ? s : s - count;
       const float* g = din_.data() + static_cast<std::size_t>(i) * in;
-      linalg::RowMap(user_grads_.row(users[t]), user_dim_) += linalg::ConstRowMap(g, user_dim_);
-      linalg::RowMap(item_grads_.row(s < count ? pos[t] : neg[t]), item_dim_) += linalg::ConstRowMap(g + user_dim_, item_dim_);
+      user_.add_gradient(users[t], g);
+      item_.add_gradient(s < count ? pos[t] : neg[t], g + user_dim_);
     }
   }
 
@@ -308,12 +314,13 @@ class DeepModel final : public ModelWithOptimizer {
     const DenseLayer& first = layers_[0];
     const int h0 = first.out, n = n_items_;
     const std::size_t items = static_cast<std::size_t>(n);
-    thread_local std::vector<float> user_parts, chunk, act, next[2];  // scratch, per thread; grows only
+    thread_local std::vector<float> user_parts, chunk, act, next[2], user_vector;  // scratch, per thread; grows only
     grow(user_parts, static_cast<std::size_t>(count) * h0);
+    grow(user_vector, static_cast<std::size_t>(user_dim_));
     for (int r = 0; r < count; ++r) {  // one kernel row at a time: the same sums in every build
       linalg::RowMap part(user_parts.data() + static_cast<std::size_t>(r) * h0, h0);
       part.setZero();
-      const float* u = user_row(users[r]);
+      const float* u = user_.vector(users[r], user_vector.data());
       for (int k = 0; k < user_dim_; ++k) part += u[k] * first.kernel.row(k);
     }
     auto first_relu = [&](int r, int i0, int c, float* dst, int ld) {  // dst[j][i] for i in [i0, i0 + c)
@@ -388,7 +395,7 @@ class DeepModel final : public ModelWithOptimizer {
     if (cache_valid_.load(std::memory_order_relaxed)) return;
     const DenseLayer& first = layers_[0];
     const int h0 = first.out, n = n_items_;
-    const Matrix items_t = item_.transpose();
+    const Matrix items_t = item_.compose_all().transpose();
     item_part_t_ = first.bias.transpose().replicate(1, n);
     kernels::gemm_add(first.kernel.data() + static_cast<std::size_t>(user_dim_) * h0, 1, h0, items_t.data(), n,
                       item_part_t_.data(), n, h0, item_dim_, n);
@@ -397,11 +404,10 @@ class DeepModel final : public ModelWithOptimizer {
 
   ModelConfig config_;
   int user_dim_, item_dim_;
-  Matrix user_, item_;  // one row per user / item
-  AdamMoments user_moments_, item_moments_;
+  EmbeddingBag user_, item_;  // id embeddings and/or the mean of feature embeddings
   std::vector<DenseLayer> layers_;  // hidden layers, then the Dense(1) output
   Adam adam_;
-  RowGradients user_grads_, item_grads_;
+  std::vector<float> user_scratch_, item_scratch_;  // composed vectors (with features)
   int max_width_ = 0;
 
   // Training buffers, per lane: acts_[l] is layer l's input (after dropout), masks_[l] its mask.
@@ -420,8 +426,9 @@ class DeepModel final : public ModelWithOptimizer {
 }  // namespace
 
 std::unique_ptr<Model> make_deep_model(const ModelConfig& config, const OptimizerConfig& optimizer,
-                                       std::int32_t n_users, std::int32_t n_items, Rng& init) {
-  return std::make_unique<DeepModel>(config, optimizer, n_users, n_items, init);
+                                       std::int32_t n_users, std::int32_t n_items,
+                                       const ModelFeatures* features, Rng& init) {
+  return std::make_unique<DeepModel>(config, optimizer, n_users, n_items, features, init);
 }
 
 }  // namespace tripletrec

@@ -32,19 +32,19 @@ std::string with_commas(std::uint64_t n) {
 
 // The deep model's widths: the input (user_dim + item_dim), the hidden layers, the output.
 std::uint64_t widest_layer(const ModelConfig& c) {
-  if (c.kind == ModelKind::Bilinear) return count(c.embedding_dim);
+  if (c.kind != ModelKind::Deep) return count(c.embedding_dim);
   std::uint64_t widest = add(count(c.user_dim), count(c.item_dim));
   for (const int h : c.hidden) widest = std::max(widest, count(h));
   return widest;
 }
 
 std::uint64_t table_parameters(const ModelConfig& c, std::int64_t n_users, std::int64_t n_items) {
-  if (c.kind == ModelKind::Bilinear) return mul(add(count(n_users), count(n_items)), count(c.embedding_dim));
+  if (c.kind != ModelKind::Deep) return mul(add(count(n_users), count(n_items)), count(c.embedding_dim));  // (FM: + n_items linear weights, small)
   return add(mul(count(n_users), count(c.user_dim)), mul(count(n_items), count(c.item_dim)));
 }
 
 std::uint64_t dense_parameters(const ModelConfig& c) {
-  if (c.kind == ModelKind::Bilinear) return 0;
+  if (c.kind != ModelKind::Deep) return 0;
   std::uint64_t total = 0, in = add(count(c.user_dim), count(c.item_dim));
   for (const int h : c.hidden) {
     total = add(total, add(mul(in, count(h)), count(h)));
@@ -55,7 +55,7 @@ std::uint64_t dense_parameters(const ModelConfig& c) {
 
 // The option that makes a model large: the one whose term of the parameter count is biggest.
 OptionId largest_model_option(const ModelConfig& c, std::int64_t n_users, std::int64_t n_items) {
-  if (c.kind == ModelKind::Bilinear) return OptionId::EmbeddingDim;
+  if (c.kind != ModelKind::Deep) return OptionId::EmbeddingDim;
   const std::uint64_t users = mul(count(n_users), count(c.user_dim));
   const std::uint64_t items = mul(count(n_items), count(c.item_dim));
   const std::uint64_t dense = dense_parameters(c);

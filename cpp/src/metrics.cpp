@@ -103,7 +103,8 @@ double roc_auc(const float* scores, const std::uint8_t* labels, std::size_t n) {
 //   AP@k        = sum over hit positions i <= k of precision@i, divided by min(k, R)
 //   NDCG@k      = DCG / ideal DCG, DCG = sum over hit positions i <= k of 1 / log2(i + 1)
 // (k is capped at the number of candidates.) Each is averaged over the evaluated users.
-Evaluation evaluate(const Model& model, const Positives& train, const Positives& test, int k) {
+Evaluation evaluate(const Model& model, const Positives& train, const Positives& test, int k,
+                    const std::vector<std::uint8_t>* candidates) {
   if (k < 1) throw UsageError("evaluate: k must be >= 1, got " + std::to_string(k));
   const std::int32_t n_users = model.n_users(), n_items = model.n_items();
   if (train.n_users != n_users || test.n_users != n_users || train.n_items != n_items ||
@@ -112,11 +113,21 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
                      std::to_string(n_items) + ") do not match the positives (" +
                      std::to_string(train.n_users) + " x " + std::to_string(train.n_items) + ")");
 
+  if (candidates && candidates->size() != static_cast<std::size_t>(n_items))
+    throw UsageError("evaluate: " + std::to_string(candidates->size()) + " candidate flags for " +
+                     std::to_string(n_items) + " items");
+
   Evaluation result;
   result.k = k;
   // Reused for every user: no allocation inside the loop.
   std::vector<std::uint64_t> keys(static_cast<std::size_t>(n_items));
-  std::vector<std::uint8_t> excluded(static_cast<std::size_t>(n_items), 0);
+  // Items outside the candidates are never ranked: excluded for every user (`outside`), on top
+  // of each user's train positives.
+  std::vector<std::uint8_t> outside(static_cast<std::size_t>(n_items), 0);
+  std::int32_t n_outside = 0;
+  if (candidates)
+    for (std::int32_t i = 0; i < n_items; ++i) n_outside += outside[i] = (*candidates)[i] ? 0 : 1;
+  std::vector<std::uint8_t> excluded = outside;
   std::vector<std::uint8_t> relevant(static_cast<std::size_t>(n_items), 0);
   std::vector<std::uint32_t> positive_keys(static_cast<std::size_t>(n_items));
   std::vector<std::uint32_t> negative_keys(static_cast<std::size_t>(n_items));
@@ -140,10 +151,14 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
     return n_relevant;
   };
   auto unmark = [&](std::int32_t u) {
-    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = 0;
+    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = outside[*i];
     for (const std::int32_t* i = test.begin_of(u); i != test.end_of(u); ++i) relevant[*i] = 0;
   };
-  auto n_candidates = [&](std::int32_t u) { return n_items - (train.end_of(u) - train.begin_of(u)); };
+  auto n_candidates = [&](std::int32_t u) {
+    std::int64_t n = n_items - n_outside;
+    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) n -= outside[*i] ? 0 : 1;
+    return n;
+  };
 
   RankingSums sums(k);
   auto rank_user = [&](std::int32_t u, const float* scores) {

@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <cstring>
 
+#include "embedding_bag.hpp"
 #include "kernels.hpp"
 #include "linalg.hpp"
 #include "models_internal.hpp"
 #include "tripletrec/error.hpp"
+#include "tripletrec/options.hpp"
 
 namespace tripletrec {
 
@@ -34,6 +36,24 @@ ModelConfig ModelConfig::deep_defaults() {
   c.margin = 0.5f;
   c.l2 = 0.0f;
   return c;
+}
+
+ModelConfig ModelConfig::fm_defaults() {
+  ModelConfig c;
+  c.kind = ModelKind::FM;
+  c.embedding_dim = 64;
+  c.similarity = Similarity::Dot;  // an FM's score is a sum of dot products
+  c.margin = 1.0f;
+  c.l2 = 1e-6f;
+  return c;
+}
+
+ModelConfig ModelConfig::defaults_for(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::Deep: return deep_defaults();
+    case ModelKind::FM: return fm_defaults();
+    default: return bilinear_defaults();
+  }
 }
 
 void ModelWithOptimizer::check_triplet_ids(const std::int32_t* users, const std::int32_t* pos,
@@ -64,8 +84,8 @@ void check_model_config(const ModelConfig& c, const OptimizerConfig& o, std::int
     if (d < 1 || d > kMaxDim)
       fail(std::string(name) + " must be in [1, " + std::to_string(kMaxDim) + "], got " + std::to_string(d));
   };
-  if (c.kind != ModelKind::Bilinear && c.kind != ModelKind::Deep) fail("unknown model kind");
-  if (c.kind == ModelKind::Bilinear) {
+  if (c.kind != ModelKind::Bilinear && c.kind != ModelKind::Deep && c.kind != ModelKind::FM) fail("unknown model kind");
+  if (c.kind != ModelKind::Deep) {
     check_dim(c.embedding_dim, "embedding_dim");
     if (c.similarity != Similarity::Cosine && c.similarity != Similarity::Dot) fail("unknown similarity");
   } else {
@@ -109,11 +129,29 @@ linalg::Matrix uniform_table(std::int32_t rows, int cols, float limit, Rng& init
 }
 
 std::unique_ptr<Model> make_model(const ModelConfig& config, const OptimizerConfig& optimizer,
-                                  std::int32_t n_users, std::int32_t n_items, std::uint64_t seed) {
+                                  std::int32_t n_users, std::int32_t n_items, std::uint64_t seed,
+                                  const ModelFeatures* features) {
   check_model_config(config, optimizer, n_users, n_items);
+  // The rows must be those of the configuration: one per user / item, features named iff chosen.
+  auto check_rows = [&](const FeatureRows* rows, const std::vector<std::string>& fields, std::int32_t n, const char* side) {
+    const bool has = rows && !rows->empty();
+    if (has != !fields.empty())
+      throw UsageError(std::string("model: the ") + side + " feature fields and the " + side + " feature rows disagree");
+    if (has && (rows->rows != n || rows->offsets.size() != static_cast<std::size_t>(n) + 1 ||
+                rows->index.size() != rows->weight.size() || rows->offsets.back() != rows->index.size()))
+      throw UsageError(std::string("model: malformed ") + side + " feature rows");
+    if (has)
+      for (const std::int32_t f : rows->index)
+        if (f < 0 || f >= rows->n_features()) throw UsageError(std::string("model: ") + side + " feature index out of range");
+  };
+  check_rows(features ? &features->user : nullptr, config.user_features, n_users, "user");
+  check_rows(features ? &features->item : nullptr, config.item_features, n_items, "item");
   Rng init(seed);
-  if (config.kind == ModelKind::Bilinear) return make_bilinear_model(config, optimizer, n_users, n_items, init);
-  return make_deep_model(config, optimizer, n_users, n_items, init);
+  switch (config.kind) {
+    case ModelKind::Deep: return make_deep_model(config, optimizer, n_users, n_items, features, init);
+    case ModelKind::FM: return make_fm_model(config, optimizer, n_users, n_items, features, init);
+    default: return make_bilinear_model(config, optimizer, n_users, n_items, features, init);
+  }
 }
 
 float Model::score(std::int32_t user, std::int32_t item) const {
@@ -132,19 +170,48 @@ void Model::item_similarities(std::int32_t item, float* out) const {
   if (item < 0 || item >= n_items_)
     throw UsageError("item_similarities: item " + std::to_string(item) + " out of range [0, " +
                      std::to_string(n_items_) + ")");
-  // parameters() only hands out pointers; nothing is modified here.
-  const std::vector<Tensor> tensors = const_cast<Model*>(this)->parameters();
-  const Tensor* embedding = nullptr;
-  for (const auto& t : tensors)
-    if (t.name == "item_embedding") embedding = &t;
-  if (!embedding) throw UsageError("item_similarities: the model has no item embedding");
-  const linalg::ConstMatrixMap items(embedding->data, n_items_, embedding->shape[1]);
-  const int dim = embedding->shape[1];
+  int dim = 0;
+  const std::vector<float> vectors = item_vectors(dim);
+  const linalg::ConstMatrixMap items(vectors.data(), n_items_, dim);
   auto inverse_norm = [](float squared) { return 1.0f / std::sqrt(squared > 1e-12f ? squared : 1e-12f); };
   const float* a = items.row(item).data();
   const float ia = inverse_norm(kernels::sum_squares(a, dim));
   for (std::int32_t i = 0; i < n_items_; ++i)
     out[i] = kernels::dot(a, items.row(i).data(), dim) * ia * inverse_norm(kernels::sum_squares(items.row(i).data(), dim));
+}
+
+std::vector<float> Model::item_vectors(int& dim) const {
+  // parameters() only hands out pointers; nothing is modified here.
+  for (const Tensor& t : const_cast<Model*>(this)->parameters())
+    if (t.name == "item_embedding") {
+      dim = t.shape[1];
+      return {t.data, t.data + t.size()};
+    }
+  throw UsageError("the model has no item embedding");
+}
+
+std::vector<SummaryRow> embedding_summary_rows(const EmbeddingBag& user, const EmbeddingBag& item) {
+  std::vector<SummaryRow> rows;
+  for (const auto& [side, bag] : {std::pair<const char*, const EmbeddingBag*>{"user", &user}, {"item", &item}}) {
+    const std::string d = std::to_string(bag->dim());
+    if (bag->has_ids())
+      rows.push_back({std::string(side) + "_embedding (Embedding)", "(None, 1, " + d + ")", bag->id_parameters()});
+    if (bag->has_features())
+      rows.push_back({std::string(side) + "_feature_embedding (Embedding)",
+                      "(None, " + std::to_string(bag->features()->n_features()) + ", " + d + ")",
+                      bag->feature_parameters()});
+  }
+  return rows;
+}
+
+std::string features_note(const EmbeddingBag& user, const EmbeddingBag& item) {
+  if (!user.has_features() && !item.has_features()) return "";
+  auto what = [](const EmbeddingBag& bag) -> std::string {
+    if (!bag.has_features()) return "its id embedding";
+    const std::string mean = "the mean of its feature embeddings (" + std::to_string(bag.features()->n_features()) + " values)";
+    return bag.has_ids() ? "its id embedding plus " + mean : mean;
+  };
+  return " An item's vector is " + what(item) + "; a user's is " + what(user) + ".";
 }
 
 std::int64_t Model::param_count() {

@@ -8,16 +8,25 @@
 
 #include "models_internal.hpp"
 #include "tripletrec/error.hpp"
+#include "tripletrec/features.hpp"
 
 namespace tripletrec {
 
 // "TTRM", u32 version, the model config, the optimizer config, n_users, n_items, u32 tensor
 // count, then per tensor: u32 name length, name, u32 rank, u32 dims, float32 data. All
 // little-endian. Adam's moments are not stored: a loaded model restarts its optimiser.
+// Version 2 (written for the FM and for models with side features; id-only bilinear and deep
+// models keep writing version 1, byte for byte as before) adds after the optimizer config:
+// u32 id_embeddings, the item and the user feature fields (u32 count, then u32 length + name
+// each); after n_items, for users then items when they have fields, the feature rows: u32
+// vocabulary size, each value's name (u32 length + bytes), u32 nnz, offsets (rows + 1 u32),
+// indices (nnz i32), weights (nnz f32). The file thus carries the vocabulary and which values
+// each user and item has.
 namespace {
 
 constexpr char kMagic[4] = {'T', 'T', 'R', 'M'};
 constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersionWithFeatures = 2;
 
 class Writer {
  public:
@@ -88,9 +97,17 @@ class Reader {
 };
 
 // The weights a (validated) config implies, computed before anything is allocated.
-std::uint64_t expected_param_count(const ModelConfig& c, std::int32_t n_users, std::int32_t n_items) {
-  if (c.kind == ModelKind::Bilinear) return (std::uint64_t(n_users) + n_items) * c.embedding_dim;
-  std::uint64_t total = std::uint64_t(n_users) * c.user_dim + std::uint64_t(n_items) * c.item_dim;
+std::uint64_t expected_param_count(const ModelConfig& c, std::int32_t n_users, std::int32_t n_items,
+                                   const ModelFeatures& f) {
+  const std::uint64_t user_ids = keeps_ids(c, f.user) ? 1 : 0, item_ids = keeps_ids(c, f.item) ? 1 : 0;
+  const std::uint64_t user_features = std::uint64_t(f.user.n_features()), item_features = std::uint64_t(f.item.n_features());
+  if (c.kind != ModelKind::Deep) {
+    std::uint64_t total =
+        (user_ids * n_users + item_ids * n_items + user_features + item_features) * c.embedding_dim;
+    if (c.kind == ModelKind::FM) total += item_ids * n_items + item_features;  // linear weights
+    return total;
+  }
+  std::uint64_t total = (user_ids * n_users + user_features) * c.user_dim + (item_ids * n_items + item_features) * c.item_dim;
   std::uint64_t in = std::uint64_t(c.user_dim) + c.item_dim;
   for (const int h : c.hidden) {
     total += in * h + h;
@@ -104,9 +121,17 @@ std::uint64_t expected_param_count(const ModelConfig& c, std::int32_t n_users, s
 std::vector<std::uint8_t> save_model(Model& model) {
   Writer w;
   const ModelConfig& c = model.config();
+  const bool v2 = c.kind == ModelKind::FM || !c.id_embeddings || !c.item_features.empty() || !c.user_features.empty();
+  auto names = [&w](const std::vector<std::string>& list) {
+    w.u32(static_cast<std::uint32_t>(list.size()));
+    for (const std::string& name : list) {
+      w.u32(static_cast<std::uint32_t>(name.size()));
+      w.bytes(name.data(), name.size());
+    }
+  };
   w.bytes(kMagic, 4);
-  w.u32(kVersion);
-  w.u32(c.kind == ModelKind::Bilinear ? 0 : 1);
+  w.u32(v2 ? kVersionWithFeatures : kVersion);
+  w.u32(static_cast<std::uint32_t>(c.kind));
   w.i32(c.embedding_dim);
   w.u32(c.similarity == Similarity::Cosine ? 0 : 1);
   w.i32(c.user_dim);
@@ -123,8 +148,21 @@ std::vector<std::uint8_t> save_model(Model& model) {
   w.f32(o.beta2);
   w.f32(o.epsilon);
   w.u32(o.keras_exact ? 1 : 0);
+  if (v2) {
+    w.u32(c.id_embeddings ? 1 : 0);
+    names(c.item_features);
+    names(c.user_features);
+  }
   w.i32(model.n_users());
   w.i32(model.n_items());
+  for (const FeatureRows* rows : {&model.features().user, &model.features().item}) {
+    if (rows->empty()) continue;
+    names(rows->names);
+    w.u32(static_cast<std::uint32_t>(rows->index.size()));
+    for (const std::uint32_t offset : rows->offsets) w.u32(offset);
+    for (const std::int32_t index : rows->index) w.i32(index);
+    for (const float weight : rows->weight) w.f32(weight);
+  }
   const std::vector<Tensor> tensors = model.parameters();
   w.u32(static_cast<std::uint32_t>(tensors.size()));
   for (const auto& t : tensors) {
@@ -142,13 +180,15 @@ std::unique_ptr<Model> load_model(const std::uint8_t* bytes, std::size_t size, c
   if (r.str(4, "the magic \"TTRM\"") != std::string(kMagic, 4))
     throw ParseError(source, 1, 1, "model file: expected the magic \"TTRM\" (not a tripletrec model file)");
   const std::uint32_t version = r.u32("the format version");
-  if (version != kVersion)
-    r.fail("unsupported format version " + std::to_string(version) + " (this engine reads version " +
-           std::to_string(kVersion) + ")");
+  if (version != kVersion && version != kVersionWithFeatures)
+    r.fail("unsupported format version " + std::to_string(version) + " (this engine reads versions " +
+           std::to_string(kVersion) + " and " + std::to_string(kVersionWithFeatures) + ")");
   ModelConfig c;
   const std::uint32_t kind = r.u32("the model kind");
-  if (kind > 1) r.fail("expected model kind 0 (bilinear) or 1 (deep), found " + std::to_string(kind));
-  c.kind = kind == 0 ? ModelKind::Bilinear : ModelKind::Deep;
+  if (kind > (version == kVersion ? 1u : 2u))
+    r.fail(version == kVersion ? "expected model kind 0 (bilinear) or 1 (deep), found " + std::to_string(kind)
+                               : "expected model kind 0 (bilinear), 1 (deep) or 2 (fm), found " + std::to_string(kind));
+  c.kind = static_cast<ModelKind>(kind);
   c.embedding_dim = r.i32("embedding_dim");
   const std::uint32_t similarity = r.u32("the similarity");
   if (similarity > 1) r.fail("expected similarity 0 (cosine) or 1 (dot), found " + std::to_string(similarity));
@@ -168,6 +208,24 @@ std::unique_ptr<Model> load_model(const std::uint8_t* bytes, std::size_t size, c
   o.beta2 = r.f32("beta2");
   o.epsilon = r.f32("epsilon");
   o.keras_exact = r.u32("keras_exact") != 0;
+  // A list of names, each checked against the file's length before it is read.
+  auto names = [&r](const char* what, std::uint32_t max_count) {
+    const std::uint32_t n = r.u32(what);
+    if (n > max_count || n > r.remaining() / 4)
+      r.fail(std::string("expected ") + what + ", found " + std::to_string(n) + " (more than the file holds)");
+    std::vector<std::string> list;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::uint32_t length = r.u32("a name length");
+      if (length > 1024) r.fail("expected a name, found a length of " + std::to_string(length));
+      list.push_back(r.str(length, "a name"));
+    }
+    return list;
+  };
+  if (version == kVersionWithFeatures) {
+    c.id_embeddings = r.u32("id_embeddings") != 0;
+    c.item_features = names("the item feature fields", 16);
+    c.user_features = names("the user feature fields", 16);
+  }
   const std::size_t config_end = r.pos();
   const std::int32_t n_users = r.i32("n_users");
   const std::int32_t n_items = r.i32("n_items");
@@ -175,14 +233,45 @@ std::unique_ptr<Model> load_model(const std::uint8_t* bytes, std::size_t size, c
   try {
     // Check the sizes against the file before allocating, so garbage cannot ask for gigabytes.
     check_model_config(c, o, n_users, n_items);
+    check_feature_fields(OptionId::ItemFeatures, c.item_features);
+    check_feature_fields(OptionId::UserFeatures, c.user_features);
   } catch (const UsageError& e) {
     throw ParseError(source, 1, config_end + 1, std::string("model file: invalid header (") + e.what() + ")");
   }
-  const std::uint64_t params = expected_param_count(c, n_users, n_items);
+  ModelFeatures features;
+  auto read_rows = [&](FeatureRows& rows, std::int32_t n_rows) {
+    rows.rows = n_rows;
+    rows.names = names("a feature vocabulary size", 1u << 24);
+    const std::uint32_t nnz = r.u32("the feature count");
+    if ((std::uint64_t(n_rows) + 1 + 3 * std::uint64_t(nnz)) > r.remaining() / 4)
+      r.fail("the feature rows announce " + with_thousands(nnz) + " values for " + with_thousands(n_rows) +
+             " rows but fewer bytes follow (truncated?)");
+    rows.offsets.resize(static_cast<std::size_t>(n_rows) + 1);
+    for (auto& offset : rows.offsets) offset = r.u32("a feature offset");
+    rows.index.resize(nnz);
+    for (auto& index : rows.index) index = r.i32("a feature index");
+    rows.weight.resize(nnz);
+    r.floats(rows.weight.data(), nnz, "feature weights");
+    const bool ordered = rows.offsets.front() == 0 && rows.offsets.back() == nnz &&
+                         std::is_sorted(rows.offsets.begin(), rows.offsets.end());
+    const bool in_range = std::all_of(rows.index.begin(), rows.index.end(),
+                                      [&](std::int32_t f) { return f >= 0 && f < rows.n_features(); });
+    const bool finite = std::all_of(rows.weight.begin(), rows.weight.end(), [](float w) { return std::isfinite(w); });
+    if (!ordered || !in_range || !finite || rows.names.empty())
+      r.fail("expected feature rows (ascending offsets from 0 to the value count, indices within the vocabulary, "
+             "finite weights)");
+  };
+  if (!c.user_features.empty()) read_rows(features.user, n_users);
+  if (!c.item_features.empty()) read_rows(features.item, n_items);
+  const std::uint64_t params = expected_param_count(c, n_users, n_items, features);
   if (params > r.remaining() / 4)
     r.fail("the header announces " + with_thousands(static_cast<std::int64_t>(params)) + " weights but only " +
            with_thousands(static_cast<std::int64_t>(r.remaining())) + " bytes follow (truncated?)");
-  model = make_model(c, o, n_users, n_items, 0);
+  try {
+    model = make_model(c, o, n_users, n_items, 0, &features);
+  } catch (const UsageError& e) {
+    throw ParseError(source, 1, config_end + 1, std::string("model file: invalid header (") + e.what() + ")");
+  }
   std::vector<Tensor> tensors = model->parameters();
   const std::uint32_t n_tensors = r.u32("the tensor count");
   if (n_tensors != tensors.size())

@@ -40,11 +40,16 @@ std::string with_thousands(std::int64_t n);
 // with limit 0.05, Glorot-uniform kernels).
 linalg::Matrix uniform_table(std::int32_t rows, int cols, float limit, Rng& init);
 
-// Both expect a validated config (make_model checks it).
+// Each expects a validated config (make_model checks it); `features` may be null.
 std::unique_ptr<Model> make_bilinear_model(const ModelConfig& config, const OptimizerConfig& optimizer,
-                                           std::int32_t n_users, std::int32_t n_items, Rng& init);
+                                           std::int32_t n_users, std::int32_t n_items,
+                                           const ModelFeatures* features, Rng& init);
 std::unique_ptr<Model> make_deep_model(const ModelConfig& config, const OptimizerConfig& optimizer,
-                                       std::int32_t n_users, std::int32_t n_items, Rng& init);
+                                       std::int32_t n_users, std::int32_t n_items,
+                                       const ModelFeatures* features, Rng& init);
+std::unique_ptr<Model> make_fm_model(const ModelConfig& config, const OptimizerConfig& optimizer,
+                                     std::int32_t n_users, std::int32_t n_items,
+                                     const ModelFeatures* features, Rng& init);
 
 // Keras' summary() layout: one row per layer, then the totals.
 struct SummaryRow {
@@ -53,5 +58,14 @@ struct SummaryRow {
 };
 std::string format_summary(const std::string& model_name, const std::vector<SummaryRow>& rows,
                            const std::string& note);
+
+class EmbeddingBag;
+// Whether a side (users or items) has id embeddings: always, unless the configuration drops them
+// (id_embeddings false) and the side has features to stand in for them.
+inline bool keeps_ids(const ModelConfig& config, const FeatureRows& side) { return config.id_embeddings || side.empty(); }
+// The summary rows of a model's user and item tables (ids, features).
+std::vector<SummaryRow> embedding_summary_rows(const EmbeddingBag& user, const EmbeddingBag& item);
+// " Vectors: ..." saying how users and items are composed; "" without features.
+std::string features_note(const EmbeddingBag& user, const EmbeddingBag& item);
 
 }  // namespace tripletrec

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "tripletrec/features.hpp"
 #include "tripletrec/sample_data.hpp"
 #include "tripletrec/session.hpp"
 #include "tripletrec/trainer.hpp"
@@ -36,6 +37,9 @@ std::vector<OptionSpec> make_specs() {
                    const char* help) {
     return OptionSpec{id, group, key, flag, T::Enum, 0, 0, false, false, false, 0, std::move(names), false, help};
   };
+  auto field_list = [](I id, const char* key, const char* flag, std::vector<std::string> names, const char* help) {
+    return OptionSpec{id, G::Model, key, flag, T::FieldList, 0, 0, false, false, false, 0, std::move(names), false, help};
+  };
   auto per_model = [](OptionSpec spec) {
     spec.per_model = true;
     return spec;
@@ -61,10 +65,13 @@ std::vector<OptionSpec> make_specs() {
       integer(I::SplitSeed, G::Prepare, "splitSeed", "--split-seed", 0, kMaxSafeInteger, "seed of the random split"),
       number(I::MinPositive, G::Prepare, "minPositive", "--min-positive", -1e9, 1e9, false, false,
              "a rating >= R is a positive (the notebook: rating > 7)"),
+      number(I::ColdItems, G::Prepare, "coldItems", "--cold-items", 0, 1, false, true,
+             "share of items held out of training entirely (cold-start items, scored by their features)"),
       // createModel
-      per_model(choice(I::Model, G::Model, "model", "--model", {"bilinear", "deep"},
-                       "the notebook's TripletModel or DeepTripletModel")),
-      integer(I::EmbeddingDim, G::Model, "embeddingDim", "--embedding-dim", 1, 4096, "bilinear: embedding size"),
+      per_model(choice(I::Model, G::Model, "model", "--model", {"bilinear", "deep", "fm"},
+                       "the notebook's TripletModel or DeepTripletModel, or a factorization machine")),
+      integer(I::EmbeddingDim, G::Model, "embeddingDim", "--embedding-dim", 1, 4096,
+              "bilinear: embedding size; fm: number of factors"),
       choice(I::Similarity, G::Model, "similarity", "--similarity", {"cosine", "dot"},
              "bilinear: user-item similarity"),
       integer(I::UserDim, G::Model, "userDim", "--user-dim", 1, 4096, "deep: user embedding size"),
@@ -74,6 +81,12 @@ std::vector<OptionSpec> make_specs() {
       number(I::Dropout, G::Model, "dropout", "--dropout", 0, 1, false, true, "deep: dropout rate"),
       per_model(number(I::Margin, G::Model, "margin", "--margin", 0, 100, true, false, "triplet loss margin")),
       per_model(number(I::L2, G::Model, "l2", "--l2", 0, 1, false, false, "L2 regularisation weight")),
+      field_list(I::ItemFeatures, "itemFeatures", "--item-features", item_feature_fields(),
+                 "item side features: an item's vector adds the mean of its feature embeddings"),
+      field_list(I::UserFeatures, "userFeatures", "--user-features", user_feature_fields(),
+                 "user side features (needs a user file: u.user or users.dat)"),
+      boolean(I::IdEmbeddings, G::Model, "idEmbeddings", "--features-only",
+              "id embeddings beside the features (off: a side with features is its features alone)"),
       number(I::LearningRate, G::Model, "learningRate", "--learning-rate", 0, 1, true, false, "Adam learning rate"),
       number(I::Beta1, G::Model, "beta1", "--beta1", 0, 1, false, true, "Adam beta1"),
       number(I::Beta2, G::Model, "beta2", "--beta2", 0, 1, false, true, "Adam beta2"),
@@ -113,6 +126,11 @@ OptionValue float_value(float number) {
 }
 OptionValue bool_value(bool flag) { return {OptionValue::Kind::Bool, 0, flag, {}, {}}; }
 OptionValue text_value(std::string text) { return {OptionValue::Kind::Text, 0, false, std::move(text), {}}; }
+std::string feature_list_text(const std::vector<std::string>& fields) {
+  std::string text;
+  for (const std::string& f : fields) text += (text.empty() ? "" : ",") + f;
+  return text.empty() ? "none" : text;
+}
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
@@ -172,6 +190,11 @@ std::string option_expectation(const OptionSpec& spec) {
     case OptionType::Text: return "a non-empty string";
     case OptionType::IntegerList:
       return "a list of at most " + std::to_string(spec.max_length) + " integers in " + range_text(spec);
+    case OptionType::FieldList: {
+      std::string names;
+      for (std::size_t i = 0; i < spec.choices.size(); ++i) names += (i ? ", " : "") + spec.choices[i];
+      return "field names from " + names + " (or none)";
+    }
     case OptionType::Enum: {
       std::string names;
       for (std::size_t i = 0; i < spec.choices.size(); ++i)
@@ -185,7 +208,7 @@ std::string option_expectation(const OptionSpec& spec) {
 OptionValue option_default(OptionId id, ModelKind model) {
   const SampleOptions sample;
   const PrepareOptions prepare;
-  const ModelConfig config = model == ModelKind::Deep ? ModelConfig::deep_defaults() : ModelConfig::bilinear_defaults();
+  const ModelConfig config = ModelConfig::defaults_for(model);
   const OptimizerConfig optimizer;
   const TrainOptions train = TrainOptions::defaults_for(model);
   using I = OptionId;
@@ -203,6 +226,7 @@ OptionValue option_default(OptionId id, ModelKind model) {
     case I::TestFraction: return number_value(prepare.test_fraction);
     case I::SplitSeed: return number_value(static_cast<double>(prepare.split_seed));
     case I::MinPositive: return float_value(prepare.min_positive);
+    case I::ColdItems: return number_value(prepare.cold_items);
     case I::Model: return text_value(option_spec(id).choices.at(static_cast<std::size_t>(config.kind)));
     case I::EmbeddingDim: return number_value(config.embedding_dim);
     case I::Similarity: return text_value(option_spec(id).choices.at(static_cast<std::size_t>(config.similarity)));
@@ -212,6 +236,9 @@ OptionValue option_default(OptionId id, ModelKind model) {
     case I::Dropout: return float_value(config.dropout);
     case I::Margin: return float_value(config.margin);
     case I::L2: return float_value(config.l2);
+    case I::ItemFeatures: return text_value(feature_list_text(config.item_features));
+    case I::UserFeatures: return text_value(feature_list_text(config.user_features));
+    case I::IdEmbeddings: return bool_value(config.id_embeddings);
     case I::LearningRate: return float_value(optimizer.learning_rate);
     case I::Beta1: return float_value(optimizer.beta1);
     case I::Beta2: return float_value(optimizer.beta2);
@@ -309,14 +336,17 @@ void check_prepare_options(const PrepareOptions& o) {
   check_number(OptionId::TestFraction, o.test_fraction);
   check_number(OptionId::SplitSeed, seed_value(o.split_seed));
   check_number(OptionId::MinPositive, o.min_positive);
+  check_number(OptionId::ColdItems, o.cold_items);
 }
 
 void check_model_options(const ModelConfig& c, const OptimizerConfig& o, std::uint64_t seed) {
-  if (c.kind != ModelKind::Bilinear && c.kind != ModelKind::Deep)
+  if (c.kind != ModelKind::Bilinear && c.kind != ModelKind::Deep && c.kind != ModelKind::FM)
     throw OptionError(OptionId::Model, "expected " + option_expectation(option_spec(OptionId::Model)));
   if (c.similarity != Similarity::Cosine && c.similarity != Similarity::Dot)
     throw OptionError(OptionId::Similarity, "expected " + option_expectation(option_spec(OptionId::Similarity)));
-  if (c.kind == ModelKind::Bilinear) {
+  check_feature_fields(OptionId::ItemFeatures, c.item_features);
+  check_feature_fields(OptionId::UserFeatures, c.user_features);
+  if (c.kind != ModelKind::Deep) {
     check_number(OptionId::EmbeddingDim, c.embedding_dim);
   } else {
     check_number(OptionId::UserDim, c.user_dim);

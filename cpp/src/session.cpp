@@ -24,6 +24,7 @@ struct Session::State {
   std::optional<RatingsTable> ratings;
   std::optional<RatingsTable> test_ratings;
   std::optional<ItemCatalog> items;
+  std::optional<UserCatalog> users;
   // Prepared data (valid when `prepared`).
   bool prepared = false;
   Dataset dataset;
@@ -31,6 +32,10 @@ struct Session::State {
   Positives train, test;
   std::unordered_map<std::int64_t, std::int32_t> item_of_raw_id;
   std::int64_t unknown_test_rows = 0, unknown_test_users = 0, unknown_test_items = 0;
+  // Cold-start items (n_items flags) and the warm items negatives are drawn from (empty: all).
+  std::vector<std::uint8_t> cold_items;
+  std::vector<std::int32_t> warm_items;
+  std::int32_t n_cold_items = 0;
   // The popularity baseline depends only on the prepared data: computed once per k.
   std::optional<Evaluation> popularity_evaluation;
   // Model and steppable training (the trainer refers to `model` and `train`).
@@ -53,6 +58,9 @@ struct Session::State {
     test = Positives{};
     item_of_raw_id.clear();
     unknown_test_rows = unknown_test_users = unknown_test_items = 0;
+    cold_items.clear();
+    warm_items.clear();
+    n_cold_items = 0;
     popularity_evaluation.reset();
   }
 };
@@ -141,6 +149,21 @@ void Session::clear_test_ratings() {
   s_->test_ratings.reset();
 }
 
+void Session::load_users(std::string_view bytes, const std::string& source) {
+  UserCatalog catalog = parse_users(bytes, source);
+  if (catalog.size() == 0) throw UsageError(source + ": the user file has no data rows");
+  s_->drop_model();
+  s_->users = std::move(catalog);
+}
+
+void Session::clear_users() {
+  s_->drop_model();
+  s_->users.reset();
+}
+
+bool Session::has_users() const { return s_->users.has_value(); }
+const UserCatalog* Session::users() const { return s_->users ? &*s_->users : nullptr; }
+
 bool Session::has_ratings() const { return s_->ratings.has_value(); }
 bool Session::has_items() const { return s_->items.has_value(); }
 bool Session::has_test_ratings() const { return s_->test_ratings.has_value(); }
@@ -180,6 +203,14 @@ void Session::prepare(const PrepareOptions& options) {
                      std::to_string(data.report.item_filter.ratings) +
                      "); lower the popularity threshold, keep any item type or remove the user-id bound");
   Split split = test_file ? split_by_file(data) : random_split(data.size(), options.test_fraction, options.split_seed);
+  std::vector<std::uint8_t> cold = choose_cold_items(data.n_items, options.cold_items, options.split_seed);
+  hold_out_cold_items(data, cold, split);
+  std::vector<std::int32_t> warm;
+  std::int32_t n_cold = 0;
+  for (std::int32_t i = 0; i < data.n_items; ++i) n_cold += cold[static_cast<std::size_t>(i)];
+  if (n_cold > 0)
+    for (std::int32_t i = 0; i < data.n_items; ++i)
+      if (!cold[static_cast<std::size_t>(i)]) warm.push_back(i);
   Positives train = make_positives(data, split.train, options.min_positive);
   Positives test = make_positives(data, split.test, options.min_positive);
   if (train.size() == 0)
@@ -200,6 +231,9 @@ void Session::prepare(const PrepareOptions& options) {
   s_->unknown_test_rows = unknown.rows;
   s_->unknown_test_users = unknown.users;
   s_->unknown_test_items = unknown.items;
+  s_->cold_items = std::move(cold);
+  s_->warm_items = std::move(warm);
+  s_->n_cold_items = n_cold;
   s_->popularity_evaluation.reset();
   s_->prepared = true;
 }
@@ -250,10 +284,63 @@ PreparedStats Session::prepared_stats() const {
   stats.unknown_test_rows = s_->unknown_test_rows;
   stats.unknown_test_users = s_->unknown_test_users;
   stats.unknown_test_items = s_->unknown_test_items;
+  stats.cold_items = s_->n_cold_items;
   return stats;
 }
 
 RatingStats Session::prepared_rating_stats() const { return rating_stats(dataset()); }
+
+FeatureVocabulary Session::feature_vocabulary() const {
+  return tripletrec::feature_vocabulary(dataset(), items(), users());
+}
+
+const std::vector<std::uint8_t>& Session::cold_items() const {
+  require_step(prepared(), MissingStep::Prepare);
+  return s_->cold_items;
+}
+
+namespace {
+
+// The side features a configuration names, built from the loaded files for the prepared data.
+ModelFeatures model_features(const ModelConfig& config, const Dataset& data, const ItemCatalog* items,
+                             const UserCatalog* users) {
+  ModelFeatures features;
+  features.item = item_feature_rows(data, items, config.item_features);
+  features.user = user_feature_rows(data, users, config.user_features);
+  return features;
+}
+
+// "genre=Action, genre=Drama, ... (19 values)" for messages.
+std::string vocabulary_text(const std::vector<std::string>& names) {
+  std::string text;
+  for (std::size_t i = 0; i < names.size() && i < 4; ++i) text += (i ? ", " : "") + names[i];
+  if (names.size() > 4) text += ", ...";
+  return (text.empty() ? std::string("none") : text) + " (" + std::to_string(names.size()) + " values)";
+}
+
+// A loaded model's vocabulary must be the one the loaded files give, value for value.
+void check_same_vocabulary(const std::string& source, const char* side, const FeatureRows& model,
+                           const FeatureRows& data) {
+  if (model.names == data.names) {
+    if (model.offsets == data.offsets && model.index == data.index) return;
+    throw UsageError(source + ": the model's " + side + " features have the same vocabulary as the loaded files' but " +
+                     side + "s carry other values; load the same " + side + " file and prepare with the same options");
+  }
+  std::string first_difference;
+  for (std::size_t i = 0; i < std::max(model.names.size(), data.names.size()); ++i) {
+    const std::string a = i < model.names.size() ? model.names[i] : "(none)";
+    const std::string b = i < data.names.size() ? data.names[i] : "(none)";
+    if (a != b) {
+      first_difference = "; value " + std::to_string(i + 1) + " is " + a + " in the model, " + b + " in the data";
+      break;
+    }
+  }
+  throw UsageError(source + ": the model's " + side + " features (" + vocabulary_text(model.names) +
+                   ") differ from those of the loaded files (" + vocabulary_text(data.names) + ")" +
+                   first_difference + "; load the same " + side + " file and prepare with the same options");
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -265,7 +352,8 @@ void Session::create_model(const ModelConfig& config, const OptimizerConfig& opt
   check_model_fits(config, n_users, n_items, s_->memory_budget);
   // Scoring every item of a user happens at the first evaluation or recommendation: check it now.
   check_evaluation_fits(config, n_users, n_items, kDefaultK, s_->memory_budget);
-  std::unique_ptr<Model> model = make_model(config, optimizer, n_users, n_items, seed);
+  const ModelFeatures features = model_features(config, s_->dataset, items(), users());
+  std::unique_ptr<Model> model = make_model(config, optimizer, n_users, n_items, seed, &features);
   s_->drop_model();
   s_->model = std::move(model);
 }
@@ -284,7 +372,7 @@ TrainResult Session::train(const TrainOptions& options, const ProgressCallback& 
   check_train_options(options);
   check_training_budget(options);
   try {
-    return tripletrec::train(*s_->model, s_->train, options, callback, cancel);
+    return tripletrec::train(*s_->model, s_->train, options, callback, cancel, &s_->warm_items);
   } catch (const TrainingDiverged&) {
     s_->drop_model();  // its weights are not numbers any more
     throw;
@@ -300,7 +388,7 @@ void Session::begin_training(const TrainOptions& options) {
   require_step(has_model(), MissingStep::Model);
   check_train_options(options);
   check_training_budget(options);
-  auto trainer = std::make_unique<Trainer>(*s_->model, s_->train, options);
+  auto trainer = std::make_unique<Trainer>(*s_->model, s_->train, options, &s_->warm_items);
   s_->last_progress = trainer->progress();
   s_->trainer = std::move(trainer);
 }
@@ -330,6 +418,20 @@ Evaluation Session::evaluate(int k) const {
   check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget);
   if (!parameters_finite(*s_->model))
     throw UsageError("evaluate: the model's weights are not all finite numbers; create or load the model again");
+  if (s_->n_cold_items > 0) {
+    // Warm items ranked among warm items, cold among cold; each needs the other's flags.
+    std::vector<std::uint8_t> warm(s_->cold_items.size());
+    for (std::size_t i = 0; i < warm.size(); ++i) warm[i] = s_->cold_items[i] ? 0 : 1;
+    Evaluation result = tripletrec::evaluate(*s_->model, s_->train, s_->test, k, &warm);
+    const Evaluation cold = tripletrec::evaluate(*s_->model, s_->train, s_->test, k, &s_->cold_items);
+    result.auc_cold = cold.auc;
+    result.cold_users = cold.users;
+    result.n_cold_items = s_->n_cold_items;
+    if (result.users == 0)
+      throw UsageError("evaluate: no test user can be evaluated on the warm items: none has a warm test positive "
+                       "that is not also a train positive; lower the cold item fraction");
+    return result;
+  }
   Evaluation result = tripletrec::evaluate(*s_->model, s_->train, s_->test, k);
   if (result.users == 0)
     throw UsageError(
@@ -360,6 +462,14 @@ void Session::load_model(const std::uint8_t* bytes, std::size_t size, const std:
                      std::to_string(model->n_items()) + " items, the prepared data " +
                      std::to_string(s_->dataset.n_users) + " and " + std::to_string(s_->dataset.n_items) +
                      "; prepare the same data with the same options first");
+  const ModelConfig& config = model->config();
+  if (!config.item_features.empty() && !items())
+    throw UsageError(source + ": the model has item features; load its item file before the model");
+  if (!config.user_features.empty() && !users())
+    throw UsageError(source + ": the model has user features; load its user file before the model");
+  const ModelFeatures features = model_features(config, s_->dataset, items(), users());
+  check_same_vocabulary(source, "item", model->features().item, features.item);
+  check_same_vocabulary(source, "user", model->features().user, features.user);
   s_->drop_model();
   s_->model = std::move(model);
 }
@@ -459,22 +569,27 @@ std::vector<ItemView> Session::popular(int k) const {
 }
 
 ItemVectors Session::item_vectors() {
-  Model& m = model();
-  for (const Tensor& tensor : m.parameters()) {
-    if (tensor.name != "item_embedding") continue;
-    ItemVectors vectors;
-    vectors.count = tensor.shape[0];
-    vectors.dim = tensor.shape[1];
-    vectors.values.assign(tensor.data, tensor.data + tensor.size());
-    vectors.source = m.kind() == ModelKind::Deep
-        ? "item_embedding: the deep model's item table (" + std::to_string(vectors.dim) +
-              "-d), the item half of the MLP's input; scaled to unit length"
-        : "item_embedding: the bilinear model's item vectors (" + std::to_string(vectors.dim) +
-              "-d), scaled to unit length as the cosine score compares directions";
-    normalise_rows(vectors);
-    return vectors;
+  const Model& m = model();
+  ItemVectors vectors;
+  vectors.count = m.n_items();
+  vectors.values = m.item_vectors(vectors.dim);
+  const std::string d = std::to_string(vectors.dim);
+  const bool features = !m.features().item.empty();
+  const std::string what = features ? (m.config().id_embeddings ? "the id embedding plus the mean of the item's feature embeddings"
+                                                                 : "the mean of the item's feature embeddings")
+                                    : "item_embedding";
+  switch (m.kind()) {
+    case ModelKind::Deep:
+      vectors.source = what + ": the deep model's item vectors (" + d + "-d), the item half of the MLP's input; scaled to unit length";
+      break;
+    case ModelKind::FM:
+      vectors.source = what + ": the factorization machine's item factors (" + d + "-d); scaled to unit length";
+      break;
+    default:
+      vectors.source = what + ": the bilinear model's item vectors (" + d + "-d), scaled to unit length as the cosine score compares directions";
   }
-  throw UsageError("the model has no item embedding to map");
+  normalise_rows(vectors);
+  return vectors;
 }
 
 MapQuality Session::map_quality(const ItemVectors& vectors, const std::vector<float>& xy, int k) const {

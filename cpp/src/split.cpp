@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 
 #include "tripletrec/error.hpp"
@@ -41,6 +42,37 @@ Split split_by_file(const Dataset& data) {
     (in_test ? split.test : split.train).push_back(static_cast<std::uint32_t>(r));
   }
   return split;
+}
+
+std::vector<std::uint8_t> choose_cold_items(std::int32_t n_items, double fraction, std::uint64_t seed) {
+  if (!(fraction >= 0.0 && fraction < 1.0))
+    throw UsageError("cold item fraction must be in [0, 1), got " + std::to_string(fraction));
+  std::vector<std::uint8_t> cold(static_cast<std::size_t>(std::max(n_items, 0)), 0);
+  if (n_items <= 0 || fraction == 0.0) return cold;
+  // A stream of its own, so the row split of the same seed is unchanged by the choice.
+  Rng rng = Rng(seed).fork(0xC01D);
+  std::vector<std::int32_t> order(static_cast<std::size_t>(n_items));
+  std::iota(order.begin(), order.end(), 0);
+  const auto n_cold = static_cast<std::size_t>(std::llround(static_cast<double>(n_items) * fraction));
+  for (std::size_t i = 0; i < n_cold; ++i) {
+    const std::size_t j = i + rng.below(static_cast<std::uint32_t>(order.size() - i));
+    std::swap(order[i], order[j]);
+    cold[static_cast<std::size_t>(order[i])] = 1;
+  }
+  return cold;
+}
+
+void hold_out_cold_items(const Dataset& data, const std::vector<std::uint8_t>& cold, Split& split) {
+  auto is_cold = [&](std::uint32_t row) { return cold[static_cast<std::size_t>(data.item[row])] != 0; };
+  std::vector<std::uint32_t> moved;
+  std::vector<std::uint32_t> kept;
+  for (const std::uint32_t r : split.train) (is_cold(r) ? moved : kept).push_back(r);
+  if (moved.empty()) return;
+  std::vector<std::uint32_t> test;
+  test.reserve(split.test.size() + moved.size());
+  std::merge(split.test.begin(), split.test.end(), moved.begin(), moved.end(), std::back_inserter(test));
+  split.train = std::move(kept);
+  split.test = std::move(test);
 }
 
 bool Positives::contains(std::int32_t u, std::int32_t i) const {

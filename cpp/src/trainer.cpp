@@ -76,9 +76,16 @@ bool parameters_finite(Model& model) {
   return true;
 }
 
-Trainer::Trainer(Model& model, const Positives& train, const TrainOptions& options)
-    : model_(model), train_(train), options_(options), rng_(options.seed) {
+Trainer::Trainer(Model& model, const Positives& train, const TrainOptions& options,
+                 const std::vector<std::int32_t>* negative_items)
+    : model_(model), train_(train),
+      negative_items_(negative_items && !negative_items->empty() ? negative_items : nullptr),
+      options_(options), rng_(options.seed) {
   check_options(model, train, options);
+  if (negative_items_)
+    for (const std::int32_t item : *negative_items_)
+      if (item < 0 || item >= model.n_items())
+        throw UsageError("train: negative item " + std::to_string(item) + " out of range");
   const auto start = Clock::now();
   const std::int64_t n = static_cast<std::int64_t>(train.size());
   progress_.epochs = options.epochs;
@@ -90,6 +97,11 @@ Trainer::Trainer(Model& model, const Positives& train, const TrainOptions& optio
   begin_epoch();
   seconds_ = seconds_since(start);
   progress_.elapsed_seconds = seconds_;
+}
+
+std::int32_t Trainer::draw_item() {
+  if (!negative_items_) return static_cast<std::int32_t>(rng_.below(static_cast<std::uint32_t>(model_.n_items())));
+  return (*negative_items_)[rng_.below(static_cast<std::uint32_t>(negative_items_->size()))];
 }
 
 void Trainer::begin_epoch() {
@@ -105,10 +117,16 @@ void Trainer::begin_epoch() {
     std::int32_t negative;
     switch (options_.negatives) {
       case NegativeSampling::Uniform:
-        negative = static_cast<std::int32_t>(rng_.below(static_cast<std::uint32_t>(n_items)));
+        negative = draw_item();
         break;
       case NegativeSampling::UniformUnseen:
-        negative = sample_unseen(train_, user, n_items, rng_);
+        if (!negative_items_) {
+          negative = sample_unseen(train_, user, n_items, rng_);
+          break;
+        }
+        // From the pool: rejection, then the last draw (a user who has seen most of the pool).
+        negative = draw_item();
+        for (int attempt = 1; attempt < 32 && train_.contains(user, negative); ++attempt) negative = draw_item();
         break;
       case NegativeSampling::Hard:
       default: {
@@ -117,9 +135,9 @@ void Trainer::begin_epoch() {
           model_.score_items(user, scores.data());
           scored_user = user;
         }
-        negative = static_cast<std::int32_t>(rng_.below(static_cast<std::uint32_t>(n_items)));
+        negative = draw_item();
         for (int c = 1; c < options_.hard_candidates; ++c) {
-          const auto candidate = static_cast<std::int32_t>(rng_.below(static_cast<std::uint32_t>(n_items)));
+          const std::int32_t candidate = draw_item();
           if (scores[candidate] > scores[negative]) negative = candidate;
         }
         break;
@@ -174,8 +192,9 @@ bool Trainer::step(std::int64_t max_batches) {
 }
 
 TrainResult train(Model& model, const Positives& train, const TrainOptions& options,
-                  const ProgressCallback& callback, const std::atomic<bool>* cancel) {
-  Trainer trainer(model, train, options);
+                  const ProgressCallback& callback, const std::atomic<bool>* cancel,
+                  const std::vector<std::int32_t>* negative_items) {
+  Trainer trainer(model, train, options, negative_items);
   TrainResult result;
   while (!trainer.finished()) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {

@@ -1,4 +1,5 @@
-// Independent double-precision reference of both models' loss and gradients, computed from a
+// Independent double-precision reference of the models' loss and gradients (with side features:
+// vectors composed from the id and feature tables; the FM by brute force over input pairs), computed from a
 // model's configuration and its parameter tensors only (not from the engine's float kernels).
 // For the gradient checks: finite differences against it, and the engine's fast float path
 // against it.
@@ -16,5 +17,9 @@ namespace tripletrec {
 double reference_loss_and_gradients(Model& model, const std::int32_t* users, const std::int32_t* pos,
                                     const std::int32_t* neg, int count,
                                     std::vector<std::vector<float>>* gradients = nullptr);
+
+// A factorization machine's score by brute force over every pair of its inputs (those with an
+// item-side member: the pairs the model keeps) plus the item side's linear terms.
+double reference_fm_score(Model& model, std::int32_t user, std::int32_t item);
 
 }  // namespace tripletrec

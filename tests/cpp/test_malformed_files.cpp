@@ -1,8 +1,8 @@
 // The malformed-file catalogue: every file under tests/malformed/<kind>/ is loaded into a session
 // that holds loaded, prepared data and a model; each must fail with exactly the message written
 // beside it in tests/malformed/expected.tsv ("<kind>/<file>" TAB message), and leave the session
-// as it was. Kinds: ratings (load_ratings), test (load_test_ratings), items (load_items), model
-// (load_model). The package runs the same catalogue (tests/js/malformed-files.test.ts).
+// as it was. Kinds: ratings (load_ratings), test (load_test_ratings), items (load_items), users
+// (load_users), model (load_model). The package runs the same catalogue (tests/js/malformed-files.test.ts).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -37,7 +37,7 @@ std::map<std::string, std::string> expected_messages() {
 // What a failed load must leave as it was.
 struct Snapshot {
   std::size_t ratings = 0, items = 0;
-  bool test_ratings = false, prepared = false, model = false;
+  bool test_ratings = false, user_file = false, prepared = false, model = false;
   std::int32_t users = 0, n_items = 0;
   std::int64_t params = 0;
   double auc = 0;
@@ -49,6 +49,7 @@ Snapshot snapshot(Session& s) {
   shot.ratings = s.ratings().size();
   shot.items = s.items() ? s.items()->size() : 0;
   shot.test_ratings = s.has_test_ratings();
+  shot.user_file = s.has_users();
   shot.prepared = s.prepared();
   shot.model = s.has_model();
   shot.users = s.dataset().n_users;
@@ -64,6 +65,7 @@ std::string load_error(Session& s, const std::string& kind, const std::string& n
     if (kind == "ratings") s.load_ratings(bytes, name);
     else if (kind == "test") s.load_test_ratings(bytes, name);
     else if (kind == "items") s.load_items(bytes, name);
+    else if (kind == "users") s.load_users(bytes, name);
     else if (kind == "model") s.load_model(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), name);
     else return "unknown kind " + kind;
   } catch (const Error& e) {
@@ -92,7 +94,7 @@ TEST(MalformedFiles, EachFailsWithItsExactMessageAndChangesNothing) {
 
   const bool print = std::getenv("TRIPLETREC_PRINT_CATALOGUE") != nullptr;  // to write expected.tsv
   std::size_t files = 0;
-  for (const char* kind : {"ratings", "test", "items", "model"}) {
+  for (const char* kind : {"ratings", "test", "items", "users", "model"}) {
     for (const auto& entry : std::filesystem::directory_iterator(kCatalogue + "/" + kind)) {
       const std::string name = std::string(kind) + "/" + entry.path().filename().string();
       const std::string message = load_error(s, kind, name, tripletrec::testing::read_file(entry.path().string()));

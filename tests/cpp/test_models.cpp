@@ -3,11 +3,13 @@
 // Keras-exact updates, scoring, and no allocation while training.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "tripletrec/error.hpp"
@@ -75,6 +77,48 @@ ModelConfig tiny_deep(std::vector<int> hidden) {
   c.hidden = std::move(hidden);
   c.dropout = 0.0f;  // the reference is inference mode
   c.margin = 2.0f;   // keeps every triplet's hinge active
+  c.l2 = 1e-2f;
+  return c;
+}
+
+// Hand-made side features: rows of 0-3 values out of n_features (row r has the values
+// r % n_features, ... ; every third row none), weights 1 / count.
+FeatureRows tiny_rows(std::int32_t rows, std::int32_t n_features, const char* field) {
+  FeatureRows f;
+  f.rows = rows;
+  for (std::int32_t v = 0; v < n_features; ++v) f.names.push_back(std::string(field) + "=" + std::to_string(v));
+  f.offsets.push_back(0);
+  for (std::int32_t r = 0; r < rows; ++r) {
+    const int count = r % 3 == 2 ? 0 : 1 + r % 3 + (r % 5 == 0);
+    std::vector<std::int32_t> values;
+    for (int c = 0; c < count; ++c) values.push_back((r + 2 * c) % n_features);
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    for (const std::int32_t v : values) {
+      f.index.push_back(v);
+      f.weight.push_back(1.0f / static_cast<float>(values.size()));
+    }
+    f.offsets.push_back(static_cast<std::uint32_t>(f.index.size()));
+  }
+  return f;
+}
+
+ModelFeatures tiny_features(std::int32_t n_users, std::int32_t n_items) {
+  return {tiny_rows(n_users, 3, "age"), tiny_rows(n_items, 4, "genre")};
+}
+
+// The config with side features on both sides (and optionally without id embeddings).
+ModelConfig with_features(ModelConfig c, bool ids = true) {
+  c.item_features = {"genre"};
+  c.user_features = {"age"};
+  c.id_embeddings = ids;
+  return c;
+}
+
+ModelConfig tiny_fm() {
+  ModelConfig c = ModelConfig::fm_defaults();
+  c.embedding_dim = 5;
+  c.margin = 3.0f;  // keeps every triplet's hinge active
   c.l2 = 1e-2f;
   return c;
 }
@@ -158,18 +202,34 @@ TEST(ModelGradients, DeepWithTwoHiddenLayersMatchesFiniteDifferences) {
   EXPECT_LT(worst_gradient_error(*model, b), kGradientTolerance);
 }
 
+TEST(ModelGradients, FeatureModelsMatchFiniteDifferences) {
+  const ModelFeatures features = tiny_features(4, 7);
+  for (const bool ids : {true, false}) {
+    for (const ModelConfig& config : {with_features(tiny_bilinear(Similarity::Cosine), ids),
+                                      with_features(tiny_bilinear(Similarity::Dot), ids), with_features(tiny_deep({7}), ids),
+                                      with_features(tiny_fm(), ids), tiny_fm()}) {
+      auto model = make_model(config, {}, 4, 7, 5, config.item_features.empty() ? nullptr : &features);
+      const Batch b = random_batch(5, 4, 7, 14);
+      expect_hinges_active(*model, b);
+      EXPECT_LT(worst_gradient_error(*model, b), kGradientTolerance)
+          << static_cast<int>(config.kind) << (ids ? " with ids" : " features only");
+    }
+  }
+}
+
 // With Adam at beta1 = beta2 = 0 and lr = eps = 1, one step moves each weight by
 // g / (|g| + 1), so the gradient the fast float path used is g = delta / (1 - |delta|).
 // Keras-exact mode makes it the full gradient, L2 over whole tables included.
-void expect_fast_path_gradient_matches_reference(ModelConfig config, std::int32_t n_users, std::int32_t n_items) {
+void expect_fast_path_gradient_matches_reference(ModelConfig config, std::int32_t n_users, std::int32_t n_items,
+                                                 const ModelFeatures* features = nullptr) {
   OptimizerConfig sgd_like;
   sgd_like.learning_rate = 1.0f;
   sgd_like.beta1 = 0.0f;
   sgd_like.beta2 = 0.0f;
   sgd_like.epsilon = 1.0f;
   sgd_like.keras_exact = true;
-  auto reference = make_model(config, sgd_like, n_users, n_items, 21);
-  auto trained = make_model(config, sgd_like, n_users, n_items, 21);
+  auto reference = make_model(config, sgd_like, n_users, n_items, 21, features);
+  auto trained = make_model(config, sgd_like, n_users, n_items, 21, features);
   const Batch b = random_batch(9, n_users, n_items, 22);
   std::vector<std::vector<float>> grads;
   reference_loss_and_gradients(*reference, b.users.data(), b.pos.data(), b.neg.data(), b.size(), &grads);
@@ -195,6 +255,85 @@ TEST(ModelGradients, FastBilinearCosinePathAgreesWithTheReference) {
 TEST(ModelGradients, FastBilinearDotPathAgreesWithTheReference) {
   expect_fast_path_gradient_matches_reference(tiny_bilinear(Similarity::Dot), 5, 9);
 }
+TEST(ModelGradients, FastFeatureAndFmPathsAgreeWithTheReference) {
+  const ModelFeatures features = tiny_features(5, 9);
+  expect_fast_path_gradient_matches_reference(with_features(tiny_bilinear(Similarity::Cosine)), 5, 9, &features);
+  expect_fast_path_gradient_matches_reference(with_features(tiny_bilinear(Similarity::Dot), false), 5, 9, &features);
+  expect_fast_path_gradient_matches_reference(with_features(tiny_deep({12, 9})), 5, 9, &features);
+  expect_fast_path_gradient_matches_reference(with_features(tiny_fm()), 5, 9, &features);
+  expect_fast_path_gradient_matches_reference(with_features(tiny_fm(), false), 5, 9, &features);
+  expect_fast_path_gradient_matches_reference(tiny_fm(), 5, 9);
+}
+
+TEST(FactorizationMachine, ScoreEqualsTheBruteForceSumOverPairs) {
+  const ModelFeatures features = tiny_features(4, 7);
+  for (const ModelConfig& config : {with_features(tiny_fm()), with_features(tiny_fm(), false), tiny_fm()}) {
+    auto model = make_model(config, {}, 4, 7, 8, config.item_features.empty() ? nullptr : &features);
+    // Train a few steps so that the linear weights are not zero any more.
+    Rng rng(1);
+    for (int step = 0; step < 5; ++step) {
+      const Batch b = random_batch(6, 4, 7, 30 + step);
+      model->train_batch(b.users.data(), b.pos.data(), b.neg.data(), b.size(), rng);
+    }
+    std::vector<float> scores(7);
+    for (std::int32_t u = 0; u < 4; ++u) {
+      model->score_items(u, scores.data());
+      for (std::int32_t i = 0; i < 7; ++i)
+        EXPECT_NEAR(scores[static_cast<std::size_t>(i)], reference_fm_score(*model, u, i), 1e-5)
+            << "user " << u << ", item " << i;
+    }
+  }
+}
+
+TEST(FactorizationMachine, SummaryCountsItsParametersAndSaysWhatIsLeftOut) {
+  const ModelFeatures features = tiny_features(4, 7);
+  auto model = make_model(with_features(tiny_fm()), {}, 4, 7, 1, &features);
+  const std::string summary = model->summary();
+  // user ids 4 x 5, user features 3 x 5, item ids 7 x 5, item features 4 x 5, biases 7 + 4.
+  EXPECT_EQ(model->param_count(), 20 + 15 + 35 + 20 + 7 + 4);
+  EXPECT_NE(summary.find("Total params: 101"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("item_feature_embedding (Embedding)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("item_bias (Embedding)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("the global bias, the user side's linear weights and the user-user pairs"), std::string::npos);
+}
+
+TEST(FeatureModels, WithoutFeaturesTheyAreTheIdOnlyModelsBitForBit) {
+  // A config with empty feature lists builds exactly the model of before (same draws, same steps).
+  for (const ModelConfig& config : {ModelConfig::bilinear_defaults(), ModelConfig::deep_defaults()}) {
+    const ModelFeatures none;
+    auto a = make_model(config, {}, 30, 20, 9);
+    auto b = make_model(config, {}, 30, 20, 9, &none);
+    Rng ra(4), rb(4);
+    const Batch batch = random_batch(16, 30, 20, 3);
+    EXPECT_EQ(a->train_batch(batch.users.data(), batch.pos.data(), batch.neg.data(), batch.size(), ra),
+              b->train_batch(batch.users.data(), batch.pos.data(), batch.neg.data(), batch.size(), rb));
+    const auto ta = a->parameters(), tb = b->parameters();
+    ASSERT_EQ(ta.size(), tb.size());
+    for (std::size_t t = 0; t < ta.size(); ++t)
+      EXPECT_TRUE(std::equal(ta[t].data, ta[t].data + ta[t].size(), tb[t].data)) << ta[t].name;
+  }
+}
+
+TEST(FeatureModels, ColdItemsGetTheirFeaturesVector) {
+  // Features only: two items with the same values have the same vector and the same scores.
+  FeatureRows items;
+  items.rows = 3;
+  items.names = {"genre=a", "genre=b"};
+  items.offsets = {0, 2, 3, 5};
+  items.index = {0, 1, 1, 0, 1};
+  items.weight = {0.5f, 0.5f, 1.0f, 0.5f, 0.5f};
+  const ModelFeatures features{{}, items};
+  ModelConfig config = ModelConfig::bilinear_defaults();
+  config.item_features = {"genre"};
+  config.id_embeddings = false;
+  auto model = make_model(config, {}, 2, 3, 1, &features);
+  std::vector<float> scores(3);
+  model->score_items(1, scores.data());
+  EXPECT_EQ(scores[0], scores[2]);
+  EXPECT_NE(scores[0], scores[1]);
+  EXPECT_EQ(model->parameters().size(), 2u);  // user_embedding (users have no features), item_feature_embedding
+}
+
 TEST(ModelGradients, FastDeepPathAgreesWithTheReference) {
   expect_fast_path_gradient_matches_reference(tiny_deep({7}), 5, 9);
   expect_fast_path_gradient_matches_reference(tiny_deep({12, 9}), 5, 9);  // 12: vector + tail
@@ -403,8 +542,12 @@ TEST(Models, DropoutMasksComeFromTheGivenRng) {
 }
 
 TEST(Models, WarmedUpTrainBatchDoesNotAllocate) {
-  for (const ModelConfig& config : {ModelConfig::bilinear_defaults(), ModelConfig::deep_defaults()}) {
-    auto model = make_model(config, {}, 100, 50, 1);
+  const ModelFeatures features = tiny_features(100, 50);
+  for (const ModelConfig& config :
+       {ModelConfig::bilinear_defaults(), ModelConfig::deep_defaults(), ModelConfig::fm_defaults(),
+        with_features(ModelConfig::bilinear_defaults()), with_features(ModelConfig::deep_defaults()),
+        with_features(ModelConfig::fm_defaults()), with_features(ModelConfig::fm_defaults(), false)}) {
+    auto model = make_model(config, {}, 100, 50, 1, config.item_features.empty() ? nullptr : &features);
     const Batch big = random_batch(64, 100, 50, 5), small = random_batch(17, 100, 50, 6);
     Rng rng(2);
     g_allocations = 0;
@@ -419,7 +562,7 @@ TEST(Models, WarmedUpTrainBatchDoesNotAllocate) {
       model->train_batch(small.users.data(), small.pos.data(), small.neg.data(), small.size(), rng);
     }
     g_count_allocations = false;
-    EXPECT_EQ(g_allocations.load(), 0) << (config.kind == ModelKind::Deep ? "deep" : "bilinear");
+    EXPECT_EQ(g_allocations.load(), 0) << static_cast<int>(config.kind) << " with features: " << !config.item_features.empty();
   }
 }
 

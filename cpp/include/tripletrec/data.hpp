@@ -36,6 +36,7 @@ struct ItemCatalog {
   std::vector<std::string> episodes;  // as written ("12", "Unknown"); "" when absent
   std::vector<float> avg_rating;      // NaN when absent
   std::vector<std::int64_t> members;  // -1 when absent
+  std::vector<std::string> release_date;  // u.item's release date ("01-Jan-1995"); "" when absent
   std::unordered_map<std::int64_t, std::int32_t> row_of_id;  // raw id -> row
   std::size_t size() const { return id.size(); }
   std::int32_t row(std::int64_t raw_id) const {  // -1 when unknown
@@ -45,5 +46,26 @@ struct ItemCatalog {
 };
 
 ItemCatalog parse_items(std::string_view bytes, const std::string& source);
+
+// User metadata (side features): MovieLens 100k u.user (user id|age|gender|occupation|zip code,
+// no header), ml-1m users.dat (UserID::Gender::Age::Occupation::Zip-code, occupation as a code
+// 0-20, age as the code of its band: 1, 18, 25, ...), or a CSV with a header naming user_id and any
+// of age, gender, occupation. Zip codes are not read.
+struct UserCatalog {
+  std::string source;
+  std::vector<std::int64_t> id;
+  std::vector<std::int32_t> age;          // years (users.dat: the band's lower bound); -1 when absent
+  std::vector<std::string> gender;        // "M", "F"; "" when absent
+  std::vector<std::string> occupation;    // "technician", "K-12 student" (users.dat codes named); "" when absent
+  std::unordered_map<std::int64_t, std::int32_t> row_of_id;  // raw id -> row
+  std::size_t size() const { return id.size(); }
+  std::int32_t row(std::int64_t raw_id) const {  // -1 when unknown
+    auto it = row_of_id.find(raw_id);
+    return it == row_of_id.end() ? -1 : it->second;
+  }
+};
+
+// Throws ParseError naming source, line and column of the first malformed field.
+UserCatalog parse_users(std::string_view bytes, const std::string& source);
 
 }  // namespace tripletrec

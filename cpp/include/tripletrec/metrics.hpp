@@ -1,6 +1,7 @@
 // Evaluation: the notebook's per-user ROC AUC, and ranking metrics at k.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "tripletrec/model.hpp"
@@ -17,11 +18,20 @@ struct Evaluation {
   std::int32_t users = 0;   // users evaluated (>= 1 test positive)
   int k = 10;
   double precision_at_k = 0, recall_at_k = 0, map_at_k = 0, ndcg_at_k = 0;
+  // With cold-start items held out (PrepareOptions::cold_items > 0): the fields above rank warm
+  // items only, and auc_cold is the mean per-user AUC of each user's test positives among the
+  // cold items ranked against the other cold items (cold_users users). NaN, 0, 0 without.
+  double auc_cold = std::numeric_limits<double>::quiet_NaN();
+  std::int32_t cold_users = 0;
+  std::int32_t n_cold_items = 0;
 };
 
 // For every user with at least one test positive: rank every item except the user's train
 // positives, labels = test positives, AUC per user; mean over users. (The notebook's loop skips
 // user 0 and item 0; this does not.) Ranking metrics use the same candidate lists.
-Evaluation evaluate(const Model& model, const Positives& train, const Positives& test, int k = 10);
+// `candidates` (n_items flags, optional) restricts the ranking to the flagged items: the warm or
+// the cold items of a cold-start split.
+Evaluation evaluate(const Model& model, const Positives& train, const Positives& test, int k = 10,
+                    const std::vector<std::uint8_t>* candidates = nullptr);
 
 }  // namespace tripletrec

@@ -9,12 +9,13 @@
 
 namespace tripletrec {
 
-enum class ModelKind { Bilinear, Deep };
+enum class ModelKind { Bilinear, Deep, FM };
 enum class Similarity { Cosine, Dot };
 
 struct ModelConfig {
   ModelKind kind = ModelKind::Bilinear;
   // Bilinear: user and item embeddings of `embedding_dim`, cosine (or dot) similarity.
+  // FM: `embedding_dim` is the number of factors k.
   int embedding_dim = 64;
   Similarity similarity = Similarity::Cosine;
   // Deep: concat(user_dim, item_dim) -> dropout -> [Dense(h, relu) -> dropout]* -> Dense(1, relu).
@@ -25,9 +26,36 @@ struct ModelConfig {
   // Loss max(0, margin + s(u, neg) - s(u, pos)) + l2 * sum of squared embedding (and kernel) weights.
   float margin = 1.0f;
   float l2 = 1e-6f;
+  // Side features (tripletrec/features.hpp): the fields whose values add embeddings to an item's
+  // (a user's) vector, e.g. {"genre", "type"}; empty = ids only (the notebook). With
+  // id_embeddings false, a side with features is the mean of its feature embeddings alone (a
+  // side without features keeps its id embeddings).
+  std::vector<std::string> item_features, user_features;
+  bool id_embeddings = true;
 
   static ModelConfig bilinear_defaults();  // the notebook's TripletModel: 64, cosine, margin 1, l2 1e-6
   static ModelConfig deep_defaults();      // the notebook's DeepTripletModel: 32/64, [128], .1, margin .5, l2 0
+  static ModelConfig fm_defaults();        // a factorization machine: 64 factors, margin 1, l2 1e-6
+  static ModelConfig defaults_for(ModelKind kind);
+};
+
+// The side features of one kind of row (items or users) as the models read them: per row the
+// indices of its feature values and their weights 1 / (number of the row's values), so a weighted
+// sum of feature embeddings is their mean (LightFM's normalised rows). Built by features.hpp.
+struct FeatureRows {
+  std::int32_t rows = 0;
+  std::vector<std::string> names;          // feature index -> "genre=Action" (the vocabulary)
+  std::vector<std::uint32_t> offsets;      // rows + 1 (empty when there are no features)
+  std::vector<std::int32_t> index;         // feature indices of each row, ascending
+  std::vector<float> weight;               // their weights
+  std::int32_t n_features() const { return static_cast<std::int32_t>(names.size()); }
+  bool empty() const { return names.empty(); }
+  std::uint32_t begin(std::int32_t row) const { return offsets[static_cast<std::size_t>(row)]; }
+  std::uint32_t end(std::int32_t row) const { return offsets[static_cast<std::size_t>(row) + 1]; }
+};
+
+struct ModelFeatures {
+  FeatureRows user, item;
 };
 
 struct OptimizerConfig {
@@ -55,6 +83,8 @@ class Model {
   virtual const ModelConfig& config() const = 0;
   std::int32_t n_users() const { return n_users_; }
   std::int32_t n_items() const { return n_items_; }
+  // The side features the model was built with (empty rows: ids only).
+  const ModelFeatures& features() const { return features_; }
 
   // One optimiser step on a batch of triplets; returns the batch's mean margin loss (no L2 term).
   // `rng` draws the dropout masks. Must not allocate once warmed up.
@@ -68,8 +98,11 @@ class Model {
   // order than score_items' (scores can differ in the last bit; never between builds).
   virtual void score_users(const std::int32_t* users, int count, float* out) const;
   float score(std::int32_t user, std::int32_t item) const;  // via score_items; for tests
-  // Item-item similarity for "similar items": cosine between item embeddings.
+  // Item-item similarity for "similar items": cosine between item vectors (item_vectors()).
   virtual void item_similarities(std::int32_t item, float* out) const;
+  // Every item's vector as the model composes it (id embedding plus the mean of its feature
+  // embeddings; the id embedding alone without features): n_items() x dim, row-major.
+  virtual std::vector<float> item_vectors(int& dim) const;
 
   virtual std::vector<Tensor> parameters() = 0;
   std::int64_t param_count();
@@ -80,11 +113,15 @@ class Model {
 
  protected:
   std::int32_t n_users_ = 0, n_items_ = 0;
+  ModelFeatures features_;
 };
 
 // Builds a model with Keras' initialisation: embeddings uniform(-0.05, 0.05), dense kernels
 // Glorot-uniform, zero biases, all drawn from Rng(seed).
+// `features` must have n_users / n_items rows when the config names feature fields (Session
+// builds them from the loaded files); null = no side features.
 std::unique_ptr<Model> make_model(const ModelConfig& config, const OptimizerConfig& optimizer,
-                                  std::int32_t n_users, std::int32_t n_items, std::uint64_t seed);
+                                  std::int32_t n_users, std::int32_t n_items, std::uint64_t seed,
+                                  const ModelFeatures* features = nullptr);
 
 }  // namespace tripletrec

@@ -32,9 +32,10 @@ enum class OptionId {
   // loadSample
   SampleUsers, SampleItems, SampleRatingsPerUser, SampleSeed,
   // prepare (preprocessing, split, positives)
-  DropUnrated, ItemType, MinPopularity, MaxUserId, TestFraction, SplitSeed, MinPositive,
+  DropUnrated, ItemType, MinPopularity, MaxUserId, TestFraction, SplitSeed, MinPositive, ColdItems,
   // createModel (model, optimiser, initialisation)
   Model, EmbeddingDim, Similarity, UserDim, ItemDim, Hidden, Dropout, Margin, L2,
+  ItemFeatures, UserFeatures, IdEmbeddings,
   LearningRate, Beta1, Beta2, Epsilon, KerasExact, ModelSeed,
   // train
   Epochs, BatchSize, TrainSeed, Negatives, HardCandidates, EvaluateEachEpoch,
@@ -60,7 +61,8 @@ struct OptionError : UsageError {
 
 // ---- the table ---------------------------------------------------------------------------------
 
-enum class OptionType { Integer, Number, Bool, Enum, Text, IntegerList };
+// FieldList: names from `choices`, comma-separated text in the CLI ("genre,type" or "none").
+enum class OptionType { Integer, Number, Bool, Enum, Text, IntegerList, FieldList };
 enum class OptionGroup { Sample, Prepare, Model, Train, Evaluate };
 
 // A default or a given value of any option type.

@@ -12,6 +12,7 @@
 
 #include "tripletrec/data.hpp"
 #include "tripletrec/embedding_map.hpp"
+#include "tripletrec/features.hpp"
 #include "tripletrec/metrics.hpp"
 #include "tripletrec/model.hpp"
 #include "tripletrec/options.hpp"
@@ -28,6 +29,9 @@ struct PrepareOptions {
   double test_fraction = 0.2;   // random split (ignored when a test file is loaded)
   std::uint64_t split_seed = 42;
   float min_positive = 8;       // positives: rating >= this (notebook: > 7)
+  // Cold-start items: this share of the items (a seeded choice, split_seed) is held out of
+  // training entirely; all their rows go to the test side and evaluate() reports auc_cold.
+  double cold_items = 0;
 };
 
 // What the page and CLI show about the prepared data.
@@ -39,6 +43,8 @@ struct PreparedStats {
   // Test rows whose user or item has no training row (their scores come from untrained
   // embeddings), and the distinct test users and items that have none.
   std::int64_t unknown_test_rows = 0, unknown_test_users = 0, unknown_test_items = 0;
+  // Items held out by PrepareOptions::cold_items (counted in unknown_test_items too).
+  std::int64_t cold_items = 0;
 };
 
 // An item or a recommendation ready to show: ids and metadata.
@@ -79,11 +85,17 @@ class Session {
   void load_sample(const SampleOptions& options = {});
   void clear_items();
   void clear_test_ratings();
+  // A user file (u.user, users.dat) for user features. Preprocessing does not read it, so loading
+  // or clearing it keeps the prepared data and drops only the model.
+  void load_users(std::string_view bytes, const std::string& source);
+  void clear_users();  // drops the model, keeps the prepared data
+  bool has_users() const;
   bool has_ratings() const;
   bool has_items() const;
   bool has_test_ratings() const;
   const RatingsTable& ratings() const;
   const ItemCatalog* items() const;  // null when none
+  const UserCatalog* users() const;  // null when none
   RatingStats loaded_stats() const;  // of the loaded ratings (merged with metadata when loaded)
 
   // Counts after each preprocessing step, without changing the session (live preview). A step
@@ -98,8 +110,15 @@ class Session {
   const Positives& test_positives() const;
   PreparedStats prepared_stats() const;
   RatingStats prepared_rating_stats() const;
+  // The side-feature vocabulary of the prepared items and users: every field with a value, its
+  // values and how many items (users) carry each. Needs prepare().
+  FeatureVocabulary feature_vocabulary() const;
+  // The cold-start items of the preparation (1 = held out), n_items flags; all 0 without.
+  const std::vector<std::uint8_t>& cold_items() const;
 
   // --- model ---
+  // config.item_features / user_features name the side features (built here from the loaded
+  // files; a field without values, or user features without a user file, is an OptionError).
   void create_model(const ModelConfig& config, const OptimizerConfig& optimizer, std::uint64_t seed);
   bool has_model() const;
   Model& model();
@@ -113,13 +132,15 @@ class Session {
   // A training whose loss or weights stop being finite (a learning rate too large) throws
   // UsageError and discards the model, whose weights are then meaningless: create it again.
   // k must be >= 1 and its buffers within the memory budget; no evaluable test user is an error,
-  // never a NaN AUC.
+  // never a NaN AUC. With cold items, the metrics rank warm items and auc_cold the cold ones.
   Evaluation evaluate(int k = 10) const;
   // The popularity baseline on the same users and candidates (needs prepared data, no model).
   Evaluation evaluate_popularity(int k = 10) const;
   std::string model_summary();
   std::int64_t param_count();
   std::vector<std::uint8_t> save_model();
+  // A model file with side features must match the features of the loaded files (the same
+  // vocabulary): otherwise an error says which differ.
   void load_model(const std::uint8_t* bytes, std::size_t size, const std::string& source);
 
   // --- results ---

@@ -16,6 +16,13 @@ Split random_split(std::size_t n_rows, double test_fraction, std::uint64_t seed)
 // The split given by files: rows with in_test_file set go to test.
 Split split_by_file(const Dataset& data);
 
+// Cold-start items: a seeded uniform choice of round(n_items * fraction) items (1 = cold). The
+// choice is cut before anything is learnt, from the item count alone.
+std::vector<std::uint8_t> choose_cold_items(std::int32_t n_items, double fraction, std::uint64_t seed);
+// Moves every row of a cold item to the test side: no row of theirs reaches training (train
+// positives, sampling), and all their rows are there for the cold-item AUC.
+void hold_out_cold_items(const Dataset& data, const std::vector<std::uint8_t>& cold, Split& split);
+
 // Positive (user, item) pairs with rating >= min_rating, as pair lists (training order) and as
 // a per-user sorted set (CSR) for lookups. Duplicate pairs appear once in the CSR.
 struct Positives {

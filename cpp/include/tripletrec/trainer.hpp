@@ -51,7 +51,10 @@ bool parameters_finite(Model& model);
 
 class Trainer {
  public:
-  Trainer(Model& model, const Positives& train, const TrainOptions& options);
+  // `negative_items` (optional, non-empty): the items negatives are drawn from instead of all
+  // items (the warm items of a cold-start split). Must outlive the trainer.
+  Trainer(Model& model, const Positives& train, const TrainOptions& options,
+          const std::vector<std::int32_t>* negative_items = nullptr);
   // Runs up to max_batches batches; returns false once every epoch is done.
   bool step(std::int64_t max_batches);
   bool finished() const;
@@ -59,8 +62,10 @@ class Trainer {
 
  private:
   void begin_epoch();
+  std::int32_t draw_item();  // uniform over the negative pool
   Model& model_;
   const Positives& train_;
+  const std::vector<std::int32_t>* negative_items_;
   TrainOptions options_;
   Rng rng_;
   Progress progress_;
@@ -85,6 +90,7 @@ struct TrainResult {
 // Calls `callback` after every batch (cheap callers only) when given.
 TrainResult train(Model& model, const Positives& train, const TrainOptions& options,
                   const ProgressCallback& callback = {},
-                  const std::atomic<bool>* cancel = nullptr);
+                  const std::atomic<bool>* cancel = nullptr,
+                  const std::vector<std::int32_t>* negative_items = nullptr);
 
 }  // namespace tripletrec

@@ -1,0 +1,106 @@
+#include "embedding_bag.hpp"
+
+#include <algorithm>
+
+#include "kernels.hpp"
+#include "models_internal.hpp"
+
+namespace tripletrec {
+
+namespace {
+linalg::Matrix table(std::int32_t rows, int dim, float limit, Rng& init) {
+  return limit > 0.0f ? uniform_table(rows, dim, limit, init) : linalg::Matrix(linalg::Matrix::Zero(rows, dim));
+}
+}  // namespace
+
+void EmbeddingBag::init_ids(std::int32_t rows, int dim, bool with_ids, Rng& init, float limit) {
+  rows_ = rows;
+  dim_ = dim;
+  with_ids_ = with_ids;
+  ids_ = table(with_ids ? rows : 0, dim, limit, init);
+  id_moments_ = AdamMoments(static_cast<std::size_t>(ids_.size()));
+  id_grads_.reset(with_ids ? rows : 0, dim);
+}
+
+void EmbeddingBag::init_features(const FeatureRows* features, Rng& init, float limit) {
+  features_ = features && !features->empty() ? features : nullptr;
+  const std::int32_t n = features_ ? features_->n_features() : 0;
+  table_ = table(n, dim_, limit, init);
+  table_moments_ = AdamMoments(static_cast<std::size_t>(table_.size()));
+  feature_grads_.reset(n, dim_);
+  max_features_per_row_ = 0;
+  if (features_)
+    for (std::int32_t r = 0; r < rows_; ++r)
+      max_features_per_row_ = std::max(max_features_per_row_, static_cast<int>(features_->end(r) - features_->begin(r)));
+}
+
+void EmbeddingBag::compose(std::int32_t row, float* out) const {
+  if (with_ids_)
+    kernels::copy(ids_.row(row).data(), out, dim_);
+  else
+    std::fill_n(out, dim_, 0.0f);
+  if (!features_) return;
+  for (std::uint32_t k = features_->begin(row); k < features_->end(row); ++k)
+    kernels::axpy(features_->weight[k], table_.row(features_->index[k]).data(), out, dim_);
+}
+
+const float* EmbeddingBag::vector(std::int32_t row, float* scratch) const {
+  if (plain()) return ids_.row(row).data();
+  compose(row, scratch);
+  return scratch;
+}
+
+linalg::Matrix EmbeddingBag::compose_all() const {
+  if (plain()) return ids_;
+  linalg::Matrix all(rows_, dim_);
+  for (std::int32_t r = 0; r < rows_; ++r) compose(r, all.row(r).data());
+  return all;
+}
+
+float* EmbeddingBag::gradient(std::int32_t row, float* scratch) {
+  if (plain()) return id_grads_.row(row);
+  std::fill_n(scratch, dim_, 0.0f);
+  return scratch;
+}
+
+void EmbeddingBag::scatter(std::int32_t row, const float* g) {
+  if (plain()) return;  // accumulated in place
+  if (with_ids_) kernels::axpy(1.0f, g, id_grads_.row(row), dim_);
+  if (!features_) return;
+  for (std::uint32_t k = features_->begin(row); k < features_->end(row); ++k)
+    kernels::axpy(features_->weight[k], g, feature_grads_.row(features_->index[k]), dim_);
+}
+
+void EmbeddingBag::add_gradient(std::int32_t row, const float* g) {
+  if (plain()) {
+    linalg::RowMap(id_grads_.row(row), dim_) += linalg::ConstRowMap(g, dim_);
+    return;
+  }
+  scatter(row, g);
+}
+
+void EmbeddingBag::touch(std::int32_t row) {
+  if (with_ids_) id_grads_.row(row);
+  if (!features_) return;
+  for (std::uint32_t k = features_->begin(row); k < features_->end(row); ++k) feature_grads_.row(features_->index[k]);
+}
+
+void EmbeddingBag::reserve(int uses) {
+  if (with_ids_) id_grads_.reserve(std::min(uses, rows_));
+  if (features_)
+    feature_grads_.reserve(static_cast<int>(std::min<std::int64_t>(std::int64_t(uses) * max_features_per_row_,
+                                                                   features_->n_features())));
+}
+
+void EmbeddingBag::apply(const Adam& adam, bool keras_exact, float l2) {
+  if (with_ids_) apply_embedding_update(adam, keras_exact, l2, ids_.data(), rows_, id_moments_, id_grads_);
+  if (features_)
+    apply_embedding_update(adam, keras_exact, l2, table_.data(), features_->n_features(), table_moments_, feature_grads_);
+}
+
+void EmbeddingBag::tensors(const std::string& side, std::vector<Tensor>& out, const std::string& what) {
+  if (with_ids_) out.push_back({side + "_" + what, {rows_, dim_}, ids_.data()});
+  if (features_) out.push_back({side + "_feature_" + what, {features_->n_features(), dim_}, table_.data()});
+}
+
+}  // namespace tripletrec
