@@ -157,11 +157,10 @@ void print_vocabulary(const FeatureVocabulary& v) {
 }
 
 std::string evaluation_json(const Evaluation& e) {
-  return JsonObject()
-      .num("auc", e.auc)
-      .num("auc_cold", e.auc_cold)
-      .integer("n_cold_items", e.n_cold_items)
-      .integer("users", e.users)
+  JsonObject out;
+  out.num("auc", e.auc);
+  if (e.n_cold_items > 0) out.num("auc_cold", e.auc_cold).integer("n_cold_items", e.n_cold_items).integer("cold_users", e.cold_users);
+  return out.integer("users", e.users)
       .integer("k", e.k)
       .num("precision_at_k", e.precision_at_k)
       .num("recall_at_k", e.recall_at_k)

@@ -21,7 +21,8 @@ std::vector<float> item_popularity(const Positives& train) {
   return count;
 }
 
-Evaluation evaluate_popularity(const Positives& train, const Positives& test, int k) {
+Evaluation evaluate_popularity(const Positives& train, const Positives& test, int k,
+                               const std::vector<std::uint8_t>* candidates) {
   if (k < 1) throw UsageError("evaluate_popularity: k must be >= 1, got " + std::to_string(k));
   if (train.n_users != test.n_users || train.n_items != test.n_items)
     throw UsageError("evaluate_popularity: the train and test positives have different users/items");
@@ -37,7 +38,14 @@ Evaluation evaluate_popularity(const Positives& train, const Positives& test, in
 
   Evaluation result;
   result.k = k;
-  std::vector<std::uint8_t> excluded(static_cast<std::size_t>(n_items), 0);
+  if (candidates && candidates->size() != static_cast<std::size_t>(n_items))
+    throw UsageError("evaluate_popularity: candidate flags do not match the items");
+  // Items outside the candidates stay excluded for every user (as in evaluate()).
+  std::vector<std::uint8_t> outside(static_cast<std::size_t>(n_items), 0);
+  std::int64_t n_outside = 0;
+  if (candidates)
+    for (std::int32_t i = 0; i < n_items; ++i) n_outside += outside[i] = (*candidates)[i] ? 0 : 1;
+  std::vector<std::uint8_t> excluded = outside;
   std::vector<std::uint8_t> relevant(static_cast<std::size_t>(n_items), 0);
   RankingSums sums(k);
   for (std::int32_t u = 0; u < n_users; ++u) {
@@ -46,7 +54,8 @@ Evaluation evaluate_popularity(const Positives& train, const Positives& test, in
     std::int64_t n_relevant = 0;
     for (const std::int32_t* i = test.begin_of(u); i != test.end_of(u); ++i)
       if (!excluded[*i]) { relevant[*i] = 1; ++n_relevant; }
-    const std::int64_t n_candidates = n_items - (train.end_of(u) - train.begin_of(u));
+    std::int64_t n_candidates = n_items - n_outside;
+    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) n_candidates -= outside[*i] ? 0 : 1;
 
     if (n_relevant > 0 && n_relevant < n_candidates) {
       // AUC, walking tie groups from the least popular up: a group of p relevant and q other
@@ -79,7 +88,7 @@ Evaluation evaluate_popularity(const Positives& train, const Positives& test, in
       }
       sums.add_user(auc, walk, top, n_relevant);
     }
-    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = 0;
+    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = outside[*i];
     for (const std::int32_t* i = test.begin_of(u); i != test.end_of(u); ++i) relevant[*i] = 0;
   }
   sums.finish(result);

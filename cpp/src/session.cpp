@@ -446,7 +446,21 @@ Evaluation Session::evaluate_popularity(int k) const {
   require_step(prepared(), MissingStep::Prepare);
   check_k(k);
   std::optional<Evaluation>& cached = s_->popularity_evaluation;
-  if (!cached || cached->k != k) cached = tripletrec::evaluate_popularity(s_->train, s_->test, k);
+  if (!cached || cached->k != k) {
+    if (s_->n_cold_items == 0) {
+      cached = tripletrec::evaluate_popularity(s_->train, s_->test, k);
+    } else {
+      // Like evaluate(): warm among warm; cold items have no train positive, so they all tie.
+      std::vector<std::uint8_t> warm(s_->cold_items.size());
+      for (std::size_t i = 0; i < warm.size(); ++i) warm[i] = s_->cold_items[i] ? 0 : 1;
+      Evaluation result = tripletrec::evaluate_popularity(s_->train, s_->test, k, &warm);
+      const Evaluation cold = tripletrec::evaluate_popularity(s_->train, s_->test, k, &s_->cold_items);
+      result.auc_cold = cold.auc;
+      result.cold_users = cold.users;
+      result.n_cold_items = s_->n_cold_items;
+      cached = result;
+    }
+  }
   return *cached;
 }
 

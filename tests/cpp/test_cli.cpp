@@ -112,7 +112,7 @@ TEST(Cli, BadCommandLinesExitWithCode2AndSayWhy) {
   EXPECT_EQ(run_cli("train --sample --test-fraction 1").exit_code, 2);
   const CliRun bad_model = run_cli("train --sample --model wide");
   EXPECT_EQ(bad_model.exit_code, 2);
-  EXPECT_NE(bad_model.err.find("--model: expected \"bilinear\" or \"deep\", got \"wide\""), std::string::npos) << bad_model.err;
+  EXPECT_NE(bad_model.err.find("--model: expected \"bilinear\", \"deep\" or \"fm\", got \"wide\""), std::string::npos) << bad_model.err;
   const CliRun bad_negatives = run_cli("train --sample --negatives some");
   EXPECT_EQ(bad_negatives.exit_code, 2);
   EXPECT_NE(bad_negatives.err.find("--negatives: expected \"uniform\", \"unseen\" or \"hard\", got \"some\""), std::string::npos)

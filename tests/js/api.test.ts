@@ -376,7 +376,7 @@ describe('bad input', () => {
     await expect(rec.train()).rejects.toThrow(/model/);
     rec.loadSample(SAMPLE);
     rec.prepare(rec.samplePreprocessOptions());
-    expect(() => rec.createModel({ model: 'transformer' as never })).toThrow('model: expected "bilinear" or "deep", got "transformer"');
+    expect(() => rec.createModel({ model: 'transformer' as never })).toThrow('model: expected "bilinear", "deep" or "fm", got "transformer"');
     expect(() => rec.createModel({ embeddingDim: 'big' as never })).toThrow('embeddingDim: expected an integer in [1, 4096], got "big"');
     expect(() => rec.loadModel(new Uint8Array([1, 2, 3, 4]), 'junk.bin')).toThrow(/junk\.bin/);
     // A missing step is named by the package's calls, the same from every method that needs it.

@@ -73,7 +73,7 @@ const cases: Case[] = [
     message: 'similarity: expected "cosine" or "dot", got 3', type: 'TypeError' },
   { name: 'similarity unknown', call: (c) => c.createModel({ similarity: 'cos' as never }),
     message: 'similarity: expected "cosine" or "dot", got "cos"' },
-  { name: 'model unknown', call: (c) => c.createModel({ model: 'wide' as never }), message: 'model: expected "bilinear" or "deep", got "wide"' },
+  { name: 'model unknown', call: (c) => c.createModel({ model: 'wide' as never }), message: 'model: expected "bilinear", "deep" or "fm", got "wide"' },
   { name: 'hidden a string', call: (c) => c.createModel({ model: 'deep', hidden: 'x' as never }),
     message: 'hidden: expected a list of at most 16 integers in [1, 65536], got "x"', type: 'TypeError' },
   { name: 'hidden with a string', call: (c) => c.createModel({ model: 'deep', hidden: [64, 'a'] as never }),

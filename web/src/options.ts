@@ -46,6 +46,8 @@ function hasType(spec: OptionSpec, value: unknown): boolean {
     case 'enum':
     case 'string': return typeof value === 'string';
     case 'integerList': return Array.isArray(value) && value.every((size) => typeof size === 'number');
+    case 'fieldList': return typeof value === 'string'
+      || (Array.isArray(value) && value.every((name) => typeof name === 'string'));
   }
 }
 

@@ -21,7 +21,7 @@ export interface OptionSpec {
   key: string;                 // the package's key
   flag: string;                // the CLI's flag
   group: 'loadSample' | 'prepare' | 'createModel' | 'train' | 'evaluate';
-  type: 'integer' | 'number' | 'boolean' | 'enum' | 'string' | 'integerList';
+  type: 'integer' | 'number' | 'boolean' | 'enum' | 'string' | 'integerList' | 'fieldList';
   nullable: boolean;
   /** What a value must be, as the engine's messages say it: "an integer in [1, 4096]". */
   expected: string;

@@ -13,6 +13,8 @@ std::vector<float> item_popularity(const Positives& train);
 
 // The same evaluation as evaluate(model, ...) (same users, candidates, AUC with ties counted 1/2,
 // ranking metrics at k with ties broken by the lower item id) for the ranking by train popularity.
-Evaluation evaluate_popularity(const Positives& train, const Positives& test, int k = 10);
+// `candidates` (optional n_items flags) restricts the ranking as in evaluate().
+Evaluation evaluate_popularity(const Positives& train, const Positives& test, int k = 10,
+                               const std::vector<std::uint8_t>* candidates = nullptr);
 
 }  // namespace tripletrec
