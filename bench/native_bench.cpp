@@ -3,7 +3,8 @@
 // collects them) after a line naming the machine. Not a test: it asserts nothing.
 //
 // Usage: tripletrec_bench [DATA_DIR] [--bilinear-epochs N] [--keras-exact-epochs N]
-//                         [--deep-epochs N] [--deep-keras-exact-epochs N] [--parse-repeats N]
+//                         [--deep-epochs N] [--deep-keras-exact-epochs N] [--feature-epochs N]
+//                         [--parse-repeats N]
 // (an epoch count of 0 skips that run).
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tripletrec/data.hpp"
 #include "tripletrec/random.hpp"
@@ -100,12 +102,38 @@ static void bench_training(Session& session, ModelKind kind, bool keras_exact, i
   std::fflush(stdout);
 }
 
+// The side-feature models and the factorization machine (issue 9): training throughput with the
+// anime item features, on the same data (rows "train_features"; `features` "none" = ids only).
+static void bench_feature_training(Session& session, ModelKind kind, const std::vector<std::string>& features,
+                                   int epochs) {
+  if (epochs <= 0) return;
+  ModelConfig config = ModelConfig::defaults_for(kind);
+  config.item_features = features;
+  session.create_model(config, OptimizerConfig{}, 42);
+  TrainOptions options;
+  options.epochs = epochs;
+  TrainResult r = session.train(options);
+  auto t0 = Clock::now();
+  Evaluation trained = session.evaluate(10);
+  const double eval_seconds = seconds_since(t0);
+  std::string names;
+  for (const std::string& f : features) names += (names.empty() ? "" : ",") + f;
+  const char* model = kind == ModelKind::FM ? "fm" : kind == ModelKind::Deep ? "deep" : "bilinear";
+  std::printf("{\"bench\":\"train_features\",\"model\":\"%s\",\"optimizer\":\"sparse\",\"features\":\"%s\","
+              "\"epochs\":%d,\"triplets\":%lld,\"seconds\":%.4f,\"triplets_per_second\":%.0f,\"auc\":%.4f,"
+              "\"eval_seconds\":%.4f}\n",
+              model, names.empty() ? "none" : names.c_str(), epochs, static_cast<long long>(r.triplets), r.seconds,
+              r.triplets_per_second, trained.auc, eval_seconds);
+  std::fflush(stdout);
+}
+
 struct Options {
   std::string data_dir = TRIPLETREC_DATA_DIR;
   int bilinear_epochs = 10;
   int keras_exact_epochs = 10;  // bilinear with Keras-exact Adam
   int deep_epochs = 20;
   int deep_keras_exact_epochs = 5;
+  int feature_epochs = 10;  // the feature models and the FM
   int parse_repeats = 3;
 };
 
@@ -118,6 +146,7 @@ static Options parse_options(int argc, char** argv) {
                   : arg == "--deep-epochs"             ? &options.deep_epochs
                   : arg == "--deep-keras-exact-epochs" ? &options.deep_keras_exact_epochs
                   : arg == "--parse-repeats"           ? &options.parse_repeats
+                  : arg == "--feature-epochs"          ? &options.feature_epochs
                                                        : nullptr;
     if (target != nullptr) {
       if (i + 1 >= argc) {
@@ -166,5 +195,10 @@ int main(int argc, char** argv) {
   bench_training(session, ModelKind::Bilinear, true, options.keras_exact_epochs);
   bench_training(session, ModelKind::Deep, false, options.deep_epochs);
   bench_training(session, ModelKind::Deep, true, options.deep_keras_exact_epochs);
+  const std::vector<std::string> anime_features = {"genre", "type", "episodes", "members"};
+  bench_feature_training(session, ModelKind::Bilinear, anime_features, options.feature_epochs);
+  bench_feature_training(session, ModelKind::Deep, anime_features, options.feature_epochs);
+  bench_feature_training(session, ModelKind::FM, {}, options.feature_epochs);
+  bench_feature_training(session, ModelKind::FM, anime_features, options.feature_epochs);
   return 0;
 }

@@ -64,6 +64,16 @@ export function formatReport(results) {
                [...cols((l) => trainLine(l, 'bilinear', 'keras_exact')?.triplets_per_second), ...tfjsRate], 0, true));
   out.push(row(`deep training, triplets/s (${epochs(e.deepEpochs)})`,
                [...cols((l) => trainLine(l, 'deep', 'sparse')?.triplets_per_second), '–', '–'], 0, true));
+  // The side-feature models and the FM (anime item features genre, type, episodes, members).
+  const featureLine = (lines, model, features) =>
+    find(lines, (l) => l.bench === 'train_features' && l.model === model && l.features === features);
+  const animeFeatures = 'genre,type,episodes,members';
+  for (const [label, model, features] of [['bilinear + item features', 'bilinear', animeFeatures],
+                                          ['deep + item features', 'deep', animeFeatures],
+                                          ['FM, ids only', 'fm', 'none'], ['FM + item features', 'fm', animeFeatures]]) {
+    out.push(row(`${label} training, triplets/s (10 epochs)`,
+                 [...cols((l) => featureLine(l, model, features)?.triplets_per_second), '–', '–'], 0, true));
+  }
   out.push(row(`AUC, bilinear after ${epochs(e.bilinearEpochs)}`,
                [...cols((l) => trainLine(l, 'bilinear', 'sparse')?.auc), '–', '–'], 4, false));
   out.push(row('AUC, bilinear after 1 epoch (TF.js: after its time budget)²',

@@ -2,6 +2,8 @@
 // TV titles with popularity > 340 (5000 scaled to this file), user_id < 10000, random split with
 // seed 42, positives rating >= 8. Skipped with a message when the data is absent.
 #include <gtest/gtest.h>
+#include <string>
+#include <vector>
 
 
 #include "test_support.hpp"
@@ -87,4 +89,47 @@ TEST(AnimeNotebook, TrainedDeepModelReachesTheNotebooksAuc) {
   std::printf("[ anime ] deep 20 epochs: AUC %.4f, P@10 %.4f, MAP@10 %.4f (%.2f s, %.0f triplets/s)\n", e.auc,
               e.precision_at_k, e.map_at_k, r.seconds, r.triplets_per_second);
   EXPECT_GE(e.auc, 0.82);  // a Keras-faithful reference reached 0.835
+}
+
+// Cold-start items (issue 9): a fifth of the items (seeded by the split seed) held out of training
+// entirely. Item features (genre, type, episodes, members) must score them well above chance and
+// cost the warm items nothing; ids alone score them at about chance.
+namespace {
+
+Evaluation cold_start_run(ModelKind kind, std::vector<std::string> features) {
+  Session s;
+  s.load_ratings(tripletrec::testing::read_data("anime/rating_5000users.csv"), "anime/rating_5000users.csv");
+  s.load_items(tripletrec::testing::read_data("anime/anime.csv"), "anime/anime.csv");
+  PrepareOptions p = notebook_prepare();
+  p.cold_items = 0.2;
+  s.prepare(p);
+  ModelConfig config = ModelConfig::defaults_for(kind);
+  config.item_features = std::move(features);
+  s.create_model(config, OptimizerConfig{}, 42);
+  s.train(TrainOptions::defaults_for(kind));
+  const Evaluation e = s.evaluate();
+  std::printf("[ anime ] cold 0.2, model %d, %zu item fields: warm AUC %.4f, cold AUC %.4f (%d cold items, %d users)\n",
+              static_cast<int>(kind), config.item_features.size(), e.auc, e.auc_cold, e.n_cold_items, e.cold_users);
+  return e;
+}
+
+const std::vector<std::string> kAnimeFields = {"genre", "type", "episodes", "members"};
+
+}  // namespace
+
+TEST(AnimeColdStart, ItemFeaturesRescueColdItemsAndKeepTheWarmAuc) {
+  TRIPLETREC_REQUIRE_DATA("anime/rating_5000users.csv");
+  const Evaluation ids = cold_start_run(ModelKind::Bilinear, {});
+  const Evaluation features = cold_start_run(ModelKind::Bilinear, kAnimeFields);
+  EXPECT_EQ(features.n_cold_items, 59);                 // round(293 x 0.2)
+  EXPECT_NEAR(ids.auc_cold, 0.5, 0.06);                 // measured 0.461: untrained ids, one random order for all
+  EXPECT_GE(features.auc_cold, 0.70);                   // measured 0.728 (the issue's target: 0.70)
+  EXPECT_GE(features.auc, ids.auc - 0.005);             // measured 0.8112 against 0.8104
+}
+
+TEST(AnimeColdStart, FactorizationMachineWithFeaturesScoresColdItems) {
+  TRIPLETREC_REQUIRE_DATA("anime/rating_5000users.csv");
+  const Evaluation fm = cold_start_run(ModelKind::FM, kAnimeFields);
+  EXPECT_GE(fm.auc_cold, 0.69);  // measured 0.715
+  EXPECT_GE(fm.auc, 0.81);       // measured 0.827 (the bilinear model: 0.810 on these warm items)
 }
