@@ -594,7 +594,7 @@ ItemVectors Session::item_vectors() {
                                     : "item_embedding";
   switch (m.kind()) {
     case ModelKind::Deep:
-      vectors.source = what + ": the deep model's item vectors (" + d + "-d), the item half of the MLP's input; scaled to unit length";
+      vectors.source = what + ": the deep model's item table (" + d + "-d), the item half of the MLP's input; scaled to unit length";
       break;
     case ModelKind::FM:
       vectors.source = what + ": the factorization machine's item factors (" + d + "-d); scaled to unit length";
