@@ -18,6 +18,7 @@
 
 #include "tripletrec/embedding_map.hpp"
 #include "tripletrec/error.hpp"
+#include "tripletrec/features.hpp"
 #include "tripletrec/options.hpp"
 #include "tripletrec/sample_data.hpp"
 #include "tripletrec/session.hpp"
@@ -121,6 +122,27 @@ int read_choice(const val& object, OptionId id) {
   return tripletrec::check_choice(id, value.as<std::string>());
 }
 
+// A FieldList option (itemFeatures, userFeatures): an array of field names ([] is none), or the
+// CLI's text ("genre,type", "none") read by the engine's parser.
+void read_field_list(const val& object, OptionId id, std::vector<std::string>& target) {
+  const val value = field(object, id);
+  if (value.isUndefined()) return;
+  if (value.typeOf().as<std::string>() == "string") {
+    target = tripletrec::parse_feature_fields(id, value.as<std::string>());
+    return;
+  }
+  if (!value.isArray()) wrong_type(id, value);
+  const std::size_t length = value["length"].as<std::size_t>();
+  std::vector<std::string> fields;
+  for (std::size_t i = 0; i < length; ++i) {
+    const val name = value[i];
+    if (name.typeOf().as<std::string>() != "string") wrong_type(id, name);
+    fields.push_back(name.as<std::string>());
+  }
+  tripletrec::check_feature_fields(id, fields);
+  target = std::move(fields);
+}
+
 tripletrec::PreprocessOptions read_preprocess(const val& options) {
   tripletrec::PreprocessOptions result;
   read_bool(options, OptionId::DropUnrated, result.drop_unrated);
@@ -141,6 +163,7 @@ tripletrec::PrepareOptions read_prepare(const val& options) {
   read_number(options, OptionId::TestFraction, result.test_fraction);
   read_number(options, OptionId::SplitSeed, result.split_seed);
   read_number(options, OptionId::MinPositive, result.min_positive);
+  read_number(options, OptionId::ColdItems, result.cold_items);
   return result;
 }
 
@@ -158,8 +181,7 @@ struct ModelRequest {
 ModelRequest read_model(const val& options) {
   ModelRequest request;
   const tripletrec::ModelKind kind = read_model_kind(options);
-  request.config = kind == tripletrec::ModelKind::Deep ? tripletrec::ModelConfig::deep_defaults()
-                                                       : tripletrec::ModelConfig::bilinear_defaults();
+  request.config = tripletrec::ModelConfig::defaults_for(kind);
   auto& config = request.config;
   read_number(options, OptionId::EmbeddingDim, config.embedding_dim);
   if (const int similarity = read_choice(options, OptionId::Similarity); similarity >= 0)
@@ -181,6 +203,9 @@ ModelRequest read_model(const val& options) {
   read_number(options, OptionId::Dropout, config.dropout);
   read_number(options, OptionId::Margin, config.margin);
   read_number(options, OptionId::L2, config.l2);
+  read_field_list(options, OptionId::ItemFeatures, config.item_features);
+  read_field_list(options, OptionId::UserFeatures, config.user_features);
+  read_bool(options, OptionId::IdEmbeddings, config.id_embeddings);
   auto& optimizer = request.optimizer;
   read_number(options, OptionId::LearningRate, optimizer.learning_rate);
   read_number(options, OptionId::Beta1, optimizer.beta1);
@@ -280,10 +305,47 @@ val item_list(const std::vector<tripletrec::ItemView>& items) {
   return array;
 }
 
+// A model kind as the option table names it ("bilinear", "deep", "fm").
+std::string kind_name(tripletrec::ModelKind kind) {
+  return tripletrec::option_spec(OptionId::Model).choices.at(static_cast<std::size_t>(kind));
+}
+
 val summary_object(tripletrec::Session& session) {
-  const bool deep = session.model().kind() == tripletrec::ModelKind::Deep;
-  return val(ModelSummaryView{deep ? "deep" : "bilinear", static_cast<double>(session.param_count()),
+  return val(ModelSummaryView{kind_name(session.model().kind()), static_cast<double>(session.param_count()),
                               session.model_summary()});
+}
+
+// The side-feature vocabulary of the prepared data: per field its values and how many rows carry each.
+val feature_fields(const std::vector<tripletrec::FeatureFieldStats>& fields) {
+  val array = val::array();
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    val values = val::array();
+    for (std::size_t j = 0; j < fields[i].values.size(); ++j) {
+      val value = val::object();
+      value.set("value", fields[i].values[j].value);
+      value.set("count", static_cast<double>(fields[i].values[j].count));
+      values.set(j, value);
+    }
+    val entry = val::object();
+    entry.set("field", fields[i].field);
+    entry.set("rowsWithValue", static_cast<double>(fields[i].rows_with_value));
+    entry.set("values", values);
+    array.set(i, entry);
+  }
+  return array;
+}
+
+// PreparedStats with the feature vocabulary of the prepared items and users.
+val prepared_stats_object(const tripletrec::Session& session) {
+  val object(session.prepared_stats());
+  const tripletrec::FeatureVocabulary vocabulary = session.feature_vocabulary();
+  val fields = val::object();
+  fields.set("items", vocabulary.n_items);
+  fields.set("users", vocabulary.n_users);
+  fields.set("itemFields", feature_fields(vocabulary.item_fields));
+  fields.set("userFields", feature_fields(vocabulary.user_fields));
+  object.set("vocabulary", fields);
+  return object;
 }
 
 // A Float32Array from JS as the engine's matrix (one TypedArray.set, not element by element).
@@ -341,6 +403,9 @@ class Engine {
   void loadItems(double length, const std::string& source) {
     guarded([&] { consume_input(length, [&](std::string_view bytes) { session_.load_items(bytes, source); }); });
   }
+  void loadUsers(double length, const std::string& source) {
+    guarded([&] { consume_input(length, [&](std::string_view bytes) { session_.load_users(bytes, source); }); });
+  }
   val loadModel(double length, const std::string& source) {
     return guarded([&] {
       consume_input(length, [&](std::string_view bytes) {
@@ -357,6 +422,7 @@ class Engine {
   }
   double loadedRows() const { return session_.has_ratings() ? session_.ratings().size() : 0; }
   double loadedItemRows() const { return session_.items() ? session_.items()->size() : 0; }
+  double loadedUserRows() const { return session_.users() ? session_.users()->size() : 0; }
   // The session keeps the test file internally; its row count is what the loaded report adds.
   double loadedTestRows() const {
     return guarded([&] {
@@ -371,6 +437,7 @@ class Engine {
     });
   }
   void clearItems() { guarded([&] { session_.clear_items(); }); }
+  void clearUsers() { guarded([&] { session_.clear_users(); }); }
   void clearTestRatings() { guarded([&] { session_.clear_test_ratings(); }); }
 
   val samplePreprocessOptions() const {
@@ -387,11 +454,11 @@ class Engine {
     return guarded([&] {
       training_ = false;
       session_.prepare(read_prepare(options));
-      return val(session_.prepared_stats());
+      return prepared_stats_object(session_);
     });
   }
   val preparedStats() const {
-    return guarded([&] { return val(session_.prepared_stats()); });
+    return guarded([&] { return prepared_stats_object(session_); });
   }
 
   val createModel(const val& options) {
@@ -601,6 +668,16 @@ val option_value(const tripletrec::OptionValue& value) {
   return val::undefined();
 }
 
+// A default as the package takes the option: a FieldList's text ("genre,type", "none") as an array.
+val default_value(const tripletrec::OptionSpec& spec, tripletrec::ModelKind kind) {
+  const tripletrec::OptionValue value = tripletrec::option_default(spec.id, kind);
+  if (spec.type != tripletrec::OptionType::FieldList) return option_value(value);
+  const std::vector<std::string> fields = tripletrec::parse_feature_fields(spec.id, value.text);
+  val array = val::array();
+  for (std::size_t i = 0; i < fields.size(); ++i) array.set(i, fields[i]);
+  return array;
+}
+
 val optionTable() {
   static const char* const groups[] = {"loadSample", "prepare", "createModel", "train", "evaluate"};
   static const char* const types[] = {"integer", "number", "boolean", "enum", "string", "integerList", "fieldList"};
@@ -624,14 +701,14 @@ val optionTable() {
       entry.set("maxOpen", spec.max_open);
     }
     if (spec.type == tripletrec::OptionType::IntegerList) entry.set("maxLength", spec.max_length);
-    if (spec.type == tripletrec::OptionType::Enum) {
+    if (spec.type == tripletrec::OptionType::Enum || spec.type == tripletrec::OptionType::FieldList) {
       val choices = val::array();
       for (std::size_t i = 0; i < spec.choices.size(); ++i) choices.set(i, spec.choices[i]);
       entry.set("choices", choices);
     }
     val defaults = val::object();
-    defaults.set("bilinear", option_value(tripletrec::option_default(spec.id, tripletrec::ModelKind::Bilinear)));
-    defaults.set("deep", option_value(tripletrec::option_default(spec.id, tripletrec::ModelKind::Deep)));
+    for (const tripletrec::ModelKind kind : {tripletrec::ModelKind::Bilinear, tripletrec::ModelKind::Deep, tripletrec::ModelKind::FM})
+      defaults.set(kind_name(kind), default_value(spec, kind));
     entry.set("defaults", defaults);
     table.set(index++, entry);
   }
@@ -683,7 +760,8 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .field("testPositives", TRIPLETREC_AS_NUMBER(PreparedStats, test_positives))
       .field("unknownTestRows", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_rows))
       .field("unknownTestUsers", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_users))
-      .field("unknownTestItems", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_items));
+      .field("unknownTestItems", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_items))
+      .field("coldItems", TRIPLETREC_AS_NUMBER(PreparedStats, cold_items));
   emscripten::value_object<ItemView>("ItemView")
       .field("id", TRIPLETREC_AS_NUMBER(ItemView, raw_id))
       .field("name", &ItemView::name)
@@ -709,7 +787,10 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .field("precisionAtK", &Evaluation::precision_at_k)
       .field("recallAtK", &Evaluation::recall_at_k)
       .field("mapAtK", &Evaluation::map_at_k)
-      .field("ndcgAtK", &Evaluation::ndcg_at_k);
+      .field("ndcgAtK", &Evaluation::ndcg_at_k)
+      .field("aucCold", &Evaluation::auc_cold)
+      .field("coldUsers", &Evaluation::cold_users)
+      .field("nColdItems", &Evaluation::n_cold_items);
   emscripten::value_object<ModelSummaryView>("ModelSummary")
       .field("kind", &ModelSummaryView::kind)
       .field("params", &ModelSummaryView::params)
@@ -721,12 +802,15 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("loadRatings", &Engine::loadRatings)
       .function("loadTestRatings", &Engine::loadTestRatings)
       .function("loadItems", &Engine::loadItems)
+      .function("loadUsers", &Engine::loadUsers)
       .function("loadModel", &Engine::loadModel)
       .function("loadSample", &Engine::loadSample)
       .function("loadedRows", &Engine::loadedRows)
       .function("loadedItemRows", &Engine::loadedItemRows)
+      .function("loadedUserRows", &Engine::loadedUserRows)
       .function("loadedTestRows", &Engine::loadedTestRows)
       .function("clearItems", &Engine::clearItems)
+      .function("clearUsers", &Engine::clearUsers)
       .function("clearTestRatings", &Engine::clearTestRatings)
       .function("samplePreprocessOptions", &Engine::samplePreprocessOptions)
       .function("loadedStats", &Engine::loadedStats)

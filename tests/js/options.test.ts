@@ -20,6 +20,8 @@ const SPEC = {
   items: 'an integer in [10, 20000]',
   seed: 'an integer in [0, 9007199254740991]',
   k: 'an integer in [1, 10000]',
+  itemFields: 'field names from genre, type, episodes, members, year (or none)',
+  userFields: 'field names from age, gender, occupation (or none)',
 };
 
 const cases: Case[] = [
@@ -54,6 +56,10 @@ const cases: Case[] = [
     message: `splitSeed: expected ${SPEC.seed}, got 9007199254740992` },
   { name: 'minPositive infinite', call: (c) => c.prepare({ minPositive: Number.POSITIVE_INFINITY }),
     message: 'minPositive: expected a number in [-1000000000, 1000000000], got Infinity' },
+  { name: 'coldItems 1', call: (c) => c.prepare({ coldItems: 1 }), message: 'coldItems: expected a number in [0, 1), got 1' },
+  { name: 'coldItems negative', call: (c) => c.prepare({ coldItems: -0.1 }), message: 'coldItems: expected a number in [0, 1), got -0.1' },
+  { name: 'coldItems a string', call: (c) => c.prepare({ coldItems: '0.2' as never }),
+    message: 'coldItems: expected a number in [0, 1), got "0.2"', type: 'TypeError' },
   // Values in range that leave nothing to train on: named after the option to change.
   { name: 'minPopularity above every item', call: (c) => c.prepare({ minPopularity: 1000000 }),
     message: /^minPopularity: no ratings left after preprocessing: no item of type 'TV' has more than 1000000 ratings \(the most popular has \d+\); try a lower popularity threshold$/ },
@@ -98,7 +104,29 @@ const cases: Case[] = [
     message: 'kerasExact: expected true or false, got 1', type: 'TypeError' },
   { name: 'createModel misspelt option', call: (c) => c.createModel({ learningrate: 0.1 } as never),
     message: 'tripletrec: createModel has no option "learningrate" (its options: model, embeddingDim, similarity, userDim, ' +
-      'itemDim, hidden, dropout, margin, l2, learningRate, beta1, beta2, epsilon, kerasExact, seed)', type: 'TypeError' },
+      'itemDim, hidden, dropout, margin, l2, itemFeatures, userFeatures, idEmbeddings, learningRate, beta1, beta2, epsilon, ' +
+      'kerasExact, seed)', type: 'TypeError' },
+  // side features (the sample has item metadata but no user file; its items have no year)
+  { name: 'itemFeatures unknown field', call: (c) => c.createModel({ itemFeatures: ['colour'] }),
+    message: `itemFeatures: expected ${SPEC.itemFields}, got "colour"` },
+  { name: 'itemFeatures a user field', call: (c) => c.createModel({ itemFeatures: ['gender'] }),
+    message: `itemFeatures: expected ${SPEC.itemFields}, got "gender"` },
+  { name: 'itemFeatures a field twice', call: (c) => c.createModel({ itemFeatures: ['genre', 'genre'] }),
+    message: 'itemFeatures: field "genre" is named twice' },
+  { name: 'itemFeatures a number', call: (c) => c.createModel({ itemFeatures: 3 as never }),
+    message: `itemFeatures: expected ${SPEC.itemFields}, got 3`, type: 'TypeError' },
+  { name: 'itemFeatures as text, an unknown field', call: (c) => c.createModel({ itemFeatures: 'genre,colour' }),
+    message: `itemFeatures: expected ${SPEC.itemFields}, got "colour"` },
+  { name: 'itemFeatures with a number', call: (c) => c.createModel({ itemFeatures: ['genre', 3] as never }),
+    message: `itemFeatures: expected ${SPEC.itemFields}, got 3`, type: 'TypeError' },
+  { name: 'itemFeatures a field without values', call: (c) => c.createModel({ itemFeatures: ['year'] }),
+    message: /^itemFeatures: field 'year' has no value in .+; fields with values: genre, type, episodes, members$/ },
+  { name: 'userFeatures without a user file', call: (c) => c.createModel({ model: 'fm', userFeatures: ['gender'] }),
+    message: 'userFeatures: user features need a user file (u.user or users.dat); none is loaded' },
+  { name: 'userFeatures unknown field', call: (c) => c.createModel({ userFeatures: ['genre'] }),
+    message: `userFeatures: expected ${SPEC.userFields}, got "genre"` },
+  { name: 'idEmbeddings a string', call: (c) => c.createModel({ idEmbeddings: 'no' as never }),
+    message: 'idEmbeddings: expected true or false, got "no"', type: 'TypeError' },
   // train
   { name: 'epochs 0', call: (c) => c.train({ epochs: 0 }), message: 'epochs: expected an integer in [1, 10000], got 0' },
   { name: 'epochs not an integer', call: (c) => c.train({ epochs: 2.5 }), message: 'epochs: expected an integer in [1, 10000], got 2.5' },

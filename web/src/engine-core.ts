@@ -14,19 +14,21 @@ import type {
   TrainResultDetails,
 } from './types.js';
 
-export type CsvLoadMethod = 'loadRatings' | 'loadTestRatings' | 'loadItems';
+export type CsvLoadMethod = 'loadRatings' | 'loadTestRatings' | 'loadItems' | 'loadUsers';
 export type FileLoadMethod = CsvLoadMethod | 'loadModel';
 /** Progress of a Blob load: bytes read so far, then the parse about to start. */
 export type BlobLoadProgress = (stage: 'read' | 'parse', bytes: number) => void;
 
 const DEFAULT_FILE_NAMES: Record<FileLoadMethod, string> = {
-  loadRatings: 'ratings.csv', loadTestRatings: 'test_ratings.csv', loadItems: 'items.csv', loadModel: 'model.bin',
+  loadRatings: 'ratings.csv', loadTestRatings: 'test_ratings.csv', loadItems: 'items.csv', loadUsers: 'users.csv',
+  loadModel: 'model.bin',
 };
 // Rows a CSV load kept, as LoadInfo reports them.
 const LOADED_ROWS: Record<CsvLoadMethod, (engine: EngineHandle) => number> = {
   loadRatings: (engine) => engine.loadedRows(),
   loadTestRatings: (engine) => engine.loadedTestRows(),
   loadItems: (engine) => engine.loadedItemRows(),
+  loadUsers: (engine) => engine.loadedUserRows(),
 };
 
 const now = (): number => performance.now() / 1000;
@@ -95,6 +97,7 @@ export class EngineCore {
   }
 
   clearItems(): void { this.#mutableEngine().clearItems(); }
+  clearUsers(): void { this.#mutableEngine().clearUsers(); }
   clearTestRatings(): void { this.#mutableEngine().clearTestRatings(); }
   loadSample(options?: SampleOptions): LoadTiming {
     const engine = this.#mutableEngine();

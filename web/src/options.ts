@@ -71,7 +71,8 @@ export function checkOptionTypes(module: TripletrecModule, group: OptionGroup, m
         [...specs.keys(), ...extra].join(', ')})`);
     }
     if (!hasType(spec, value)) {
-      const element = Array.isArray(value) ? value.find((size) => typeof size !== 'number') : value;
+      const elementType = spec.type === 'fieldList' ? 'string' : 'number';
+      const element = Array.isArray(value) ? value.find((entry) => typeof entry !== elementType) : value;
       throw new TypeError(`${key}: expected ${spec.expected}, got ${describe(element)}`);
     }
   }
@@ -93,8 +94,8 @@ export function engineDefaults(module: TripletrecModule): EngineDefaults {
   return {
     loadSample: of('loadSample', 'bilinear'),
     prepare: of('prepare', 'bilinear'),
-    createModel: { bilinear: of('createModel', 'bilinear'), deep: of('createModel', 'deep') },
-    train: { bilinear: of('train', 'bilinear'), deep: of('train', 'deep') },
+    createModel: { bilinear: of('createModel', 'bilinear'), deep: of('createModel', 'deep'), fm: of('createModel', 'fm') },
+    train: { bilinear: of('train', 'bilinear'), deep: of('train', 'deep'), fm: of('train', 'fm') },
     evaluate: of('evaluate', 'bilinear'),
   } as unknown as EngineDefaults;
 }

@@ -33,8 +33,12 @@ export class Recommender implements RecommenderApi {
   loadRatings(data: FileData, fileName?: string): LoadTiming { return this.#core.loadCsv('loadRatings', data, fileName); }
   loadTestRatings(data: FileData, fileName?: string): LoadTiming { return this.#core.loadCsv('loadTestRatings', data, fileName); }
   loadItems(data: FileData, fileName?: string): LoadTiming { return this.#core.loadCsv('loadItems', data, fileName); }
+  /** User metadata (MovieLens u.user, users.dat): the user features. */
+  loadUsers(data: FileData, fileName?: string): LoadTiming { return this.#core.loadCsv('loadUsers', data, fileName); }
   /** Forgets the item metadata (names become "item <id>"); drops the prepared data and the model. */
   clearItems(): void { this.#core.clearItems(); }
+  /** Forgets the user metadata (no user features); drops the prepared data and the model. */
+  clearUsers(): void { this.#core.clearUsers(); }
   /** Forgets the test file (prepare splits at random again); drops the prepared data and the model. */
   clearTestRatings(): void { this.#core.clearTestRatings(); }
   loadSample(options?: SampleOptions): LoadTiming { return this.#core.loadSample(options); }

@@ -31,8 +31,9 @@ export interface OptionSpec {
   minOpen?: boolean;
   maxOpen?: boolean;
   maxLength?: number;
+  /** enum: its names; fieldList: the field names an array may hold. */
   choices?: string[];
-  defaults: { bilinear: unknown; deep: unknown };
+  defaults: { bilinear: unknown; deep: unknown; fm: unknown };
 }
 
 export interface EngineHandle {
@@ -41,12 +42,15 @@ export interface EngineHandle {
   loadRatings(length: number, source: string): void;
   loadTestRatings(length: number, source: string): void;
   loadItems(length: number, source: string): void;
+  loadUsers(length: number, source: string): void;
   loadModel(length: number, source: string): ModelSummary;
   loadSample(options: SampleOptions | undefined): void;
   loadedRows(): number;
   loadedItemRows(): number;
+  loadedUserRows(): number;
   loadedTestRows(): number;
   clearItems(): void;
+  clearUsers(): void;
   clearTestRatings(): void;
   samplePreprocessOptions(): PreprocessOptions;
   loadedStats(): RatingStats;

@@ -47,13 +47,18 @@ export interface PrepareOptions extends PreprocessOptions {
   splitSeed?: number;
   /** Positives are ratings >= this. Default 8 (the notebook's `rating > 7`). */
   minPositive?: number;
+  /** Cold-start items: this share of the items (a seeded choice, splitSeed) is held out of
+   * training entirely; evaluate() then ranks warm items for `auc` and cold ones for `aucCold`.
+   * Default 0 (none). */
+  coldItems?: number;
 }
 
-export type ModelKind = 'bilinear' | 'deep';
+/** The notebook's two models and a factorization machine (Rendle 2010). */
+export type ModelKind = 'bilinear' | 'deep' | 'fm';
 
 export interface ModelOptions {
   model?: ModelKind;            // default 'bilinear'
-  /** Bilinear: embedding size (64), similarity ('cosine'). */
+  /** Bilinear: embedding size (64), similarity ('cosine'). FM: the number of factors k (64). */
   embeddingDim?: number;
   similarity?: 'cosine' | 'dot';
   /** Deep: user (32) and item (64) embedding sizes, hidden layer sizes ([128]), dropout (0.1). */
@@ -64,6 +69,19 @@ export interface ModelOptions {
   /** Loss margin: 1 (bilinear) / 0.5 (deep). L2: 1e-6 (bilinear) / 0 (deep). */
   margin?: number;
   l2?: number;
+  /**
+   * Side features: the item fields whose values add embeddings to an item's vector (its id
+   * embedding plus the mean of its feature embeddings). Fields: defaults().createModel's option
+   * table choices (genre, type, episodes, members, year); the prepared stats' vocabulary lists the
+   * ones the loaded files have. Default [] (ids only, the notebook). The CLI's text ("genre,type",
+   * "none") is taken too.
+   */
+  itemFeatures?: string[] | string;
+  /** The same for users (age, gender, occupation); needs loadUsers(). Default []. */
+  userFeatures?: string[] | string;
+  /** Id embeddings beside the features. false: an item (a user) is the mean of its feature
+   * embeddings alone. Default true. */
+  idEmbeddings?: boolean;
   /** Adam: 1e-3, 0.9, 0.999, 1e-7. */
   learningRate?: number;
   beta1?: number;
@@ -148,8 +166,32 @@ export interface PreparedStats {
   unknownTestRows: number;
   /** Distinct test users with no training row. */
   unknownTestUsers: number;
-  /** Distinct test items with no training row. */
+  /** Distinct test items with no training row (the cold items among them). */
   unknownTestItems: number;
+  /** Items held out of training by PrepareOptions.coldItems. */
+  coldItems: number;
+  /** The side-feature vocabulary of the prepared items and users. */
+  vocabulary: FeatureVocabulary;
+}
+
+/** One value of a feature field and how many prepared items (or users) carry it. */
+export interface FeatureValueCount { value: string; count: number }
+
+export interface FeatureField {
+  /** The field's name as ModelOptions.itemFeatures / userFeatures take it ("genre"). */
+  field: string;
+  /** Rows with at least one value of this field. */
+  rowsWithValue: number;
+  /** Its values (buckets in order, others by name). */
+  values: FeatureValueCount[];
+}
+
+/** Every feature field with at least one value in the prepared data. */
+export interface FeatureVocabulary {
+  items: number;
+  users: number;
+  itemFields: FeatureField[];
+  userFields: FeatureField[];
 }
 
 /** Mean per-user metrics over every test user (see README, "How this differs from the notebook"). */
@@ -161,6 +203,12 @@ export interface Metrics {
   recallAtK: number;
   mapAtK: number;
   ndcgAtK: number;
+  /** With a cold split (PrepareOptions.coldItems > 0) the metrics above rank the warm items only,
+   * and aucCold is the mean per-user AUC of each user's test positives among the cold items
+   * ranked against the other cold items (over coldUsers users). NaN, 0, 0 without cold items. */
+  aucCold: number;
+  coldUsers: number;
+  nColdItems: number;
 }
 
 export interface Evaluation extends Metrics {
@@ -225,9 +273,14 @@ export interface RecommenderApi {
   loadRatings(data: FileData, fileName?: string): LoadInfo;
   loadTestRatings(data: FileData, fileName?: string): LoadInfo;
   loadItems(data: FileData, fileName?: string): LoadInfo;
+  /** User metadata: MovieLens u.user (`id|age|gender|occupation|zip`) or users.dat
+   * (`id::gender::age::occupation::zip`). Its fields become user features (ModelOptions.userFeatures). */
+  loadUsers(data: FileData, fileName?: string): LoadInfo;
   /** Forgets the item metadata: names become "item <id>", the item-type filter no longer applies.
    * Drops the prepared data and the model (prepare again). */
   clearItems(): void;
+  /** Forgets the user metadata (no user features). Drops the prepared data and the model. */
+  clearUsers(): void;
   /** Forgets the loaded test file: prepare() splits the ratings at random again
    * (testFraction, splitSeed). Drops the prepared data and the model. */
   clearTestRatings(): void;
@@ -274,7 +327,8 @@ export type EngineTrainOptions = Omit<TrainOptions, 'onProgress' | 'signal'>;
 export interface EngineDefaults {
   loadSample: Required<SampleOptions>;
   prepare: Required<Omit<PrepareOptions, 'maxUserId'>> & { maxUserId: number | null };
-  createModel: Record<ModelKind, Required<ModelOptions>>;
+  /** Feature fields as arrays ([] = ids only). */
+  createModel: Record<ModelKind, Required<ModelOptions> & { itemFeatures: string[]; userFeatures: string[] }>;
   train: Record<ModelKind, Required<EngineTrainOptions>>;
   evaluate: { k: number };
 }

@@ -23,8 +23,10 @@ export interface WorkerMethods {
   loadRatings: FileLoad<LoadTiming>;
   loadTestRatings: FileLoad<LoadTiming>;
   loadItems: FileLoad<LoadTiming>;
+  loadUsers: FileLoad<LoadTiming>;
   loadModel: FileLoad<ModelSummary>;
   clearItems: AsInRecommender<'clearItems'>;
+  clearUsers: AsInRecommender<'clearUsers'>;
   clearTestRatings: AsInRecommender<'clearTestRatings'>;
   loadSample: AsInRecommender<'loadSample'>;
   samplePreprocessOptions: AsInRecommender<'samplePreprocessOptions'>;

@@ -90,7 +90,11 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   loadItems(data: FileSource, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
     return this.#load('loadItems', data, fileName, options);
   }
+  loadUsers(data: FileSource, fileName?: string, options?: LoadOptions): Promise<LoadTiming> {
+    return this.#load('loadUsers', data, fileName, options);
+  }
   clearItems(): Promise<void> { return this.#call('clearItems', []); }
+  clearUsers(): Promise<void> { return this.#call('clearUsers', []); }
   clearTestRatings(): Promise<void> { return this.#call('clearTestRatings', []); }
   loadSample(options?: SampleOptions): Promise<LoadTiming> {
     return this.#call('loadSample', [options]);
@@ -166,7 +170,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
 
   get terminated(): boolean { return this.#port === undefined; }
 
-  #load<M extends 'loadRatings' | 'loadTestRatings' | 'loadItems' | 'loadModel'>(
+  #load<M extends 'loadRatings' | 'loadTestRatings' | 'loadItems' | 'loadUsers' | 'loadModel'>(
     method: M, data: FileSource, fileName: string | undefined, options: LoadOptions = {},
   ): Promise<WorkerResult<M>> {
     const transfer: Transferable[] = [];
