@@ -104,7 +104,7 @@ export async function setControl(page: Page, selector: string, value: string): P
   await page.locator(selector).fill(value);
 }
 
-export async function chooseModel(page: Page, model: 'bilinear' | 'deep'): Promise<void> {
+export async function chooseModel(page: Page, model: 'bilinear' | 'deep' | 'fm'): Promise<void> {
   await page.locator(`input[name="model"][value="${model}"]`).check();
 }
 
@@ -130,10 +130,13 @@ export async function canvasPainted(page: Page, canvasId: string): Promise<boole
 export type PickedFile = string | { name: string; mimeType: string; buffer: Buffer };
 
 /** Chooses files in the Load step's pickers (by path or as in-memory files) and loads them. */
-export async function loadFiles(page: Page, ratings: PickedFile, items: PickedFile | null): Promise<void> {
+export async function loadFiles(page: Page, ratings: PickedFile, items: PickedFile | null,
+                                users: PickedFile | null = null): Promise<void> {
   await page.locator('#ratings-file').setInputFiles(ratings);
   if (items) await page.locator('#items-file').setInputFiles(items);
   else await page.locator('#items-file').setInputFiles([]);
+  if (users) await page.locator('#users-file').setInputFiles(users);
+  else await page.locator('#users-file').setInputFiles([]);
   await clickAndWaitIdle(page, '#load-files');
 }
 

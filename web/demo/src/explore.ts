@@ -17,7 +17,8 @@ export class ExploreSection {
   private sampleDefaults: PrepareOptions | null = null;
   private readonly schedulePreview = debounce(() => void this.runPreview(), 200);
 
-  constructor() {
+  /** `usable`: a preview found data left after the filters (so prepare() with them would work). */
+  constructor(private readonly usable: () => void = () => {}) {
     const select = byId<HTMLSelectElement>('item-type');
     select.replaceChildren(...itemTypes.map((type) => new Option(type, type)));
     this.form.addEventListener('input', () => this.schedulePreview());
@@ -74,6 +75,7 @@ export class ExploreSection {
       minPositive: numberValue('min-positive', defaults.minPositive),
       testFraction: numberValue('test-fraction', defaults.testFraction),
       splitSeed: numberValue('split-seed', defaults.splitSeed),
+      coldItems: numberValue('cold-items', defaults.coldItems),
     };
   }
 
@@ -88,6 +90,7 @@ export class ExploreSection {
     byId<HTMLInputElement>('min-positive').value = String(merged.minPositive);
     byId<HTMLInputElement>('test-fraction').value = String(merged.testFraction);
     byId<HTMLInputElement>('split-seed').value = String(merged.splitSeed);
+    byId<HTMLInputElement>('cold-items').value = String(merged.coldItems);
     this.syncUserBound();
     void this.runPreview();
   }
@@ -109,6 +112,7 @@ export class ExploreSection {
       showError('preview-error', report.ratingFilter.ratings === 0
         ? 'Nothing is left after these filters: lower the popularity threshold or widen the item type.'
         : null);
+      if (report.ratingFilter.ratings > 0) this.usable();
     } catch (error) {
       // Invalid options (the engine's message says which); counts that reach zero are no error.
       if (sequence !== this.previewSequence) return;

@@ -7,13 +7,14 @@ import { byId, errorMessage, formatBytes, formatInt, formatSeconds, setText, sho
 
 export type DataSource =
   | { kind: 'sample' }
-  | { kind: 'files'; ratings: File; items: File | null };
+  | { kind: 'files'; ratings: File; items: File | null; users: File | null };
 
 export interface LoadedData {
   engine: WorkerRecommender;
   label: string;
   isSample: boolean;
   hasItems: boolean;
+  hasUsers: boolean;
   stats: RatingStats;
   /** Preprocessing that suits the sample (null for the user's files). */
   samplePreprocess: PreprocessOptions | null;
@@ -36,21 +37,25 @@ export async function loadIntoFreshEngine(source: DataSource, stage: StageReport
     } else {
       loads.push(await loadFile(engine, source.ratings, 'ratings', stage));
       if (source.items) loads.push(await loadFile(engine, source.items, 'items', stage));
+      if (source.users) loads.push(await loadFile(engine, source.users, 'users', stage));
     }
     stage('Computing statistics…');
     const stats = await engine.loadedStats();
     const label = source.kind === 'sample'
       ? 'Built-in sample (synthetic anime-style catalogue)'
-      : [source.ratings.name, source.items?.name].filter(Boolean).join(' + ');
+      : [source.ratings.name, source.items?.name, source.users?.name].filter(Boolean).join(' + ');
     const hasItems = source.kind === 'sample' || source.items !== null;
-    return { engine, label, isSample: source.kind === 'sample', hasItems, stats, samplePreprocess, loads };
+    const hasUsers = source.kind === 'files' && source.users !== null;
+    return { engine, label, isSample: source.kind === 'sample', hasItems, hasUsers, stats, samplePreprocess, loads };
   } catch (error) {
     engine.terminate();
     throw error;
   }
 }
 
-async function loadFile(engine: WorkerRecommender, file: File, role: 'ratings' | 'items', stage: StageReporter) {
+type FileRole = 'ratings' | 'items' | 'users';
+
+async function loadFile(engine: WorkerRecommender, file: File, role: FileRole, stage: StageReporter) {
   // The File itself goes to the worker: the page's thread never reads its bytes (a 100 MB file
   // is read, copied into WebAssembly memory and parsed in the worker).
   const size = formatBytes(file.size);
@@ -62,19 +67,20 @@ async function loadFile(engine: WorkerRecommender, file: File, role: 'ratings' |
     done: `Parsed ${file.name}.`,
   };
   const options: LoadOptions = { onProgress: (progress) => stage(stages[progress.stage]) };
-  const info = role === 'ratings'
-    ? await engine.loadRatings(file, file.name, options)
-    : await engine.loadItems(file, file.name, options);
+  const load = { ratings: engine.loadRatings, items: engine.loadItems, users: engine.loadUsers }[role];
+  const info = await load.call(engine, file, file.name, options);
   return { file: file.name, info };
 }
 
-/** Guesses whether a dropped file is item metadata (by name, then by its header line). */
-async function looksLikeItems(file: File): Promise<boolean> {
+/** Guesses what a dropped file holds (by name, then by its first line). */
+async function roleOf(file: File): Promise<FileRole> {
   const name = file.name.toLowerCase();
-  if (/rating|u\.data/.test(name)) return false;
-  if (/item|movie|anime|meta/.test(name)) return true;
+  if (/rating|u\.data/.test(name)) return 'ratings';
+  if (/user/.test(name)) return 'users';
+  if (/item|movie|anime|meta/.test(name)) return 'items';
   const firstLine = (await file.slice(0, 1024).text()).split(/\r?\n/)[0].toLowerCase();
-  return /name|title|genre/.test(firstLine);
+  if (/gender|occupation|\bage\b/.test(firstLine)) return 'users';
+  return /name|title|genre/.test(firstLine) ? 'items' : 'ratings';
 }
 
 function setInputFile(input: HTMLInputElement, file: File): void {
@@ -87,6 +93,7 @@ function setInputFile(input: HTMLInputElement, file: File): void {
 export class LoadSection {
   private readonly ratingsInput = byId<HTMLInputElement>('ratings-file');
   private readonly itemsInput = byId<HTMLInputElement>('items-file');
+  private readonly usersInput = byId<HTMLInputElement>('users-file');
   private readonly loadFilesButton = byId<HTMLButtonElement>('load-files');
   private readonly sampleButton = byId<HTMLButtonElement>('load-sample');
   private readonly dropZone = byId('drop-zone');
@@ -95,6 +102,7 @@ export class LoadSection {
   constructor(private readonly load: (source: DataSource) => Promise<boolean>) {
     this.ratingsInput.addEventListener('change', () => this.refreshButtons());
     this.itemsInput.addEventListener('change', () => this.refreshButtons());
+    this.usersInput.addEventListener('change', () => this.refreshButtons());
     this.loadFilesButton.addEventListener('click', () => void this.loadChosenFiles());
     this.sampleButton.addEventListener('click', () => void this.load({ kind: 'sample' }));
     this.setUpDropZone();
@@ -104,6 +112,7 @@ export class LoadSection {
     this.enabled = enabled;
     this.ratingsInput.disabled = !enabled;
     this.itemsInput.disabled = !enabled;
+    this.usersInput.disabled = !enabled;
     this.sampleButton.disabled = !enabled;
     this.dropZone.classList.toggle('disabled', !enabled);
     this.refreshButtons();
@@ -135,7 +144,9 @@ export class LoadSection {
   private async loadChosenFiles(): Promise<void> {
     const ratings = this.ratingsInput.files?.[0];
     if (!ratings) return;
-    await this.load({ kind: 'files', ratings, items: this.itemsInput.files?.[0] ?? null });
+    await this.load({
+      kind: 'files', ratings, items: this.itemsInput.files?.[0] ?? null, users: this.usersInput.files?.[0] ?? null,
+    });
   }
 
   private setUpDropZone(): void {
@@ -155,15 +166,18 @@ export class LoadSection {
 
   private async takeDroppedFiles(files: File[]): Promise<void> {
     let droppedRatings = false;
-    for (const file of files.slice(0, 2)) {
-      if (await looksLikeItems(file)) {
-        setInputFile(this.itemsInput, file);
-      } else {
-        setInputFile(this.ratingsInput, file);
-        droppedRatings = true;
-      }
+    const inputs: Record<FileRole, HTMLInputElement> = {
+      ratings: this.ratingsInput, items: this.itemsInput, users: this.usersInput,
+    };
+    for (const file of files.slice(0, 3)) {
+      const role = await roleOf(file);
+      setInputFile(inputs[role], file);
+      droppedRatings ||= role === 'ratings';
     }
-    if (files.length === 1 && droppedRatings) this.itemsInput.value = '';  // a lone ratings file: no metadata
+    if (files.length === 1 && droppedRatings) {  // a lone ratings file: no metadata
+      this.itemsInput.value = '';
+      this.usersInput.value = '';
+    }
     this.refreshButtons();
     if (droppedRatings) await this.loadChosenFiles();
     else this.showError(null);

@@ -10,19 +10,23 @@ import { ModelFileSection } from './model-file';
 import { RecommendSection } from './recommend';
 import { ResultsSection } from './results';
 import { TrainSection } from './train';
+import type { WorkerRecommender } from 'tripletrec';
 
 let current: LoadedData | null = null;
 /** Where the current data came from: after an engine crash it is loaded again into a fresh engine. */
 let currentSource: DataSource | null = null;
 const engineState = new EngineState();
 
-const explore = new ExploreSection();
+const explore = new ExploreSection(() => {
+  if (current && fieldsListedFor !== current.engine && document.body.dataset.busy !== 'true') void listFeatureFields(current.engine);
+});
 const results = new ResultsSection();
 const recommend = new RecommendSection();
 const map = new EmbeddingMapSection();
 const train = new TrainSection(() => explore.prepareOptions(), engineState, {
   busy: setBusy,
   untrained(before, summary) {
+    fieldsListedFor = current?.engine ?? null;  // the run listed the fields of its preparation
     results.showUntrained(before, summary);
     map.clear();
   },
@@ -70,6 +74,20 @@ function setEngineStatus(state: 'starting' | 'ready' | 'failed', text: string): 
   chip.textContent = text;
 }
 
+// The feature checkboxes list the fields the prepared data has (its vocabulary): once the Explore
+// filters leave data, the page prepares it once (what Train does first anyway) to list them; every
+// run lists them again from its own preparation.
+let fieldsListedFor: WorkerRecommender | null = null;
+async function listFeatureFields(engine: WorkerRecommender): Promise<void> {
+  fieldsListedFor = engine;
+  try {
+    const prepared = await engineState.prepare(engine, explore.prepareOptions());
+    if (engine === current?.engine) train.showFeatureFields(prepared);
+  } catch {
+    if (fieldsListedFor === engine) fieldsListedFor = null;  // try again after the next usable preview
+  }
+}
+
 // keepSettings: the controls keep what the user set (a reload after a crash), else the defaults.
 async function loadSource(source: DataSource, { keepSettings = false } = {}): Promise<boolean> {
   setBusy(true);
@@ -86,6 +104,8 @@ async function loadSource(source: DataSource, { keepSettings = false } = {}): Pr
     explore.showData(data, { keepSettings });
     engineState.reset(data.engine);
     train.setEngine(data.engine);
+    train.showFeatureFields(null);
+    fieldsListedFor = null;
     results.clear();
     recommend.clear();
     map.clear();

@@ -17,6 +17,7 @@ export class ResultsSection {
     setText('auc-before', '–');
     setText('auc-after', '–');
     setText('auc-after-note', 'per-user ROC AUC');
+    showColdAuc(null);
     this.showMetrics(null);
     this.showBaseline(null);
     setText('param-count', '');
@@ -27,6 +28,7 @@ export class ResultsSection {
     setText('auc-before', formatAuc(before.auc));
     setText('auc-after', '…');
     setText('auc-after-note', 'training…');
+    showColdAuc(null);
     this.showMetrics(null);
     this.showBaseline(before.popularity);
     this.showSummary(summary);
@@ -38,16 +40,18 @@ export class ResultsSection {
     setText('auc-after-note', run.result.cancelled
       ? `cancelled after ${run.result.epochsCompleted} of ${run.epochsPlanned} epochs`
       : `per-user ROC AUC after ${run.result.epochsCompleted} epochs`);
+    showColdAuc(run.after);
     this.showMetrics(run.after);
     this.runs += 1;
     const row = el('tr', {}, [
       el('td', { text: String(this.runs) }),
-      el('td', { text: run.model }),
+      el('td', { text: run.features ? `${run.model} + ${run.features}` : run.model }),
       el('td', { text: adamLabel(run.kerasExact) }),
       el('td', { text: run.negatives }),
       el('td', { text: run.result.cancelled ? `${run.result.epochsCompleted}/${run.epochsPlanned}` : String(run.result.epochsCompleted) }),
       el('td', { text: formatAuc(run.before.auc) }),
       el('td', { className: 'strong', text: formatAuc(run.after.auc) }),
+      el('td', { text: coldCell(run.after) }),
       el('td', { className: 'baseline', text: formatAuc(run.after.popularity.auc) }),
       el('td', { text: run.after.precisionAtK.toFixed(3) }),
       el('td', { className: 'baseline', text: run.after.popularity.precisionAtK.toFixed(3) }),
@@ -62,6 +66,7 @@ export class ResultsSection {
     setText('auc-before', '–');
     setText('auc-after', formatAuc(loaded.evaluation.auc));
     setText('auc-after-note', `per-user ROC AUC of ${loaded.fileName} (loaded, not trained here)`);
+    showColdAuc(loaded.evaluation);
     this.showMetrics(loaded.evaluation);
     this.showSummary(loaded.summary);
     this.runs += 1;
@@ -75,6 +80,7 @@ export class ResultsSection {
       el('td', { text: 'loaded', title: loaded.fileName }),
       none(),
       el('td', { className: 'strong', text: formatAuc(loaded.evaluation.auc) }),
+      el('td', { text: coldCell(loaded.evaluation) }),
       el('td', { className: 'baseline', text: formatAuc(loaded.evaluation.popularity.auc) }),
       el('td', { text: loaded.evaluation.precisionAtK.toFixed(3) }),
       el('td', { className: 'baseline', text: loaded.evaluation.popularity.precisionAtK.toFixed(3) }),
@@ -108,4 +114,18 @@ function showMetricRow(prefix: string, metrics: Metrics | null): void {
   setText(`${prefix}-recall`, metric(metrics?.recallAtK));
   setText(`${prefix}-map`, metric(metrics?.mapAtK));
   setText(`${prefix}-ndcg`, metric(metrics?.ndcgAtK));
+}
+
+/** The cold-item AUC beside the warm one: shown only when the split held items out of training. */
+function showColdAuc(evaluation: Evaluation | null): void {
+  const cold = evaluation !== null && evaluation.nColdItems > 0;
+  byId('auc-cold-card').hidden = !cold;
+  setText('auc-cold', cold ? formatAuc(evaluation.aucCold) : '–');
+  setText('auc-cold-note', cold
+    ? `per-user AUC among ${formatInt(evaluation.nColdItems)} items never seen in training`
+    : 'items never seen in training');
+}
+
+function coldCell(evaluation: Evaluation): string {
+  return evaluation.nColdItems > 0 ? formatAuc(evaluation.aucCold) : '–';
 }

@@ -1,17 +1,19 @@
 // Step 3: model and training controls, and the run itself: prepare the data, create the model,
 // evaluate it untrained, train with live progress (cancellable), evaluate it trained.
 import type {
-  Evaluation, ItemVectors, ModelKind, ModelOptions, ModelSummary, NegativeSampling, PrepareOptions, PreparedStats,
-  TrainOptions, TrainProgress, TrainResult, WorkerRecommender,
+  Evaluation, FeatureField, ItemVectors, ModelKind, ModelOptions, ModelSummary, NegativeSampling, PrepareOptions,
+  PreparedStats, TrainOptions, TrainProgress, TrainResult, WorkerRecommender,
 } from 'tripletrec';
 import { LossChart, type RunCurves } from './charts';
-import { byId, formatAuc, formatInt, formatRate, formatSeconds, numberValue, setText, showError } from './dom';
+import { byId, el, formatAuc, formatInt, formatRate, formatSeconds, numberValue, setText, showError } from './dom';
 import { stepErrorMessage } from './engine-crash';
 import { engineDefaults } from './engine-defaults';
 import type { EngineState } from './engine-state';
 
 export interface RunRecord {
   model: ModelKind;
+  /** The side-feature fields of the model ("genre, type"), '' for ids only. */
+  features: string;
   /** Dense Adam as Keras (every row every step) instead of updating only the rows a batch touched. */
   kerasExact: boolean;
   negatives: NegativeSampling;
@@ -88,7 +90,12 @@ export class TrainSection {
     const training = engineDefaults().train[kind];
     const bilinear = engineDefaults().createModel.bilinear;
     const deep = engineDefaults().createModel.deep;
+    const fm = engineDefaults().createModel.fm;
     byId<HTMLInputElement>('embedding-dim').value = String(bilinear.embeddingDim);
+    byId<HTMLInputElement>('fm-factors').value = String(fm.embeddingDim);
+    byId<HTMLInputElement>('features-only').checked = !model.idEmbeddings;
+    this.checkFields('item-feature', model.itemFeatures);
+    this.checkFields('user-feature', model.userFeatures);
     byId<HTMLSelectElement>('similarity').value = bilinear.similarity;
     byId<HTMLInputElement>('user-dim').value = String(deep.userDim);
     byId<HTMLInputElement>('item-dim').value = String(deep.itemDim);
@@ -112,6 +119,52 @@ export class TrainSection {
     byId<HTMLInputElement>('epochs').value = String(engineDefaults().train[kind].epochs);
   }
 
+  /**
+   * A checkbox per feature field the prepared data has (its vocabulary), for items and users.
+   * Fields keep their ticks across data sets; names come from files, so they are set as text.
+   */
+  showFeatureFields(prepared: PreparedStats | null): void {
+    const vocabulary = prepared?.vocabulary;
+    this.fillFields('item-feature', vocabulary?.itemFields ?? [], vocabulary?.items ?? 0, 'items',
+                    prepared ? 'The item file has no feature fields.' : 'Load an item metadata file.');
+    this.fillFields('user-feature', vocabulary?.userFields ?? [], vocabulary?.users ?? 0, 'users',
+                    prepared ? 'Load a user metadata file (u.user, users.dat).' : 'Load a user metadata file.');
+  }
+
+  private fillFields(name: 'item-feature' | 'user-feature', fields: FeatureField[], rows: number, noun: string,
+                     empty: string): void {
+    const box = byId(`${name}-fields`);
+    const ticked = new Set(this.checkedFields(name));
+    if (fields.length === 0) {
+      box.replaceChildren(el('span', { className: 'muted small', text: empty }));
+      return;
+    }
+    box.replaceChildren(...fields.map((field) => {
+      const input = el('input');
+      input.type = 'checkbox';
+      input.name = name;
+      input.value = field.field;
+      input.checked = ticked.has(field.field);
+      const shown = field.values.slice(0, 6).map((value) => value.value).join(', ');
+      return el('label', {
+        className: 'check',
+        title: `${field.values.length} values on ${formatInt(field.rowsWithValue)} of ${formatInt(rows)} ${noun}: ${shown}` +
+               (field.values.length > 6 ? ', …' : ''),
+      }, [input, document.createTextNode(` ${field.field} `),
+        el('span', { className: 'muted small', text: `(${field.values.length})` })]);
+    }));
+  }
+
+  private checkedFields(name: 'item-feature' | 'user-feature'): string[] {
+    return [...this.form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map((input) => input.value);
+  }
+
+  private checkFields(name: 'item-feature' | 'user-feature', fields: string[]): void {
+    for (const input of this.form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]`)) {
+      input.checked = fields.includes(input.value);
+    }
+  }
+
   // Values go to the engine as typed (no rounding or clamping here): it checks them and names the
   // option that is wrong. An empty field means the engine's default.
   private modelOptions(): ModelOptions {
@@ -119,12 +172,16 @@ export class TrainSection {
     const defaults = engineDefaults().createModel[kind];
     const shared = {
       model: kind,
+      itemFeatures: this.checkedFields('item-feature'),
+      userFeatures: this.checkedFields('user-feature'),
+      idEmbeddings: !byId<HTMLInputElement>('features-only').checked,
       margin: numberValue('margin', defaults.margin),
       l2: numberValue('l2', defaults.l2),
       learningRate: numberValue('learning-rate', defaults.learningRate),
       kerasExact: byId<HTMLInputElement>('keras-exact').checked,
       seed: numberValue('train-seed', defaults.seed),
     };
+    if (kind === 'fm') return { ...shared, embeddingDim: numberValue('fm-factors', defaults.embeddingDim) };
     if (kind === 'bilinear') {
       return {
         ...shared,
@@ -166,6 +223,7 @@ export class TrainSection {
       this.showStage('Preparing the data: filters, train/test split, positives…');
       const prepared = await this.state.prepare(engine, this.prepareOptions());
       setText('prepared-info', describePrepared(prepared));
+      this.showFeatureFields(prepared);
       if (prepared.trainPositives === 0) throw new Error('no positive ratings in the training set: lower the positive threshold or loosen the filters');
 
       this.showStage('Creating the model…');
@@ -192,7 +250,9 @@ export class TrainSection {
       this.showStage('Evaluating the trained model…');
       const after = await engine.evaluate();
       this.listener.finished({
-        model: modelOptions.model ?? 'bilinear', kerasExact: modelOptions.kerasExact ?? false, negatives: trainOptions.negatives, epochsPlanned: trainOptions.epochs,
+        model: modelOptions.model ?? 'bilinear',
+        features: [modelOptions.itemFeatures ?? [], modelOptions.userFeatures ?? []].flat().join(', '),
+        kerasExact: modelOptions.kerasExact ?? false, negatives: trainOptions.negatives, epochsPlanned: trainOptions.epochs,
         prepared, summary, before, after, result, untrainedVectors,
       });
     } catch (error) {
@@ -271,7 +331,8 @@ export class TrainSection {
 function describePrepared(prepared: PreparedStats): string {
   const { counts } = prepared;
   return `${formatInt(counts.users)} users × ${formatInt(counts.items)} items · ` +
-    `${formatInt(prepared.trainPositives)} train positives (triplets per epoch) · ${formatInt(prepared.testPositives)} test positives`;
+    `${formatInt(prepared.trainPositives)} train positives (triplets per epoch) · ${formatInt(prepared.testPositives)} test positives` +
+    (prepared.coldItems > 0 ? ` · ${formatInt(prepared.coldItems)} cold items held out of training` : '');
 }
 
 /** "128,64" as layer sizes; an empty field is the engine's default. Sizes go to the engine as typed. */
