@@ -15,6 +15,7 @@ import { DATA_DIR, PACKAGE_DIST, REPO_ROOT } from './lib/node-data.mjs';
 const { values } = parseArgs({ options: {
   'deep-epochs': { type: 'string', default: '5' },
   'keras-exact-epochs': { type: 'string', default: '3' },
+  'feature-epochs': { type: 'string', default: '10' },  // bilinear + features and FM; 0 skips (older engines have none)
   'parse-repeats': { type: 'string', default: '3' },
   'tfjs-max-seconds': { type: 'string', default: '15' },
   'skip-tfjs': { type: 'boolean', default: false },
@@ -101,6 +102,7 @@ try {
 
   const wasmResults = values['map-only'] ? [] : await runInPage('wasm', {
     deepEpochs: Number(values['deep-epochs']), kerasExactEpochs: Number(values['keras-exact-epochs']),
+    featureEpochs: Number(values['feature-epochs']),
     parseRepeats: Number(values['parse-repeats']),
   });
   wasmResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));

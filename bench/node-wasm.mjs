@@ -10,6 +10,7 @@ const { Recommender } = await importPackage();
 const { values } = parseArgs({ options: {
   'deep-epochs': { type: 'string', default: '5' },
   'keras-exact-epochs': { type: 'string', default: '3' },
+  'feature-epochs': { type: 'string', default: '10' },  // bilinear + features and FM; 0 skips (older engines have none)
   'parse-repeats': { type: 'string', default: '3' },
   'skip-map': { type: 'boolean', default: false },  // no map row (bench:compare: older engines have none)
 } });
@@ -18,6 +19,7 @@ await runWasmSuite({
   Recommender, ...readAnimeData(),
   deepEpochs: Number(values['deep-epochs']),
   kerasExactEpochs: Number(values['keras-exact-epochs']),
+  featureEpochs: Number(values['feature-epochs']),
   parseRepeats: Number(values['parse-repeats']),
   // The process's CPU time (Node has no per-thread clock before 23.9; the engine runs on this thread).
   cpuSeconds: () => { const usage = process.cpuUsage(); return (usage.user + usage.system) / 1e6; },

@@ -18,6 +18,7 @@ import { measureSizes } from './lib/sizes.mjs';
 const PARTS = ['native', 'wasm_node', 'chromium', 'tfjs_node'];
 const { values: args } = parseArgs({ options: {
   'deep-epochs': { type: 'string', default: '10' },
+  'feature-epochs': { type: 'string', default: '10' },            // the feature models and the FM (wasm)
   'keras-exact-epochs': { type: 'string', default: '3' },         // wasm bilinear, dense Adam
   'native-keras-exact-epochs': { type: 'string', default: '10' },
   'tfjs-seconds': { type: 'string', default: '30' },              // TF.js time budget in Node
@@ -28,7 +29,7 @@ const { values: args } = parseArgs({ options: {
   help: { type: 'boolean', default: false },
 } });
 if (args.help) {
-  console.log(`usage: npm run bench -- [--deep-epochs N] [--keras-exact-epochs N] [--native-keras-exact-epochs N]
+  console.log(`usage: npm run bench -- [--deep-epochs N] [--feature-epochs N] [--keras-exact-epochs N] [--native-keras-exact-epochs N]
        [--tfjs-seconds S] [--tfjs-plain-seconds S] [--tfjs-chromium-seconds S] [--native-bin PATH]
        [--skip ${PARTS.join(',')}]`);
   process.exit(0);
@@ -84,7 +85,7 @@ const settings = {
   data: animeDataPresent()
     ? `${path.join(DATA_DIR, 'anime')}: rating_5000users.csv + anime.csv`
     : `anime data NOT FOUND under ${DATA_DIR}: the built-in sample (loadSample) instead, native training skipped`,
-  bilinearEpochs: 10, deepEpochs: Number(args['deep-epochs']), kerasExactEpochs: Number(args['keras-exact-epochs']),
+  bilinearEpochs: 10, deepEpochs: Number(args['deep-epochs']), featureEpochs: Number(args['feature-epochs']), kerasExactEpochs: Number(args['keras-exact-epochs']),
   nativeKerasExactEpochs: Number(args['native-keras-exact-epochs']), tfjsNodeSeconds: Number(args['tfjs-seconds']),
   tfjsPlainSeconds: Number(args['tfjs-plain-seconds']), tfjsChromiumSeconds: Number(args['tfjs-chromium-seconds']),
 };
@@ -117,11 +118,13 @@ if (!skipped.has('native')) {
 }
 if (!skipped.has('wasm_node')) {
   await part('wasm_node', () => runJsonLines(node, ['bench/node-wasm.mjs', '--deep-epochs', String(settings.deepEpochs),
+    '--feature-epochs', String(settings.featureEpochs),
     '--keras-exact-epochs', String(settings.kerasExactEpochs)]));
 }
 if (!skipped.has('chromium')) {
   await part('chromium', async () => {
     const lines = await runJsonLines(node, ['bench/browser.mjs', '--deep-epochs', String(settings.deepEpochs),
+      '--feature-epochs', String(settings.featureEpochs),
       '--keras-exact-epochs', String(settings.kerasExactEpochs), '--tfjs-max-seconds', String(settings.tfjsChromiumSeconds)]);
     results.machine.chromium = lines.find((l) => l.bench === 'machine')?.chromium;
     results.parts.wasm_chromium = lines.filter((l) => l.runtime === 'wasm-chromium');

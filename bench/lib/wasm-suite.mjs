@@ -5,6 +5,9 @@ import { generateRatingsCsv, mulberry32 } from './generate-ratings.mjs';
 import { loadBenchData } from './prepare-options.mjs';
 
 const nowSeconds = () => performance.now() / 1000;
+// The side features of the feature-model rows, as bench/native_bench.cpp: the anime file's item
+// fields (the sample has them too).
+export const ITEM_FEATURES = Object.freeze(['genre', 'type', 'episodes', 'members']);
 
 function bestOf(repeats, run) {
   let best;
@@ -54,7 +57,7 @@ async function trainAndEvaluate(recommender, modelOptions, epochs, cpuSeconds) {
 
 /**
  * options: { Recommender, ratings?: Uint8Array, items?: Uint8Array, deepEpochs, kerasExactEpochs,
- *            parseRepeats, cpuSeconds?: () => Promise<number> | number, log(line) }. Returns an array of result objects (native_bench's shapes).
+ *            featureEpochs, parseRepeats, cpuSeconds?: () => Promise<number> | number, log(line) }. Returns an array of result objects (native_bench's shapes).
  */
 export async function runWasmSuite(options) {
   const { Recommender, cpuSeconds, log = () => {} } = options;
@@ -68,8 +71,10 @@ export async function runWasmSuite(options) {
     const recommender = await Recommender.create();
     recommender.loadSample({ users: 500 });
     recommender.prepare(recommender.samplePreprocessOptions());
-    for (const model of ['bilinear', 'deep']) {
-      recommender.createModel({ model });
+    const models = [{ model: 'bilinear' }, { model: 'deep' }];
+    if (options.featureEpochs > 0) models.push({ model: 'fm', itemFeatures: [...ITEM_FEATURES] });
+    for (const model of models) {
+      recommender.createModel(model);
       await recommender.train({ epochs: 1 });
       recommender.evaluate(10);
     }
@@ -105,6 +110,14 @@ export async function runWasmSuite(options) {
   if (options.kerasExactEpochs > 0)
     record(await trainAndEvaluate(recommender, { model: 'bilinear', kerasExact: true }, options.kerasExactEpochs, cpuSeconds));
   record(await trainAndEvaluate(recommender, { model: 'deep' }, options.deepEpochs, cpuSeconds));
+  // Side features (an item is its id embedding plus the mean of its feature embeddings) and the
+  // factorization machine, the rows of native_bench ("train_features"; features "none": ids only).
+  if (options.featureEpochs > 0) {
+    for (const [model, itemFeatures] of [['bilinear', ITEM_FEATURES], ['deep', ITEM_FEATURES], ['fm', []], ['fm', ITEM_FEATURES]]) {
+      const result = await trainAndEvaluate(recommender, { model, itemFeatures: [...itemFeatures] }, options.featureEpochs, cpuSeconds);
+      record({ ...result, bench: 'train_features', features: itemFeatures.join(',') || 'none' });
+    }
+  }
   recommender.dispose();
   return results;
 }
