@@ -19,7 +19,10 @@ const { values } = parseArgs({ options: {
   'parse-repeats': { type: 'string', default: '3' },
   'tfjs-max-seconds': { type: 'string', default: '15' },
   'skip-tfjs': { type: 'boolean', default: false },
+  'tfjs-wasm-variant': { type: 'string', default: 'tuned' },   // run.mjs passes the faster one in Node
+  'tfjs-wasm-max-seconds': { type: 'string', default: '20' },  // 0 skips TF.js wasm
   'map-only': { type: 'boolean', default: false },  // just the embedding map row
+  'tfjs-only': { type: 'boolean', default: false }, // just the TF.js rows
   'skip-map': { type: 'boolean', default: false },  // no map row (bench:compare: older engines have none)
 } });
 
@@ -38,6 +41,7 @@ const ROUTES = [
   ['/bench/', path.join(REPO_ROOT, 'bench')],
   ['/pkg/', PACKAGE_DIST],
   ['/tfjs/', path.join(REPO_ROOT, 'node_modules', '@tensorflow', 'tfjs', 'dist')],
+  ['/tfjs-wasm/', path.join(REPO_ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')],
   ['/data/', DATA_DIR],
 ];
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
@@ -54,12 +58,16 @@ function resolveRequest(url) {
   return undefined;
 }
 
-function startServer() {
+// The isolated server (its own origin) makes its pages cross-origin isolated, so that
+// SharedArrayBuffer and wasm threads are available there (TF.js wasm then uses its threaded build).
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+function startServer({ isolated = false } = {}) {
   const server = createServer((request, response) => {
     const file = resolveRequest(request.url);
     if (!file) { response.writeHead(404).end('not found'); return; }
     response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-                              'Cache-Control': 'no-store' });
+                              'Cache-Control': 'no-store', ...(isolated ? ISOLATION_HEADERS : {}) });
     createReadStream(file).pipe(response);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -68,6 +76,8 @@ function startServer() {
 const print = (result) => console.log(JSON.stringify(result));
 const server = await startServer();
 const origin = `http://127.0.0.1:${server.address().port}`;
+const isolatedServer = await startServer({ isolated: true });
+const isolatedOrigin = `http://127.0.0.1:${isolatedServer.address().port}`;
 const userDataDir = mkdtempSync(path.join(tmpdir(), 'tripletrec-bench-chromium-'));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: '/usr/bin/chromium', headless: true,
@@ -79,7 +89,7 @@ try {
           user_agent: await (await context.newPage()).evaluate(() => navigator.userAgent) });
 
   // One fresh page per suite, so TF.js never shares a realm (or its memory) with the wasm run.
-  async function runInPage(suite, options) {
+  async function runInPage(suite, options, { isolated = false } = {}) {
     const page = await context.newPage();
     // The renderer main thread's CPU time (DevTools' Performance.getMetrics ThreadTime), for the
     // suite's rates per CPU second: the page runs the engine on that thread.
@@ -89,7 +99,7 @@ try {
       (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime').value);
     const errors = [];
     page.on('pageerror', (error) => errors.push(String(error)));
-    await page.goto(`${origin}/bench/browser/index.html`);
+    await page.goto(`${isolated ? isolatedOrigin : origin}/bench/browser/index.html`);
     try {
       await page.waitForFunction(() => window.tripletrecBenchReady === true, null, { timeout: 30_000 });
     } catch (error) {
@@ -100,21 +110,30 @@ try {
     return results;
   }
 
-  const wasmResults = values['map-only'] ? [] : await runInPage('wasm', {
+  const wasmResults = values['map-only'] || values['tfjs-only'] ? [] : await runInPage('wasm', {
     deepEpochs: Number(values['deep-epochs']), kerasExactEpochs: Number(values['keras-exact-epochs']),
     featureEpochs: Number(values['feature-epochs']),
     parseRepeats: Number(values['parse-repeats']),
   });
   wasmResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
-  const mapResults = values['skip-map'] ? [] : await runInPage('map', {});
+  const mapResults = values['skip-map'] || values['tfjs-only'] ? [] : await runInPage('map', {});
   mapResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
   if (!values['skip-tfjs'] && !values['map-only']) {
     const tfjsResult = await runInPage('tfjs', { variant: 'tuned', maxEpochs: 1, maxSeconds: Number(values['tfjs-max-seconds']) });
     print({ ...tfjsResult, runtime: 'tfjs-chromium' });
   }
+  const tfjsWasmSeconds = Number(values['tfjs-wasm-max-seconds']);
+  if (!values['skip-tfjs'] && !values['map-only'] && tfjsWasmSeconds > 0) {
+    for (const isolated of [false, true]) {
+      const options = { variant: values['tfjs-wasm-variant'], maxEpochs: 1, maxSeconds: tfjsWasmSeconds };
+      const lines = await runInPage('tfjsWasm', options, { isolated });
+      lines.forEach((line) => print({ ...line, runtime: isolated ? 'tfjs-wasm-chromium-isolated' : 'tfjs-wasm-chromium' }));
+    }
+  }
 } finally {
   await context.close();
   server.close();
+  isolatedServer.close();
   rmSync(userDataDir, { recursive: true, force: true });
   rmSync(umapDir, { recursive: true, force: true });
 }

@@ -4,6 +4,8 @@
 //   wasm_node   the package's Recommender under Node          (bench/node-wasm.mjs)
 //   wasm_chromium + tfjs_chromium  the same in headless Chromium (bench/browser.mjs)
 //   tfjs_node   the notebook's bilinear model in TF.js, CPU backend (bench/node-tfjs.mjs)
+//   tfjs_wasm_node  the same on TF.js's wasm backend with the UnsortedSegmentSum kernel registered,
+//               both variants; the faster one is then run in Chromium too (plain and isolated page)
 // then measures the package's download size, prints Markdown (machine, speed table, sizes) and
 // writes the raw results to bench/results/latest.json. Measures only; asserts nothing.
 import { spawn } from 'node:child_process';
@@ -15,7 +17,7 @@ import { animeDataPresent, DATA_DIR, REPO_ROOT } from './lib/node-data.mjs';
 import { formatReport } from './lib/report.mjs';
 import { measureSizes } from './lib/sizes.mjs';
 
-const PARTS = ['native', 'wasm_node', 'chromium', 'tfjs_node'];
+const PARTS = ['native', 'wasm_node', 'tfjs_wasm_node', 'chromium', 'tfjs_node'];
 const { values: args } = parseArgs({ options: {
   'deep-epochs': { type: 'string', default: '10' },
   'feature-epochs': { type: 'string', default: '10' },            // the feature models and the FM (wasm)
@@ -24,13 +26,14 @@ const { values: args } = parseArgs({ options: {
   'tfjs-seconds': { type: 'string', default: '30' },              // TF.js time budget in Node
   'tfjs-plain-seconds': { type: 'string', default: '10' },        // the untuned TF.js variant; 0 skips
   'tfjs-chromium-seconds': { type: 'string', default: '20' },
+  'tfjs-wasm-seconds': { type: 'string', default: '20' },         // TF.js wasm, per variant and runtime
   'native-bin': { type: 'string', default: path.join(REPO_ROOT, 'build', 'native', 'tripletrec_bench') },
   skip: { type: 'string', default: '' },                           // comma list of PARTS
   help: { type: 'boolean', default: false },
 } });
 if (args.help) {
   console.log(`usage: npm run bench -- [--deep-epochs N] [--feature-epochs N] [--keras-exact-epochs N] [--native-keras-exact-epochs N]
-       [--tfjs-seconds S] [--tfjs-plain-seconds S] [--tfjs-chromium-seconds S] [--native-bin PATH]
+       [--tfjs-seconds S] [--tfjs-plain-seconds S] [--tfjs-chromium-seconds S] [--tfjs-wasm-seconds S] [--native-bin PATH]
        [--skip ${PARTS.join(',')}]`);
   process.exit(0);
 }
@@ -88,6 +91,7 @@ const settings = {
   bilinearEpochs: 10, deepEpochs: Number(args['deep-epochs']), featureEpochs: Number(args['feature-epochs']), kerasExactEpochs: Number(args['keras-exact-epochs']),
   nativeKerasExactEpochs: Number(args['native-keras-exact-epochs']), tfjsNodeSeconds: Number(args['tfjs-seconds']),
   tfjsPlainSeconds: Number(args['tfjs-plain-seconds']), tfjsChromiumSeconds: Number(args['tfjs-chromium-seconds']),
+  tfjsWasmSeconds: Number(args['tfjs-wasm-seconds']),
 };
 const results = {
   machine: { cpu: cpuModel(), cores: os.cpus().length, node: process.version, date: new Date().toISOString(),
@@ -121,14 +125,31 @@ if (!skipped.has('wasm_node')) {
     '--feature-epochs', String(settings.featureEpochs),
     '--keras-exact-epochs', String(settings.kerasExactEpochs)]));
 }
+// TF.js wasm in Node, both variants (bench/lib/tfjs-suite.mjs); the faster is the peer everywhere.
+let tfjsWasmVariant = 'tuned';
+if (!skipped.has('tfjs_wasm_node')) {
+  await part('tfjs_wasm_node', async () => {
+    const lines = [];
+    for (const variant of ['plain', 'tuned']) {
+      lines.push(...(await runJsonLines(node, ['bench/node-tfjs.mjs', '--backend', 'wasm', '--variant', variant,
+        '--max-seconds', String(settings.tfjsWasmSeconds)])));
+    }
+    const fastest = lines.filter((l) => l.bench === 'train').sort((a, b) => b.triplets_per_second - a.triplets_per_second)[0];
+    if (fastest) tfjsWasmVariant = fastest.variant;
+    return lines;
+  });
+}
+settings.tfjsWasmVariant = tfjsWasmVariant;
 if (!skipped.has('chromium')) {
   await part('chromium', async () => {
     const lines = await runJsonLines(node, ['bench/browser.mjs', '--deep-epochs', String(settings.deepEpochs),
       '--feature-epochs', String(settings.featureEpochs),
-      '--keras-exact-epochs', String(settings.kerasExactEpochs), '--tfjs-max-seconds', String(settings.tfjsChromiumSeconds)]);
+      '--keras-exact-epochs', String(settings.kerasExactEpochs), '--tfjs-max-seconds', String(settings.tfjsChromiumSeconds),
+      '--tfjs-wasm-variant', tfjsWasmVariant, '--tfjs-wasm-max-seconds', String(settings.tfjsWasmSeconds)]);
     results.machine.chromium = lines.find((l) => l.bench === 'machine')?.chromium;
     results.parts.wasm_chromium = lines.filter((l) => l.runtime === 'wasm-chromium');
     results.parts.tfjs_chromium = lines.filter((l) => l.runtime === 'tfjs-chromium');
+    results.parts.tfjs_wasm_chromium = lines.filter((l) => l.runtime?.startsWith('tfjs-wasm-chromium'));
     return lines;
   });
 }

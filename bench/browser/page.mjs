@@ -16,6 +16,17 @@ async function fetchAnimeData() {
   return ratings && items ? { ratings, items } : {};
 }
 
+/** A classic (non-module) script, e.g. a UMD build that sets window.tf. */
+function loadClassicScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.append(script);
+  });
+}
+
 window.tripletrecBench = {
   async wasm(options) {
     // The page's main-thread CPU time, read by bench/browser.mjs over the DevTools protocol.
@@ -33,6 +44,21 @@ window.tripletrecBench = {
     await tf.setBackend('cpu');
     const positives = await benchPositives(Recommender, await fetchAnimeData());
     return runTfjsSuite({ tf, positives, ...options, log: (result) => console.log(JSON.stringify(result)) });
+  },
+  // TF.js's wasm backend (UMD builds: the backend attaches itself to window.tf) with the
+  // UnsortedSegmentSum kernel registered. Threaded (XNNPACK's pool) when the page is cross-origin
+  // isolated (bench/browser.mjs serves such a page from a second origin), one thread otherwise.
+  async tfjsWasm(options) {
+    await loadClassicScript('/tfjs/tf.min.js');
+    await loadClassicScript('/tfjs-wasm/tf-backend-wasm.min.js');
+    const tf = window.tf;
+    tf.wasm.setWasmPaths('/tfjs-wasm/');
+    const { useWasmBackend } = await import('/bench/lib/tfjs-wasm-backend.mjs');
+    const { check, threads, build } = await useWasmBackend(tf,
+      self.crossOriginIsolated ? { threads: navigator.hardwareConcurrency } : {});
+    const positives = await benchPositives(Recommender, await fetchAnimeData());
+    const result = await runTfjsSuite({ tf, positives, ...options });
+    return [check, { ...result, threads, wasm_build: build, hardware_concurrency: navigator.hardwareConcurrency, kernels_added: ['UnsortedSegmentSum'], cross_origin_isolated: self.crossOriginIsolated }];
   },
 };
 window.tripletrecBenchReady = true;

@@ -15,8 +15,8 @@ export function mulberry32(seed) {
   };
 }
 
-/** Writes the decimal digits of a non-negative integer into bytes at offset; returns the new offset. */
-function writeUint(bytes, offset, value) {
+/** Writes the decimal digits of a non-negative integer below 100,000 into bytes at offset; returns the new offset. */
+export function writeUint(bytes, offset, value) {
   const digits = value >= 10000 ? 5 : value >= 1000 ? 4 : value >= 100 ? 3 : value >= 10 ? 2 : 1;
   for (let i = offset + digits - 1; i >= offset; --i) {
     bytes[i] = 48 + (value % 10);

@@ -108,6 +108,8 @@ export function formatReport(results) {
            '(slices of ~16 ms that yield to the event loop).');
   out.push('');
 
+  out.push(...formatPeerSection(results));
+
   const maps = [['wasm Node', find(node, (l) => l.bench === 'embedding_map')],
                 ['wasm Chromium', find(chromium, (l) => l.bench === 'embedding_map')]].filter(([, line]) => line);
   if (maps.length > 0) {
@@ -139,4 +141,76 @@ export function formatReport(results) {
     out.push('');
   }
   return out.join('\n');
+}
+
+// --- The strongest TF.js peer: TF.js's wasm backend with the UnsortedSegmentSum kernel registered.
+// tripletrec rows come in thread counts: a train line's `threads` field (absent means 1). Each
+// runtime's row is compared per triplet with the fastest TF.js wasm path of the same runtime
+// (native with the fastest TF.js path measured anywhere: TF.js has no native build here).
+const microseconds = (line) => (line?.triplets_per_second > 0 ? 1e6 / line.triplets_per_second : undefined);
+const fastest = (lines) => lines.filter((l) => l?.triplets_per_second > 0)
+  .sort((a, b) => b.triplets_per_second - a.triplets_per_second)[0];
+
+/** The bilinear default (sparse Adam) train lines of one runtime: the 1-thread one and the most-threaded one. */
+function byThreads(lines) {
+  const train = (lines ?? []).filter((l) => l.bench === 'train' && l.model === 'bilinear' && l.optimizer === 'sparse');
+  const single = train.find((l) => (l.threads ?? 1) === 1);
+  const threaded = train.filter((l) => (l.threads ?? 1) > 1).sort((a, b) => b.threads - a.threads)[0];
+  return { single, threaded };
+}
+
+function formatPeerSection({ parts }) {
+  const wasmNode = (parts.tfjs_wasm_node ?? []).filter((l) => l.bench === 'train');
+  const wasmChromium = (parts.tfjs_wasm_chromium ?? []).filter((l) => l.bench === 'train');
+  const singleChromium = wasmChromium.find((l) => l.runtime === 'tfjs-wasm-chromium');
+  const isolatedChromium = wasmChromium.find((l) => l.runtime === 'tfjs-wasm-chromium-isolated');
+  const cpuPaths = [
+    ['TF.js CPU backend, Node, tuned', find(parts.tfjs_node, (l) => l.bench === 'train')],
+    ['TF.js CPU backend, Node, plain', find(parts.tfjs_node_plain, (l) => l.bench === 'train')],
+    ['TF.js CPU backend, Chromium, tuned', find(parts.tfjs_chromium, (l) => l.bench === 'train')],
+  ];
+  const wasmPaths = [
+    ...wasmNode.map((l) => [`TF.js wasm, Node, ${l.variant}`, l]),
+    [`TF.js wasm, Chromium, ${singleChromium?.variant ?? ''}`, singleChromium],
+    [`TF.js wasm, Chromium cross-origin isolated (threaded build), ${isolatedChromium?.variant ?? ''}`, isolatedChromium],
+  ];
+  const paths = [...wasmPaths, ...cpuPaths].filter(([, line]) => line);
+  if (!paths.some(([, line]) => line.backend === 'wasm')) return [];
+  const checks = [...(parts.tfjs_wasm_node ?? []), ...(parts.tfjs_wasm_chromium ?? [])]
+    .filter((l) => l.bench === 'tfjs_wasm_kernel_check');
+
+  const out = ['## Against the strongest TF.js peer (wasm backend + a registered UnsortedSegmentSum)', ''];
+  out.push('Stock TF.js wasm cannot train an embedding: tf.gather\'s gradient needs UnsortedSegmentSum, which the wasm ' +
+           'backend lacks. The benchmark registers that scatter-add kernel by hand (bench/lib/tfjs-wasm-backend.mjs); ' +
+           `self-check against the CPU backend: ${checks.length ? checks.map((c) => `${c.runtime} max |Δ| ${c.max_abs_difference} ${c.ok ? 'ok' : 'FAILED'}`).join(', ') : 'not run'}.`, '');
+  out.push('| TF.js path (notebook\'s bilinear model, dense Adam, batch 64) | µs/triplet | triplets/s | threads | triplets in budget | AUC then |');
+  out.push('|---|---:|---:|---:|---:|---:|');
+  for (const [label, line] of paths) {
+    out.push(`| ${label} | ${formatNumber(microseconds(line), 1)} | ${formatNumber(line.triplets_per_second, 0)} | ` +
+             `${line.threads ?? 1} | ${formatNumber(line.triplets)} | ${formatNumber(line.auc, 3)} |`);
+  }
+  out.push('');
+
+  const peerNode = fastest(wasmNode);
+  const peerChromiumThreaded = fastest([singleChromium, isolatedChromium]);
+  const peerAnywhere = fastest([...wasmNode, singleChromium, isolatedChromium]);
+  const runtimes = [['native', parts.native, peerAnywhere, 'TF.js'],
+                    ['wasm, Node', parts.wasm_node, peerNode, 'TF.js wasm, Node'],
+                    ['wasm, Chromium', parts.wasm_chromium, singleChromium, 'TF.js wasm, Chromium', peerChromiumThreaded]];
+  out.push('| tripletrec (bilinear, default sparse Adam) | threads | µs/triplet | TF.js peer | peer µs/triplet | tripletrec / TF.js, per triplet |');
+  out.push('|---|---:|---:|---|---:|---:|');
+  for (const [label, lines, peer, peerLabel, threadedPeer = peer] of runtimes) {
+    const { single, threaded } = byThreads(lines);
+    for (const [line, against] of [[single, peer], [threaded, threadedPeer]]) {
+      if (!line) continue;
+      const ours = microseconds(line);
+      const theirs = microseconds(against);
+      const peerName = paths.find(([, candidate]) => candidate === against)?.[0] ?? peerLabel;
+      out.push(`| ${label} | ${line.threads ?? 1} | ${formatNumber(ours, 3)} | ${against ? `${peerName} (${against.threads ?? 1} thread${(against.threads ?? 1) === 1 ? '' : 's'})` : '–'} | ` +
+               `${formatNumber(theirs, 1)} | ${ours && theirs ? ratio(theirs, ours) : '–'} |`);
+    }
+  }
+  out.push('', 'Targets (issue 12): ≥ 250× single-threaded and ≥ 400× with threads, in Chromium. Rows with more than one ' +
+           'thread appear when the engine reports `threads` > 1 in its train lines.', '');
+  return out;
 }

@@ -1,6 +1,6 @@
 // The demo page: wires the five steps together around one engine (a WorkerRecommender per data set).
 import { ExploreSection } from './explore';
-import { byId, errorMessage } from './dom';
+import { byId, errorMessage, formatBytes } from './dom';
 import { onEngineCrash } from './engine-crash';
 import { fetchEngineDefaults } from './engine-defaults';
 import { EmbeddingMapSection } from './embedding-map';
@@ -60,12 +60,31 @@ function setBusy(busy: boolean): void {
   // data-busy and the count of finished operations let automation (the e2e tests) wait for them.
   document.body.dataset.busy = String(busy);
   if (!busy) document.body.dataset.finished = String(Number(document.body.dataset.finished ?? 0) + 1);
+  if (!busy) void showEngineMemory();
   load.setEnabled(!busy);
   explore.setEnabled(!busy);
   train.setEnabled(!busy);
   recommend.setEnabled(!busy);
   map.setEnabled(!busy);
   modelFile.setEnabled(!busy);
+}
+
+/** The engine's WebAssembly memory after each load or run (it only grows: its peak so far). */
+async function showEngineMemory(): Promise<void> {
+  const engine = current?.engine;
+  if (!engine) return;
+  try {
+    const heap = await engine.heapStats();
+    if (engine !== current?.engine) return;
+    const line = byId('engine-memory');
+    line.textContent = `Engine memory: ${formatBytes(heap.memoryBytes)} of WebAssembly memory, ` +
+      `${formatBytes(heap.allocatedBytes)} of it in use.`;
+    // For automation (bench/full.mjs), as data-busy is.
+    line.dataset.memoryBytes = String(heap.memoryBytes);
+    line.dataset.allocatedBytes = String(heap.allocatedBytes);
+  } catch {
+    // The engine was stopped meanwhile (a new data set or a crash): the next load shows its own.
+  }
 }
 
 function setEngineStatus(state: 'starting' | 'ready' | 'failed', text: string): void {
