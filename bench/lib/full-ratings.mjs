@@ -17,9 +17,11 @@
 //   and its ratings (each row's rating drawn from the template's own ratings). So the activity
 //   distribution (median 56 rows, a long tail to ~2,000), the rating histogram and its -1
 //   ("watched, not rated") share of ~19%, and users who rate only -1, are the real file's.
-// - Which anime gets which rating: the -1s go to random anime of the user's; the scores go in order
-//   of the anime's mean score in anime.csv plus the user's taste (two favourite genres, +1 per
-//   genre the anime has) plus noise N(0, 1), so the models have real signal to learn.
+// - Taste, so that the models have something to learn: each user has two favourite genres (drawn by
+//   how many anime have them); half of the user's anime are drawn among each favourite genre's anime
+//   (same weights), half among all. The -1s go to random anime of the user's; the scores go in order
+//   of the anime's mean score in anime.csv plus 1 per favourite genre the anime has plus noise N(0, 1).
+//   (The per-genre draws move the counts off the targets a little: the head and tail keep their shape.)
 import { mulberry32, writeUint } from './generate-ratings.mjs';
 
 export const FULL_SHAPE = Object.freeze({ users: 73_516, items: 11_200, rows: 7_813_737 });
@@ -191,7 +193,14 @@ export function generateFullRatings({ ratings, anime: animeBytes, seed = 2016122
 
   const popularity = anime.map((a) => Math.max(a.members, 1) ** exponent);
   const scaleTargets = rowCount / popularity.reduce((a, b) => a + b, 0);
-  const drawAnime = aliasTable(Array.from(calibrateWeights(popularity.map((p) => p * scaleTargets), userRows)), random);
+  const weights = calibrateWeights(popularity.map((p) => p * scaleTargets), userRows);
+  const drawAnime = aliasTable(Array.from(weights), random);
+  // Per genre: its anime by the same weights (a user's taste steers half of its draws).
+  const drawInGenre = genreNames.map((g, genre) => {
+    const members = anime.map((_, a) => a).filter((a) => animeGenres[a].includes(genre));
+    const draw = aliasTable(members.map((a) => weights[a]), random);
+    return () => members[draw()];
+  });
 
   // Every anime once: each goes to a user drawn in proportion to the user's rows.
   const rowEnds = new Float64Array(userCount);
@@ -217,10 +226,15 @@ export function generateFullRatings({ ratings, anime: animeBytes, seed = 2016122
     const n = userRows[u];
     const chosen = [...seeded[u]];
     for (const a of chosen) taken[a] = u;
+    const favourites = [drawGenre(), drawGenre()];
+    const draw = () => {
+      const r = random();
+      return r < 0.5 ? drawAnime() : drawInGenre[favourites[r < 0.75 ? 0 : 1]]();
+    };
     while (chosen.length < n) {
-      let a = drawAnime();
+      let a = draw();
       // A heavy user exhausts the head: after many repeats, take the next free anime in order.
-      for (let tries = 0; taken[a] === u && tries < 64; ++tries) a = drawAnime();
+      for (let tries = 0; taken[a] === u && tries < 64; ++tries) a = draw();
       while (taken[a] === u) a = (a + 1) % itemCount;
       taken[a] = u;
       chosen.push(a);
@@ -234,7 +248,6 @@ export function generateFullRatings({ ratings, anime: animeBytes, seed = 2016122
       const j = Math.floor(random() * (i + 1));
       [chosen[i], chosen[j]] = [chosen[j], chosen[i]];
     }
-    const favourites = [drawGenre(), drawGenre()];
     const key = (a) => (anime[a].score > 0 ? anime[a].score : meanScore) +
       animeGenres[a].reduce((s, g) => s + (favourites.includes(g) ? 1 : 0), 0) + gaussian(random);
     const scored = chosen.slice(unrated).map((a) => [a, key(a)]).sort((x, y) => x[1] - y[1]);
