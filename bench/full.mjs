@@ -115,7 +115,8 @@ async function cliRows(file) {
 function rendererPids(userDataDir) {
   const processes = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map((pid) => {
     try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      // Chromium's child processes rewrite their title: the arguments end up joined by spaces.
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]+/);
       const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
       return { pid: Number(pid), ppid, cmdline };
     } catch {
@@ -179,6 +180,16 @@ async function pageRows(file) {
       log('page: loading the files…');
       await page.locator('#ratings-file').setInputFiles(file);
       await page.locator('#items-file').setInputFiles(ANIME_ITEMS);
+      const clearEngineMemory = () => page.evaluate(() => {
+        const line = document.getElementById('engine-memory');
+        delete line.dataset.memoryBytes;
+        delete line.dataset.allocatedBytes;
+      });
+      const newEngineMemory = async () => {
+        await page.waitForFunction(() => document.getElementById('engine-memory')?.dataset.memoryBytes, undefined, { timeout: 60_000 });
+        return engineMemory();
+      };
+      await clearEngineMemory();
       let before = await finished();
       const loadStarted = performance.now();
       await page.locator('#load-files').click();
@@ -186,8 +197,7 @@ async function pageRows(file) {
       const loadSeconds = (performance.now() - loadStarted) / 1000;
       const loadError = await pageError('#load-error');
       if (loadError) throw new Error(`the page could not load the file: ${loadError}`);
-      await page.waitForFunction(() => document.getElementById('engine-memory')?.dataset.memoryBytes, undefined, { timeout: 60_000 });
-      const afterLoad = await engineMemory();
+      const afterLoad = await newEngineMemory();
       const loaded = { label: await text('#dataset-label'), users: await text('#count-users'), items: await text('#count-items'),
                        ratings: await text('#count-ratings') };
       log(`page: loaded in ${loadSeconds.toFixed(1)} s: ${loaded.label}`);
@@ -212,6 +222,7 @@ async function pageRows(file) {
       for (const model of ['bilinear', 'deep']) {
         log(`page: training ${model}…`);
         await page.locator(`input[name="model"][value="${model}"]`).check();
+        await clearEngineMemory();
         before = await finished();
         const started = performance.now();
         await page.locator('#train').click();
@@ -222,9 +233,8 @@ async function pageRows(file) {
         await page.waitForFunction(() => document.querySelector('#runs-table tbody tr'), undefined, { timeout: 60_000 });
         const run = await page.evaluate(() => [...document.querySelector('#runs-table tbody tr').children].map((c) => c.textContent.trim()));
         const header = await page.evaluate(() => [...document.querySelectorAll('#runs-table thead th')].map((c) => c.textContent.trim()));
-        await page.waitForFunction((n) => Number(document.getElementById('engine-memory')?.dataset.memoryBytes) > 0, undefined, { timeout: 60_000 });
+        const memory = await newEngineMemory();
         await sample();
-        const memory = await engineMemory();
         rows.push({ runtime: 'page', model, run: Object.fromEntries(header.map((h, i) => [h, run[i]])),
                     prepared: await text('#prepared-info'), auc: Number(await text('#auc-after')),
                     wall_seconds: wallSeconds, wasm_memory_bytes: memory.memory, wasm_allocated_bytes: memory.allocated,

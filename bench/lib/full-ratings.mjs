@@ -133,7 +133,8 @@ function aliasTable(weights, random) {
 function calibrateWeights(targets, userRows) {
   const counts = new Map();
   for (const n of userRows) {
-    const group = n <= 10 ? n : Math.round(Math.exp(Math.round(Math.log(n) * 10) / 10));
+    const logSpaced = Math.round(Math.exp(Math.round(Math.log(n) * 10) / 10));
+    const group = n <= 10 ? n : Math.min(logSpaced, targets.length - 1);  // below the item count: λ exists
     counts.set(group, (counts.get(group) ?? 0) + n / group);  // rows kept: group size times its n
   }
   const groups = [...counts].map(([n, users]) => ({ n, users }));

@@ -65,11 +65,13 @@ function sampleEpoch(positives, random) {
 }
 
 /**
- * options: { tf, positives (extractPositives), maxEpochs, maxSeconds, seed, log }.
+ * options: { tf, positives (extractPositives), maxEpochs, maxSeconds, seed, cpuSeconds?, log }.
  * Trains until maxEpochs are done or maxSeconds have passed (checked after every batch).
+ * cpuSeconds (optional, async): CPU time of the thread TF.js runs on, as in wasm-suite.mjs, for the
+ * rate per CPU second (robust to other processes' load).
  */
 export async function runTfjsSuite({ tf, positives, variant = 'tuned', maxEpochs = 1, maxSeconds = 60, seed = 42,
-                                    log = () => {} }) {
+                                    cpuSeconds, log = () => {} }) {
   const random = mulberry32(seed);
   const userTable = tf.variable(tf.randomUniform([positives.users, CONFIG.dim], -CONFIG.initScale, CONFIG.initScale, 'float32', seed));
   const itemTable = tf.variable(tf.randomUniform([positives.items, CONFIG.dim], -CONFIG.initScale, CONFIG.initScale, 'float32', seed + 1));
@@ -85,6 +87,7 @@ export async function runTfjsSuite({ tf, positives, variant = 'tuned', maxEpochs
     return tf.add(hinge, regulariser);
   };
 
+  const cpuStart = await cpuSeconds?.();
   const start = performance.now() / 1000;
   const elapsed = () => performance.now() / 1000 - start;
   let triplets = 0;
@@ -114,6 +117,7 @@ export async function runTfjsSuite({ tf, positives, variant = 'tuned', maxEpochs
     if (!stoppedByTime) ++epochsCompleted;
   }
   const seconds = elapsed();
+  const cpuTrained = await cpuSeconds?.();
 
   // AUC of the model as trained (JS metric, same definition as the engine's).
   const evalStart = performance.now() / 1000;
@@ -130,7 +134,8 @@ export async function runTfjsSuite({ tf, positives, variant = 'tuned', maxEpochs
     bench: 'train', model: 'bilinear', optimizer: 'tfjs_adam_dense', variant, backend: tf.getBackend(),
     tfjs_version: tf.version?.tfjs ?? tf.version_core, epochs: epochsCompleted, batches, triplets,
     stopped_by_time_limit: stoppedByTime, max_seconds: maxSeconds, seconds,
-    triplets_per_second: triplets / seconds, epoch_losses: epochLosses,
+    triplets_per_second: triplets / seconds,
+    ...(cpuSeconds ? { cpu_seconds: cpuTrained - cpuStart, triplets_per_cpu_second: triplets / (cpuTrained - cpuStart) } : {}), epoch_losses: epochLosses,
     auc: evaluation.auc, eval_users: evaluation.users, eval_seconds: evalSeconds,
     auc_note: 'JS implementation of the engine AUC definition (bench/lib/auc.mjs)',
   };
