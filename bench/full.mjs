@@ -1,8 +1,8 @@
 // `npm run bench:full`: the full-size data set through the CLI and through the demo page in
 // Chromium, as benchmark rows (not in `npm test`; it asserts nothing). The data is a generated file
 // shaped like Kaggle's full rating.csv (bench/lib/full-ratings.mjs: 73,516 users, 11,200 anime,
-// 7,813,737 rows, ~105 MB), written once to bench/results/full/ and reused while the generator and
-// its seed are unchanged. Both runs use the notebook's preprocessing (popularity > 5000, TV,
+// 7,813,737 rows, 99.5 MB; the real one is ~111 MB), written once to bench/results/full/ and
+// reused while the generator and its seed are unchanged. Both runs use the notebook's preprocessing (popularity > 5000, TV,
 // rating > -1, user id < 10000: the engine's defaults) and train both models with their defaults.
 //   CLI   build/native/tripletrec train --json, bilinear then deep; wall time and peak RSS
 //   page  the demo page (vite build + vite preview) driven by playwright-core as a user would:
