@@ -61,7 +61,8 @@ window.tripletrecBench = {
     // The main thread's CPU time; not with the threaded build, whose pool threads it would miss.
     const result = await runTfjsSuite({ tf, positives, ...options,
                                         cpuSeconds: self.crossOriginIsolated ? undefined : window.benchThreadCpuSeconds });
-    return [check, { ...result, threads, wasm_build: build, hardware_concurrency: navigator.hardwareConcurrency, kernels_added: ['UnsortedSegmentSum'], cross_origin_isolated: self.crossOriginIsolated }];
+    return [check, { ...result, threads, wasm_build: build, hardware_concurrency: navigator.hardwareConcurrency,
+                     kernels_added: ['UnsortedSegmentSum'], cross_origin_isolated: self.crossOriginIsolated }];
   },
 };
 window.tripletrecBenchReady = true;
