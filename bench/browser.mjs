@@ -15,7 +15,7 @@ import { DATA_DIR, PACKAGE_DIST, REPO_ROOT } from './lib/node-data.mjs';
 const { values } = parseArgs({ options: {
   'deep-epochs': { type: 'string', default: '5' },
   'keras-exact-epochs': { type: 'string', default: '3' },
-  'feature-epochs': { type: 'string', default: '10' },  // bilinear + features and FM; 0 skips (older engines have none)
+  'feature-epochs': { type: 'string', default: '10' },  // the feature models and the FM (train_features rows); 0 skips (older engines have none)
   'parse-repeats': { type: 'string', default: '3' },
   'tfjs-max-seconds': { type: 'string', default: '15' },
   'skip-tfjs': { type: 'boolean', default: false },

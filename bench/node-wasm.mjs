@@ -10,7 +10,7 @@ const { Recommender } = await importPackage();
 const { values } = parseArgs({ options: {
   'deep-epochs': { type: 'string', default: '5' },
   'keras-exact-epochs': { type: 'string', default: '3' },
-  'feature-epochs': { type: 'string', default: '10' },  // bilinear + features and FM; 0 skips (older engines have none)
+  'feature-epochs': { type: 'string', default: '10' },  // the feature models and the FM (train_features rows); 0 skips (older engines have none)
   'parse-repeats': { type: 'string', default: '3' },
   'skip-map': { type: 'boolean', default: false },  // no map row (bench:compare: older engines have none)
 } });
