@@ -110,6 +110,17 @@ describe('loadUsers and the feature vocabulary (built-in sample)', () => {
     expect(fm.params).toBe((users + items + itemValues) * dim + items + itemValues);
   });
 
+  it('saves a feature model to a file that loads and evaluates the same', async () => {
+    rec.prepare({ ...rec.samplePreprocessOptions(), coldItems: 0.25 });
+    rec.createModel({ model: 'fm', embeddingDim: 8, itemFeatures: ['genre', 'type'], userFeatures: ['occupation'], seed: 4 });
+    await rec.train({ epochs: 1, seed: 4 });
+    const trained = rec.evaluate();
+    const file = rec.saveModel();
+    rec.createModel({ model: 'bilinear', embeddingDim: 8 });
+    expect(rec.loadModel(file, 'fm.ttrm').kind).toBe('fm');
+    expect(rec.evaluate()).toEqual(trained);
+  });
+
   it('clearUsers() forgets the user fields and keeps the prepared data', () => {
     const prepared = rec.preparedStats();
     rec.clearUsers();
