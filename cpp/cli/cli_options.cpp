@@ -87,11 +87,14 @@ std::uint64_t parse_bytes(const std::string& flag, const std::string& text) {
   return count * unit;
 }
 
-// "10; deep 20": the default from the engine's table, per model where the models differ.
+// "10; deep 20": the default from the engine's table, per model where the models differ (the FM
+// named when its default is not the bilinear model's).
 std::string default_text(OptionId id) {
   const std::string bilinear = format_option_value(option_default(id, ModelKind::Bilinear));
   if (!option_spec(id).per_model) return bilinear;
-  return bilinear + "; deep " + format_option_value(option_default(id, ModelKind::Deep));
+  const std::string fm = format_option_value(option_default(id, ModelKind::FM));
+  return bilinear + "; deep " + format_option_value(option_default(id, ModelKind::Deep)) +
+         (fm == bilinear ? "" : "; fm " + fm);
 }
 
 // The flag of an engine option: spelling, help and default from the engine's table.

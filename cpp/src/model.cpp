@@ -43,7 +43,9 @@ ModelConfig ModelConfig::fm_defaults() {
   c.kind = ModelKind::FM;
   c.embedding_dim = 64;
   c.similarity = Similarity::Dot;  // an FM's score is a sum of dot products
-  c.margin = 1.0f;
+  // 0.5: with margin 1, the FM with item features reached 0.828 warm AUC on anime in 10 epochs
+  // against 0.841 with ids only; with 0.5, 0.834 against 0.835 (cold items 0.2; measured).
+  c.margin = 0.5f;
   c.l2 = 1e-6f;
   return c;
 }

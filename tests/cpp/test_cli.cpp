@@ -187,7 +187,7 @@ TEST(Cli, HelpPrintsTheEnginesDefaults) {
                              tripletrec::format_option_value(tripletrec::option_default(
                                  tripletrec::OptionId::Epochs, tripletrec::ModelKind::Deep)) + ")";
   EXPECT_NE(r.out.find(epochs), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("(default: 1; deep 0.5)"), std::string::npos) << "margin";
+  EXPECT_NE(r.out.find("(default: 1; deep 0.5; fm 0.5)"), std::string::npos) << "margin";
   EXPECT_NE(r.out.find("(default: 0.001)"), std::string::npos) << "learning rate";
 }
 

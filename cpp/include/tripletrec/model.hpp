@@ -35,7 +35,7 @@ struct ModelConfig {
 
   static ModelConfig bilinear_defaults();  // the notebook's TripletModel: 64, cosine, margin 1, l2 1e-6
   static ModelConfig deep_defaults();      // the notebook's DeepTripletModel: 32/64, [128], .1, margin .5, l2 0
-  static ModelConfig fm_defaults();        // a factorization machine: 64 factors, margin 1, l2 1e-6
+  static ModelConfig fm_defaults();        // a factorization machine: 64 factors, margin 0.5, l2 1e-6
   static ModelConfig defaults_for(ModelKind kind);
 };
 
