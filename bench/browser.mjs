@@ -24,6 +24,10 @@ const { values } = parseArgs({ options: {
   'map-only': { type: 'boolean', default: false },  // just the embedding map row
   'tfjs-only': { type: 'boolean', default: false }, // just the TF.js rows
   'skip-map': { type: 'boolean', default: false },  // no map row (bench:compare: older engines have none)
+  // Only the old-against-new comparison in one page (bench/compare-in-process.mjs): the older
+  // engine's package from TRIPLETREC_BENCH_OLD_DIST, the new one's as usual.
+  interleaved: { type: 'boolean', default: false },
+  'interleaved-turns': { type: 'string', default: '9' },
 } });
 
 // umap-js ships CommonJS only: bundled here once as an ES module for the page (the demo's Vite build
@@ -40,6 +44,7 @@ const ROUTES = [
   ['/umap/', umapDir],
   ['/bench/', path.join(REPO_ROOT, 'bench')],
   ['/pkg/', PACKAGE_DIST],
+  ...(process.env.TRIPLETREC_BENCH_OLD_DIST ? [['/pkg-old/', path.resolve(process.env.TRIPLETREC_BENCH_OLD_DIST)]] : []),
   ['/tfjs/', path.join(REPO_ROOT, 'node_modules', '@tensorflow', 'tfjs', 'dist')],
   ['/tfjs-wasm/', path.join(REPO_ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')],
   ['/data/', DATA_DIR],
@@ -110,20 +115,24 @@ try {
     return results;
   }
 
-  const wasmResults = values['map-only'] || values['tfjs-only'] ? [] : await runInPage('wasm', {
+  if (values.interleaved) {
+    const rows = await runInPage('interleaved', { turns: Number(values['interleaved-turns']) });
+    print({ bench: 'interleaved', runtime: 'wasm-chromium', rows });
+  }
+  const wasmResults = values['map-only'] || values['tfjs-only'] || values.interleaved ? [] : await runInPage('wasm', {
     deepEpochs: Number(values['deep-epochs']), kerasExactEpochs: Number(values['keras-exact-epochs']),
     featureEpochs: Number(values['feature-epochs']),
     parseRepeats: Number(values['parse-repeats']),
   });
   wasmResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
-  const mapResults = values['skip-map'] || values['tfjs-only'] ? [] : await runInPage('map', {});
+  const mapResults = values['skip-map'] || values['tfjs-only'] || values.interleaved ? [] : await runInPage('map', {});
   mapResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
-  if (!values['skip-tfjs'] && !values['map-only']) {
+  if (!values['skip-tfjs'] && !values['map-only'] && !values.interleaved) {
     const tfjsResult = await runInPage('tfjs', { variant: 'tuned', maxEpochs: 1, maxSeconds: Number(values['tfjs-max-seconds']) });
     print({ ...tfjsResult, runtime: 'tfjs-chromium' });
   }
   const tfjsWasmSeconds = Number(values['tfjs-wasm-max-seconds']);
-  if (!values['skip-tfjs'] && !values['map-only'] && tfjsWasmSeconds > 0) {
+  if (!values['skip-tfjs'] && !values['map-only'] && !values.interleaved && tfjsWasmSeconds > 0) {
     for (const isolated of [false, true]) {
       const options = { variant: values['tfjs-wasm-variant'], maxEpochs: 1, maxSeconds: tfjsWasmSeconds };
       const lines = await runInPage('tfjsWasm', options, { isolated });

@@ -4,6 +4,7 @@
 import { Recommender } from '/pkg/index.js';
 import { benchPositives } from '/bench/lib/positives.mjs';
 import { runTfjsSuite } from '/bench/lib/tfjs-suite.mjs';
+import { runInterleaved } from '/bench/lib/interleaved.mjs';
 import { runMapSuite, runWasmSuite } from '/bench/lib/wasm-suite.mjs';
 
 /** The anime files from the server, or {} when it has none (the suites then use the sample). */
@@ -33,6 +34,12 @@ window.tripletrecBench = {
     const cpuSeconds = window.benchThreadCpuSeconds;
     return runWasmSuite({ Recommender, ...(await fetchAnimeData()), ...options, cpuSeconds,
                           log: (result) => console.log(JSON.stringify(result)) });
+  },
+  async interleaved({ turns }) {
+    const { Recommender: OldRecommender } = await import('/pkg-old/index.js');
+    return runInterleaved({ Recommenders: { old: OldRecommender, new: Recommender }, data: await fetchAnimeData(), turns,
+                            cpuSeconds: window.benchThreadCpuSeconds,
+                            log: (result) => console.log(JSON.stringify(result)) });
   },
   async map() {
     // umap-js bundled as an ES module by bench/browser.mjs: its CommonJS exports are the default export.
