@@ -345,7 +345,7 @@ class DeepModel final : public ModelWithOptimizer {
     const std::size_t per_user = static_cast<std::size_t>(n2) * items;
     if (!second_is_output) grow(act, per_user * count);
     float* pre = second_is_output ? out : act.data();  // the second layer's pre-activations, per user
-    if (!second_is_output)
+    if (!second_is_output || !kernels::kFusedReluDense)
       for (int r = 0; r < count; ++r)
         linalg::MatrixMap(pre + r * per_user, n2, n) = second.bias.transpose().replicate(1, n);
     constexpr int kChunk = 32;  // items: 128 units x 32 floats = 16 KB
@@ -353,7 +353,7 @@ class DeepModel final : public ModelWithOptimizer {
     for (int i0 = 0; i0 < n; i0 += kChunk) {
       const int c = std::min(kChunk, n - i0);
       for (int r = 0; r < count; ++r) {
-        if (second_is_output) {  // one hidden layer (the default): relu and product in one pass
+        if (second_is_output && kernels::kFusedReluDense) {  // one hidden layer: relu and product in one pass
           kernels::relu_dense_to_one(item_part_t_.data() + i0, n, user_parts.data() + static_cast<std::size_t>(r) * h0,
                                      second.kernel.data(), second.bias[0], h0, pre + r * per_user + i0, c);
           continue;

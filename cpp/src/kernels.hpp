@@ -271,6 +271,16 @@ inline void relu_backward(float* __restrict g, const float* __restrict x, int n)
   for (int k = 0; k < n; ++k) g[k] = keep_where_positive(g[k], x[k]);
 }
 
+// Whether the deep model's scoring uses relu_dense_to_one. In wasm the fused pass made deep
+// evaluation 1.2-1.4x faster (CPU time, Node and Chromium); natively GCC 12 turns its block into
+// shuffles (deep evaluation 60 ms CPU against 40 ms for relu, then gemm_add on an L1 chunk, which
+// gives the same bits).
+#if defined(__wasm_simd128__)
+constexpr bool kFusedReluDense = true;
+#else
+constexpr bool kFusedReluDense = false;
+#endif
+
 // A hidden layer into a single-output layer, for `cols` items at once (the deep model's scoring):
 // out[i] = bias + sum_p w[p] * relu(Z[p][i] + add[p]), p in increasing order: the same sums as
 // writing relu(Z + add) out and calling gemm_add on it (bias first), without the pass through
