@@ -176,7 +176,7 @@ describe.skipIf(!haveAnimeData)('cold-start items on the real anime data', () =>
   it('ranks cold items with the factorization machine', async () => {
     const fm = await trainAndEvaluate('fm + features', { model: 'fm', itemFeatures: ANIME_FEATURES }, 5);
     expect(fm.aucCold).toBeGreaterThan(0.68);  // measured 0.719
-    expect(fm.auc).toBeGreaterThan(0.77);  // measured 0.787
+    expect(fm.auc).toBeGreaterThan(0.77);  // measured 0.809 (0.787 with the FM's first default margin, 1)
   });
 });
 
