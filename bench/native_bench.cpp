@@ -1,11 +1,12 @@
 // Native benchmark: parse throughput, training throughput of both models (sparse and
-// Keras-exact Adam), evaluation time. Prints one JSON object per line (bench/run.mjs
+// Keras-exact Adam), evaluation time, fold-in of a new visitor. Prints one JSON object per line (bench/run.mjs
 // collects them) after a line naming the machine. Not a test: it asserts nothing.
 //
 // Usage: tripletrec_bench [DATA_DIR] [--bilinear-epochs N] [--keras-exact-epochs N]
 //                         [--deep-epochs N] [--deep-keras-exact-epochs N] [--feature-epochs N]
-//                         [--parse-repeats N]
+//                         [--parse-repeats N] [--fold-in-repeats N]
 // (an epoch count of 0 skips that run).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -129,6 +130,51 @@ static void bench_feature_training(Session& session, ModelKind kind, const std::
   std::fflush(stdout);
 }
 
+// Fold-in for a new visitor: 20 likes over a 10,000-item catalogue (the built-in sample at that
+// size, one epoch: the cost does not depend on how well the model is trained). Two rows per model:
+// recommend_for (fold-in, scores of every item, top 10 and the explanations) and score_for of
+// every item (fold-in and scoring only). Median of `repeats` runs.
+static void bench_fold_in(ModelKind kind, int repeats) {
+  if (repeats <= 0) return;
+  Session session;
+  SampleOptions sample;
+  sample.users = 2000;
+  sample.items = 10000;
+  sample.ratings_per_user = 40;
+  session.load_sample(sample);
+  PrepareOptions prepare;
+  prepare.preprocess = sample_preprocess_options();
+  prepare.preprocess.min_popularity = 0;
+  session.prepare(prepare);
+  session.create_model(kind == ModelKind::Bilinear ? ModelConfig::bilinear_defaults() : ModelConfig::deep_defaults(),
+                       OptimizerConfig{}, 42);
+  TrainOptions one_epoch;
+  one_epoch.epochs = 1;
+  session.train(one_epoch);
+  const Dataset& data = session.dataset();
+  std::vector<std::int64_t> likes, all;
+  for (std::int32_t i = 0; i < data.n_items; ++i) all.push_back(data.item_raw_id[static_cast<std::size_t>(i)]);
+  for (std::int32_t i = 0; i < 20; ++i) likes.push_back(all[static_cast<std::size_t>(i) * 487 % all.size()]);
+  auto median_ms = [&](auto&& run) {
+    std::vector<double> ms;
+    for (int r = 0; r < repeats; ++r) {
+      const auto t0 = Clock::now();
+      run();
+      ms.push_back(seconds_since(t0) * 1000);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+  };
+  const FoldInOptions options;
+  const double recommend_ms = median_ms([&] { session.recommend_for(likes, {}, 10, options); });
+  const double score_ms = median_ms([&] { session.score_for(likes, all, options); });
+  std::printf("{\"bench\":\"fold_in\",\"model\":\"%s\",\"likes\":%zu,\"items\":%d,\"steps\":%d,\"repeats\":%d,"
+              "\"recommend_top10_ms\":%.3f,\"fold_in_and_score_ms\":%.3f}\n",
+              kind == ModelKind::Bilinear ? "bilinear" : "deep", likes.size(), data.n_items, options.steps, repeats,
+              recommend_ms, score_ms);
+  std::fflush(stdout);
+}
+
 struct Options {
   std::string data_dir = TRIPLETREC_DATA_DIR;
   int bilinear_epochs = 10;
@@ -137,6 +183,7 @@ struct Options {
   int deep_keras_exact_epochs = 5;
   int feature_epochs = 10;  // the feature models and the FM
   int parse_repeats = 3;
+  int fold_in_repeats = 21;
 };
 
 static Options parse_options(int argc, char** argv) {
@@ -149,6 +196,7 @@ static Options parse_options(int argc, char** argv) {
                   : arg == "--deep-keras-exact-epochs" ? &options.deep_keras_exact_epochs
                   : arg == "--parse-repeats"           ? &options.parse_repeats
                   : arg == "--feature-epochs"          ? &options.feature_epochs
+                  : arg == "--fold-in-repeats"         ? &options.fold_in_repeats
                                                        : nullptr;
     if (target != nullptr) {
       if (i + 1 >= argc) {
@@ -172,6 +220,8 @@ int main(int argc, char** argv) {
   std::printf("{\"bench\":\"machine\",\"build\":\"native\",\"cpu\":\"%s\",\"threads\":1,\"hardware_threads\":%u}\n",
               cpu_model().c_str(), std::thread::hardware_concurrency());
   if (options.parse_repeats > 0) bench_parse(options.parse_repeats);
+  bench_fold_in(ModelKind::Bilinear, options.fold_in_repeats);
+  bench_fold_in(ModelKind::Deep, options.fold_in_repeats);
 
   std::string ratings = read_file(data_dir + "/anime/rating_5000users.csv");
   std::string items = read_file(data_dir + "/anime/anime.csv");

@@ -13,7 +13,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 cmake --build build/sanitize -j "$(nproc)"
 
 mkdir -p build/fuzz-crashes
-for loader in ratings items model; do
+for loader in ratings items model bundle; do
   work=build/fuzz-corpus/$loader
   mkdir -p "$work"
   echo "== fuzz_$loader for ${seconds} s =="

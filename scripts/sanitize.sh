@@ -17,7 +17,7 @@ build/sanitize/tripletrec_tests_sanitized --gtest_brief=1
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for loader in ratings items model; do
+for loader in ratings items model bundle; do
   corpus=tests/fuzz/corpus/$loader
   if ! build/sanitize/fuzz_$loader -runs=0 "$corpus" >"$log" 2>&1; then
     cat "$log"

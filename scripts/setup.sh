@@ -25,6 +25,7 @@ have_cmd chromium   || need+=(chromium)
 [ -d /usr/src/googletest ] || need+=(googletest)
 [ -f /usr/include/gtest/gtest.h ] || need+=(libgtest-dev)
 [ -f /usr/include/eigen3/Eigen/Core ] || need+=(libeigen3-dev)
+[ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
 # The sanitizer suite and the fuzzers: clang with libFuzzer and the ASan/UBSan runtimes.
 have_cmd clang++    || need+=(clang)
 compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || need+=(libclang-rt-14-dev)

@@ -679,7 +679,7 @@ val default_value(const tripletrec::OptionSpec& spec, tripletrec::ModelKind kind
 }
 
 val optionTable() {
-  static const char* const groups[] = {"loadSample", "prepare", "createModel", "train", "evaluate"};
+  static const char* const groups[] = {"loadSample", "prepare", "createModel", "train", "evaluate", "foldIn"};
   static const char* const types[] = {"integer", "number", "boolean", "enum", "string", "integerList", "fieldList"};
   val table = val::array();
   std::size_t index = 0;

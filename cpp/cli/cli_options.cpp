@@ -170,6 +170,9 @@ std::vector<Flag> train_flags() {
       option_flag(I::ColdItems, "F", [](CliOptions& o, const std::string& v) {
         o.prepare.cold_items = option_number<double>(I::ColdItems, v);
       }),
+      option_flag(I::HoldoutUsers, "F", [](CliOptions& o, const std::string& v) {
+        o.prepare.holdout_users = option_number<double>(I::HoldoutUsers, v);
+      }),
       option_flag(I::Model, "bilinear|deep|fm", [](CliOptions& o, const std::string& v) {
         o.model = option_choice<ModelKind>(I::Model, v);
       }, format_option_value(option_default(I::Model))),
@@ -238,6 +241,15 @@ std::vector<Flag> train_flags() {
       option_flag(I::HardCandidates, "N", [](CliOptions& o, const std::string& v) {
         o.train.hard_candidates = option_number<int>(I::HardCandidates, v);
       }),
+      option_flag(I::FoldInSteps, "N", [](CliOptions& o, const std::string& v) {
+        o.fold_in.steps = option_number<int>(I::FoldInSteps, v);
+      }),
+      option_flag(I::FoldInLearningRate, "LR", [](CliOptions& o, const std::string& v) {
+        o.fold_in.learning_rate = option_number<float>(I::FoldInLearningRate, v);
+      }),
+      option_flag(I::FoldInSeed, "N", [](CliOptions& o, const std::string& v) {
+        o.fold_in.seed = option_number<std::uint64_t>(I::FoldInSeed, v);
+      }),
       option_flag(I::K, "N", [](CliOptions& o, const std::string& v) { o.k = option_number<int>(I::K, v); }),
       {"--memory-budget", "BYTES", "1G",
        "refuse any model, batch, evaluation or sample that would need more memory (suffixes K, M, G, T)",
@@ -278,13 +290,50 @@ std::vector<Flag> sample_flags() {
   return out;
 }
 
+std::vector<Flag> export_flags() {
+  std::vector<Flag> out = train_flags();
+  out.push_back({"--serving", "FILE", "", "write the serving bundle (safetensors) to FILE",
+                 [](CliOptions& o, const std::string& v) { o.serving_path = v; }});
+  out.push_back({"--dtype", "float32|float16|int8", "float32",
+                 "how the bundle stores the item embedding (int8: one float32 scale per row)",
+                 [](CliOptions& o, const std::string& v) {
+                   try {
+                     o.dtype = bundle_dtype_from_name(v);
+                   } catch (const UsageError&) {
+                     throw CliError("--dtype: expected \"float32\", \"float16\" or \"int8\", got \"" + v + "\"");
+                   }
+                 }});
+  out.push_back({"--load-model", "FILE", "", "export this model file (from --save-model, same data flags) instead of training",
+                 [](CliOptions& o, const std::string& v) { o.load_model = v; }});
+  return out;
+}
+
+std::vector<Flag> recommend_flags() {
+  std::vector<Flag> out = {
+      {"--bundle", "FILE", "", "a serving bundle (tripletrec export --serving)",
+       [](CliOptions& o, const std::string& v) { o.bundle = v; }},
+      {"--like", "ID", "", "a liked item's raw id (repeatable)",
+       [](CliOptions& o, const std::string& v) { o.likes.push_back(parse_integer_at_least<std::int64_t>("--like", v, INT64_MIN)); }},
+      {"--exclude", "ID", "", "an item's raw id never to recommend (repeatable)",
+       [](CliOptions& o, const std::string& v) {
+         o.excludes.push_back(parse_integer_at_least<std::int64_t>("--exclude", v, INT64_MIN));
+       }},
+  };
+  for (Flag& f : train_flags())
+    for (const char* name : {"--k", "--fold-in-steps", "--fold-in-learning-rate", "--fold-in-seed", "--json"})
+      if (f.name == name) out.push_back(f);
+  return out;
+}
+
 void print_main_help() {
   std::cout << "tripletrec: triplet-loss recommenders for implicit feedback (the notebook's models)\n\n"
                "usage: tripletrec <command> [flags]\n\n"
                "commands:\n"
                "  train    load ratings, preprocess, split, train a model, evaluate, recommend\n"
                "  stats    load ratings and show their statistics and preprocessing counts\n"
-               "  sample   write the built-in synthetic sample as two CSV files\n\n"
+               "  sample   write the built-in synthetic sample as two CSV files\n"
+               "  export   train (or --load-model) and write a serving bundle: --serving FILE [--dtype int8]\n"
+               "  recommend  recommend to a new visitor from a bundle: --bundle FILE --like ID [--like ID ...]\n\n"
                "Run `tripletrec <command> --help` for a command's flags. Examples:\n"
                "  tripletrec train --sample\n"
                "  tripletrec train --ratings rating.csv --items anime.csv --min-popularity 340 --epochs 10\n"

@@ -37,6 +37,7 @@ struct CliOptions {
   // training (unset epochs = the chosen model's default)
   std::optional<int> epochs;
   TrainOptions train;
+  FoldInOptions fold_in;         // new visitors and the hold-out evaluation
   // output
   std::optional<std::uint64_t> memory_budget;  // unset: the engine's default
   int k = kDefaultK;
@@ -47,6 +48,12 @@ struct CliOptions {
   bool quiet = false;
   bool eval_every_epoch = false;
   std::string out_dir = ".";  // sample
+  // export: the serving bundle to write, its dtype, and a model file to export instead of training
+  std::string serving_path, load_model;
+  BundleDtype dtype = BundleDtype::Float32;
+  // recommend: a serving bundle and a visitor's likes and exclusions (raw item ids)
+  std::string bundle;
+  std::vector<std::int64_t> likes, excludes;
 };
 
 // One command-line flag: its spelling, value placeholder ("" for a switch), default and help.
@@ -59,6 +66,8 @@ struct Flag {
 std::vector<Flag> train_flags();
 std::vector<Flag> stats_flags();
 std::vector<Flag> sample_flags();
+std::vector<Flag> export_flags();     // train's flags + --serving, --dtype, --load-model
+std::vector<Flag> recommend_flags();  // --bundle, --like, --exclude, --k, fold-in, --json
 
 void print_main_help();
 void print_command_help(const std::string& command, const std::vector<Flag>& flags);

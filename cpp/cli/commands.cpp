@@ -6,7 +6,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -205,13 +208,49 @@ void write_model(Session& session, const std::string& path) {
   if (!out) throw FileError("cannot write " + path + ": " + std::strerror(errno));
 }
 
+// With --holdout-users: the held-out users folded in, against the same users trained jointly.
+struct HoldoutReport {
+  std::int64_t holdout_users = 0;
+  TimedEvaluation fold_in, joint;
+  std::vector<LikesCurvePoint> likes_curve;
+  std::string likes_curve_note;  // why there is no curve, when there is none
+  double likes_curve_seconds = 0;
+};
+
 // Everything the train command reports at the end.
 struct TrainReport {
   Preparation preparation;
   TimedEvaluation popularity, untrained, trained;
   Training training;
   std::vector<Example> examples;
+  std::optional<HoldoutReport> holdout;
 };
+
+// Folds in the held-out users of `session`, then trains the same model with the same seeds on
+// the data prepared without hold-out (the same split: hold-out draws its own stream) and
+// evaluates it on exactly the users fold-in was evaluated on.
+HoldoutReport compare_fold_in_with_joint(const Session& session, const CliOptions& o) {
+  HoldoutReport r;
+  r.holdout_users = session.prepared_stats().holdout_users;
+  r.fold_in = timed([&] { return session.evaluate_fold_in(o.k, o.fold_in); });
+  const auto curve_start = std::chrono::steady_clock::now();
+  try {
+    r.likes_curve = session.likes_curve(default_likes_counts(), o.fold_in);
+  } catch (const UsageError& e) {  // too few held-out users with 20 likes: the comparison still stands
+    r.likes_curve_note = e.what();
+  }
+  r.likes_curve_seconds = seconds_since(curve_start);
+  const std::vector<std::int64_t> users = session.holdout_user_ids();
+
+  CliOptions joint_options = o;
+  joint_options.prepare.holdout_users = 0;
+  joint_options.users.clear();
+  Session joint;
+  load_and_prepare(joint, joint_options);
+  joint.train(train_options(joint_options));
+  r.joint = timed([&] { return joint.evaluate_users(users, o.k); });
+  return r;
+}
 
 std::string train_config_json(const CliOptions& o, const TrainReport& r, bool given_test_split) {
   const PreprocessOptions& preprocess = r.preparation.prepare.preprocess;
@@ -309,6 +348,23 @@ void print_train_json(Session& session, const CliOptions& o, const TrainReport& 
       .add("epoch_aucs", json_array(r.training.epoch_aucs, [](double v) { return json_number(v); }))
       .num("epoch_eval_seconds", r.training.epoch_eval_seconds)
       .add("examples", json_array(r.examples, example_json));
+  if (r.holdout) {
+    const HoldoutReport& h = *r.holdout;
+    out.integer("n_holdout_users", h.holdout_users)
+        .integer("holdout_evaluated_users", h.fold_in.evaluation.users)
+        .num("auc_foldin", h.fold_in.evaluation.auc)
+        .num("auc_joint", h.joint.evaluation.auc)
+        .add("foldin", evaluation_json(h.fold_in.evaluation))
+        .add("joint", evaluation_json(h.joint.evaluation))
+        .num("foldin_seconds", h.fold_in.seconds)
+        .add("likes_curve", json_array(h.likes_curve, [](const LikesCurvePoint& p) {
+               return JsonObject().integer("likes", p.likes).num("auc", p.auc).integer("users", p.users).text();
+             }))
+        .num("likes_curve_seconds", h.likes_curve_seconds)
+        .str("likes_curve_note", h.likes_curve_note)
+        .integer("fold_in_steps", o.fold_in.steps)
+        .real("fold_in_learning_rate", o.fold_in.learning_rate);
+  }
   if (!o.save_model.empty()) out.str("saved_model", o.save_model);
   std::cout << out.text() << "\n";
 }
@@ -333,6 +389,21 @@ void print_train_text(const CliOptions& o, const TrainReport& r) {
         std::printf("      %s  similarity %.3f\n", describe(v).c_str(), static_cast<double>(v.score));
     }
   }
+  if (r.holdout) {
+    const HoldoutReport& h = *r.holdout;
+    std::printf("\nHeld-out users (%lld, out of training), folded in from their train positives:\n",
+                static_cast<long long>(h.holdout_users));
+    print_evaluation("Fold-in:  ", h.fold_in.evaluation, h.fold_in.seconds);
+    print_evaluation("Joint:    ", h.joint.evaluation, h.joint.seconds);
+    if (h.likes_curve.empty()) {
+      std::printf("No likes curve: %s\n", h.likes_curve_note.c_str());
+    } else {
+      std::printf("Fold-in AUC by number of likes (%d users with >= %d train positives):", h.likes_curve.front().users,
+                  h.likes_curve.back().likes);
+      for (const LikesCurvePoint& p : h.likes_curve) std::printf("  %d: %s", p.likes, fixed(p.auc, 4).c_str());
+      std::printf("\n");
+    }
+  }
   if (!o.save_model.empty()) std::printf("\nModel saved to %s\n", o.save_model.c_str());
 }
 
@@ -354,10 +425,132 @@ int run_train(const CliOptions& o) {
   report.training = train_with_progress(session, o);
   report.trained = evaluate_timed(session, o.k);
   report.examples = collect_examples(session, o, report.preparation.shown_users);
+  if (o.prepare.holdout_users > 0) report.holdout = compare_fold_in_with_joint(session, o);
   if (!o.save_model.empty()) write_model(session, o.save_model);
 
   if (o.json) print_train_json(session, o, report);
   else print_train_text(o, report);
+  return 0;
+}
+
+namespace {
+
+std::vector<std::uint8_t> read_bytes(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw FileError("cannot read " + path + ": it is a directory, expected a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError("cannot read " + path + ": " + std::strerror(errno));
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw FileError("cannot read " + path + ": read error");
+  return bytes;
+}
+
+void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw FileError("cannot write " + path + ": " + std::strerror(errno));
+}
+
+// Share of the top-k positions where a quantised bundle recommends the same item as the float32
+// one, over visitors folded in from the first `visitors` users' train positives.
+double top_k_agreement(const Session& full, const Session& quantised, const Session& prepared, int k, int visitors) {
+  std::int64_t same = 0, positions = 0;
+  const Dataset& data = prepared.dataset();
+  for (std::int32_t u = 0, used = 0; u < data.n_users && used < visitors; ++u) {
+    std::vector<std::int64_t> likes;
+    for (const ItemView& v : prepared.user_train_positives(u)) likes.push_back(v.raw_id);
+    if (likes.empty()) continue;
+    ++used;
+    const auto a = full.recommend_for(likes, {}, k), b = quantised.recommend_for(likes, {}, k);
+    for (std::size_t r = 0; r < a.size() && r < b.size(); ++r) same += a[r].item.raw_id == b[r].item.raw_id;
+    positions += static_cast<std::int64_t>(a.size());
+  }
+  return positions ? static_cast<double>(same) / static_cast<double>(positions) : NAN;
+}
+
+}  // namespace
+
+int run_export(const CliOptions& o) {
+  if (o.serving_path.empty()) throw CliError("export needs --serving FILE");
+  Session session;
+  load_inputs(session, o);
+  session.prepare(prepare_options(o));
+  if (!o.load_model.empty()) {
+    const std::vector<std::uint8_t> model = read_bytes(o.load_model);
+    session.load_model(model.data(), model.size(), o.load_model);
+  } else {
+    session.create_model(model_config(o), o.optimizer, o.model_seed);
+    session.train(train_options(o));
+  }
+  const std::vector<std::uint8_t> bundle = session.save_serving(o.dtype);
+  write_bytes(o.serving_path, bundle);
+  // How much the quantisation changes the lists: the float32 bundle against this one.
+  double agreement = 1.0;
+  if (o.dtype != BundleDtype::Float32) {
+    Session full, quantised;
+    const std::vector<std::uint8_t> reference = session.save_serving(BundleDtype::Float32);
+    full.load_serving(reference.data(), reference.size(), "float32 bundle");
+    quantised.load_serving(bundle.data(), bundle.size(), o.serving_path);
+    agreement = top_k_agreement(full, quantised, session, o.k, 500);
+  }
+  const std::string dtype = bundle_dtype_names()[static_cast<std::size_t>(o.dtype)];
+  if (o.json) {
+    std::cout << JsonObject()
+                     .str("serving", o.serving_path)
+                     .str("dtype", dtype)
+                     .integer("bytes", static_cast<std::int64_t>(bundle.size()))
+                     .integer("n_items", session.dataset().n_items)
+                     .integer("k", o.k)
+                     .num("top_k_agreement", agreement)
+                     .text()
+              << "\n";
+  } else {
+    std::printf("Wrote %s: %s bytes, %s items, item embedding as %s\n", o.serving_path.c_str(),
+                with_commas(static_cast<std::int64_t>(bundle.size())).c_str(), with_commas(session.dataset().n_items).c_str(),
+                dtype.c_str());
+    if (o.dtype != BundleDtype::Float32)
+      std::printf("Top-%d lists equal to the float32 bundle's in %s%% of positions (500 visitors)\n", o.k,
+                  fixed(100 * agreement, 2).c_str());
+  }
+  return 0;
+}
+
+int run_recommend(const CliOptions& o) {
+  if (o.bundle.empty()) throw CliError("recommend needs --bundle FILE");
+  if (o.likes.empty()) throw CliError("recommend needs at least one --like ID");
+  const std::vector<std::uint8_t> bytes = read_bytes(o.bundle);
+  Session session;
+  session.load_serving(bytes.data(), bytes.size(), o.bundle);
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<Recommendation> recs = session.recommend_for(o.likes, o.excludes, o.k, o.fold_in);
+  const double seconds = seconds_since(start);
+  if (o.json) {
+    std::cout << JsonObject()
+                     .add("likes", json_array(o.likes, [](std::int64_t id) { return json_number(id); }))
+                     .str("explanation", session.contribution_meaning())
+                     .num("seconds", seconds)
+                     .add("recommendations", json_array(recs, [](const Recommendation& r) {
+                            return JsonObject()
+                                .add("item", item_json(r.item))
+                                .add("because", JsonObject()
+                                                    .integer("id", r.because.raw_id)
+                                                    .str("name", r.because.name)
+                                                    .num("contribution", r.because.contribution)
+                                                    .text())
+                                .text();
+                          }))
+                     .text()
+              << "\n";
+    return 0;
+  }
+  std::printf("Liked:");
+  for (const std::int64_t id : o.likes) std::printf(" %s", session.item_view(session.item_index(id)).name.c_str());
+  std::printf("\nTop %d (folded in in %.1f ms):\n", o.k, seconds * 1000);
+  int rank = 0;
+  for (const Recommendation& r : recs)
+    std::printf("  %2d. %s  score %.3f  because you liked %s\n", ++rank, describe(r.item).c_str(),
+                static_cast<double>(r.item.score), r.because.name.c_str());
+  std::printf("(\"because\": %s)\n", session.contribution_meaning().c_str());
   return 0;
 }
 

@@ -2,6 +2,8 @@
 //   tripletrec train [flags]   load, preprocess, split, train, evaluate, show recommendations
 //   tripletrec stats [flags]   load and show the data's statistics and preprocessing counts
 //   tripletrec sample [flags]  write the built-in sample's two CSV files
+//   tripletrec export [flags]  train (or load a model file) and write a serving bundle
+//   tripletrec recommend [flags]  fold in a visitor's likes against a serving bundle
 // Exit codes: 0 success, 1 a file could not be read or parsed (or the engine failed), 2 a bad
 // command line or parameter.
 //
@@ -27,7 +29,9 @@ using namespace tripletrec::cli;
 
 namespace {
 
-bool known_command(const std::string& name) { return name == "train" || name == "stats" || name == "sample"; }
+bool known_command(const std::string& name) {
+  return name == "train" || name == "stats" || name == "sample" || name == "export" || name == "recommend";
+}
 
 }  // namespace
 
@@ -50,7 +54,9 @@ int main(int argc, char** argv) {
     };
     const Command commands[] = {{"train", train_flags, run_train},
                                 {"stats", stats_flags, run_stats},
-                                {"sample", sample_flags, run_sample}};
+                                {"sample", sample_flags, run_sample},
+                                {"export", export_flags, run_export},
+                                {"recommend", recommend_flags, run_recommend}};
     for (const Command& c : commands) {
       if (command != c.name) continue;
       const std::vector<Flag> flags = c.flags();
@@ -61,7 +67,7 @@ int main(int argc, char** argv) {
         }
       return c.run(parse_flags(flags, argc, argv, 2));
     }
-    throw CliError("unknown command \"" + command + "\" (commands: train, stats, sample)");
+    throw CliError("unknown command \"" + command + "\" (commands: train, stats, sample, export, recommend)");
   } catch (const CliError& e) {
     std::cerr << "tripletrec: error: " << e.what() << "\n"
               << "Run `tripletrec " << (known_command(command) ? command + " " : "") << "--help` for usage.\n";

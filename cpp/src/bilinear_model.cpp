@@ -7,6 +7,7 @@
 
 #include "adam.hpp"
 #include "embedding_bag.hpp"
+#include "fold_in.hpp"
 #include "kernels.hpp"
 #include "linalg.hpp"
 #include "models_internal.hpp"
@@ -115,17 +116,60 @@ class BilinearModel final : public ModelWithOptimizer {
       if (users[r] < 0 || users[r] >= n_users_)
         throw UsageError("score_users: user " + std::to_string(users[r]) + " out of range [0, " +
                          std::to_string(n_users_) + ")");
-    ensure_item_cache();
     thread_local linalg::Matrix block;  // the block's user vectors, gathered (scratch, per thread)
     block.resize(count, dim_);
     for (int r = 0; r < count; ++r) user_.compose(users[r], block.row(r).data());
-    kernels::gemm_set(block.data(), dim_, 1, items_t_.data(), n_items_, out, n_items_, count, dim_, n_items_);
-    if (config_.similarity == Similarity::Dot) return;
-    linalg::MatrixMap scores(out, count, n_items_);
-    for (int r = 0; r < count; ++r) {
-      const float iu = inverse_norm(kernels::sum_squares(block.row(r).data(), dim_));
-      scores.row(r).array() = (scores.row(r).array() * iu) * item_inverse_norm_.array().transpose();
-    }
+    score_rows(block.data(), count, out);
+  }
+
+  // --- fold-in ---
+  int user_vector_size() const override { return dim_; }
+
+  void score_vector(const float* user_vector, float* out) const override { score_rows(user_vector, 1, out); }
+
+  // The gradient of training's loss for one user row (train_batch's expressions), items frozen.
+  std::vector<float> fold_in(const std::int32_t* liked, int n_liked, const FoldInOptions& options) const override {
+    ensure_item_cache();  // the items' composed vectors, frozen
+    const bool cosine = config_.similarity == Similarity::Cosine;
+    const float margin = config_.margin;
+    auto gradient = [&](const float* u, const std::int32_t* pos, const std::int32_t* neg, int count, float* du) {
+      const float scale = 1.0f / static_cast<float>(count);
+      for (int t = 0; t < count; ++t) {
+        const float* p = items_.row(pos[t]).data();
+        const float* q = items_.row(neg[t]).data();
+        const kernels::TripletSums sums = kernels::triplet_sums(u, p, q, dim_);
+        if (cosine) {
+          const float iu = inverse_norm(sums.uu), ip = inverse_norm(sums.pp), iq = inverse_norm(sums.nn);
+          const float sp = sums.up * iu * ip, sq = sums.un * iu * iq;
+          if (!(margin + sq - sp > 0.0f)) continue;
+          const float ku = sums.uu > kNormEpsilon ? iu * iu : 0.0f;
+          const float gp = -scale, gq = scale;
+          kernels::axpy3(gp * iu * ip, p, gq * iu * iq, q, -(gp * sp + gq * sq) * ku, u, du, dim_);
+        } else {
+          if (!(margin + sums.un - sums.up > 0.0f)) continue;
+          kernels::axpy3(-scale, p, scale, q, 0.0f, u, du, dim_);
+        }
+      }
+    };
+    return fold_in_user(dim_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient);
+  }
+
+  // The like most similar to the item in the model's own item space: the cosine of their
+  // embeddings (what "similar items" ranks by). The folded vector is pulled toward the likes'
+  // directions, so an item scores high where it lies close to some like; no refit is needed.
+  void like_contributions(const float*, const std::int32_t* liked, int n_liked, const std::int32_t* items,
+                          int n_items, const FoldInOptions&, float* out) const override {
+    ensure_item_cache();
+    for (int r = 0; r < n_items; ++r)
+      for (int j = 0; j < n_liked; ++j) {
+        const std::int32_t a = items[r], b = liked[j];
+        out[static_cast<std::size_t>(r) * n_liked + j] =
+            kernels::dot(items_.row(a).data(), items_.row(b).data(), dim_) * item_inverse_norm_[a] * item_inverse_norm_[b];
+      }
+  }
+
+  std::string contribution_meaning() const override {
+    return "cosine similarity between the liked item's and the recommended item's embeddings";
   }
 
   std::vector<Tensor> parameters() override {
@@ -156,17 +200,29 @@ class BilinearModel final : public ModelWithOptimizer {
   void parameters_changed() override { cache_valid_.store(false, std::memory_order_relaxed); }
 
  private:
+  // Scores of every item for `count` contiguous user rows: one product, then the cosine scaling.
+  void score_rows(const float* rows, int count, float* out) const {
+    ensure_item_cache();
+    kernels::gemm_set(rows, dim_, 1, items_t_.data(), n_items_, out, n_items_, count, dim_, n_items_);
+    if (config_.similarity == Similarity::Dot) return;
+    linalg::MatrixMap scores(out, count, n_items_);
+    for (int r = 0; r < count; ++r) {
+      const float iu = inverse_norm(kernels::sum_squares(rows + static_cast<std::size_t>(r) * dim_, dim_));
+      scores.row(r).array() = (scores.row(r).array() * iu) * item_inverse_norm_.array().transpose();
+    }
+  }
+
   // The item table transposed (for the scoring product) and the items' inverse norms. Rebuilt at
   // most once per parameter change; const callers may race to it, hence the lock.
   void ensure_item_cache() const {
     if (cache_valid_.load(std::memory_order_acquire)) return;
     std::lock_guard<std::mutex> lock(cache_mutex_);
     if (cache_valid_.load(std::memory_order_relaxed)) return;
-    const linalg::Matrix items = item_.compose_all();
-    items_t_ = items.transpose();
+    items_ = item_.compose_all();
+    items_t_ = items_.transpose();
     item_inverse_norm_.resize(n_items_);
     for (std::int32_t i = 0; i < n_items_; ++i)
-      item_inverse_norm_[i] = inverse_norm(kernels::sum_squares(items.row(i).data(), dim_));
+      item_inverse_norm_[i] = inverse_norm(kernels::sum_squares(items_.row(i).data(), dim_));
     cache_valid_.store(true, std::memory_order_release);
   }
 
@@ -179,6 +235,7 @@ class BilinearModel final : public ModelWithOptimizer {
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};
+  mutable linalg::Matrix items_;    // items x dim: every item's (composed) vector
   mutable linalg::Matrix items_t_;  // dim x items
   mutable Eigen::VectorXf item_inverse_norm_;
 };

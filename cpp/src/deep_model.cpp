@@ -9,6 +9,7 @@
 
 #include "adam.hpp"
 #include "embedding_bag.hpp"
+#include "fold_in.hpp"
 #include "kernels.hpp"
 #include "linalg.hpp"
 #include "models_internal.hpp"
@@ -172,6 +173,97 @@ class DeepModel final : public ModelWithOptimizer {
     return {all.data(), all.data() + all.size()};
   }
 
+  // --- fold-in ---
+  int user_vector_size() const override { return user_dim_; }
+
+  // score_block's expressions for a given user vector: the same bits as score_items of a user
+  // whose vector it is.
+  void score_vector(const float* user_vector, float* out) const override {
+    score_block(nullptr, 1, out, user_vector);
+  }
+
+
+  // The triplet loss of training through the frozen MLP (dropout off: the network the scores come
+  // from), back to the user vector only. The first layer's pre-activation of a lane is
+  // user part + item part (item_part_t_, cached), so the user part is computed once per step and
+  // the gradient reaches the user through one sum over the active lanes.
+  std::vector<float> fold_in(const std::int32_t* liked, int n_liked, const FoldInOptions& options) const override {
+    ensure_item_part();
+    const int n_layers = static_cast<int>(layers_.size());
+    const DenseLayer& first = layers_[0];
+    const int h0 = first.out;
+    std::vector<std::vector<float>> pre(static_cast<std::size_t>(n_layers));  // per layer, one lane's pre-activations
+    std::vector<std::vector<float>> post(static_cast<std::size_t>(n_layers));
+    for (int l = 0; l < n_layers; ++l) {
+      pre[l].resize(static_cast<std::size_t>(layers_[l].out));
+      post[l].resize(static_cast<std::size_t>(layers_[l].out));
+    }
+    std::vector<float> user_part(static_cast<std::size_t>(h0)), dfirst(static_cast<std::size_t>(h0)), delta, next_delta;
+    // Forward of one lane; returns the output's pre-activation.
+    auto forward = [&](std::int32_t item) {
+      for (int j = 0; j < h0; ++j) {
+        pre[0][j] = item_part_t_(j, item) + user_part[j];
+        post[0][j] = pre[0][j] > 0.0f ? pre[0][j] : 0.0f;
+      }
+      for (int l = 1; l < n_layers; ++l) {
+        const DenseLayer& layer = layers_[l];
+        for (int j = 0; j < layer.out; ++j) pre[l][j] = layer.bias[j];
+        for (int k = 0; k < layer.in; ++k) {
+          const float x = post[l - 1][k];
+          if (x == 0.0f) continue;
+          for (int j = 0; j < layer.out; ++j) pre[l][j] += x * layer.kernel(k, j);
+        }
+        for (int j = 0; j < layer.out; ++j) post[l][j] = pre[l][j] > 0.0f ? pre[l][j] : 0.0f;
+      }
+      return pre[n_layers - 1][0];
+    };
+    // Adds dz * d(output pre-activation) / d(first layer's pre-activation) of the last forward lane.
+    auto backward = [&](float dz) {
+      delta.assign(1, dz);
+      for (int l = n_layers - 1; l >= 1; --l) {
+        const DenseLayer& layer = layers_[l];
+        next_delta.assign(static_cast<std::size_t>(layer.in), 0.0f);
+        for (int k = 0; k < layer.in; ++k) {
+          if (!(pre[l - 1][k] > 0.0f)) continue;  // relu of the layer below
+          float sum = 0.0f;
+          for (int j = 0; j < layer.out; ++j) sum += layer.kernel(k, j) * delta[j];
+          next_delta[k] = sum;
+        }
+        delta.swap(next_delta);
+      }
+      for (int j = 0; j < h0; ++j) dfirst[j] += delta[j];
+    };
+    const float margin = config_.margin;
+    auto gradient = [&](const float* u, const std::int32_t* pos, const std::int32_t* neg, int count, float* du) {
+      for (int j = 0; j < h0; ++j) user_part[j] = 0.0f;
+      for (int k = 0; k < user_dim_; ++k)
+        for (int j = 0; j < h0; ++j) user_part[j] += u[k] * first.kernel(k, j);
+      std::fill(dfirst.begin(), dfirst.end(), 0.0f);
+      const float scale = 1.0f / static_cast<float>(count);
+      for (int t = 0; t < count; ++t) {
+        const float z_neg = forward(neg[t]);
+        const float z_pos = forward(pos[t]);  // the positive lane's activations stay for its backward
+        const float s_pos = z_pos > 0.0f ? z_pos : 0.0f, s_neg = z_neg > 0.0f ? z_neg : 0.0f;
+        if (!(margin + s_neg - s_pos > 0.0f)) continue;
+        if (z_pos > 0.0f) backward(-scale);
+        if (z_neg > 0.0f) {
+          forward(neg[t]);
+          backward(scale);
+        }
+      }
+      for (int k = 0; k < user_dim_; ++k) {
+        float sum = 0.0f;
+        for (int j = 0; j < h0; ++j) sum += first.kernel(k, j) * dfirst[j];
+        du[k] += sum;
+      }
+    };
+    return fold_in_user(user_dim_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient);
+  }
+
+  std::string contribution_meaning() const override {
+    return "leave-one-out: the item's score minus its score when the user is folded in without that like";
+  }
+
   std::vector<Tensor> parameters() override {
     std::vector<Tensor> tensors;
     user_.tensors("user", tensors);
@@ -309,7 +401,8 @@ class DeepModel final : public ModelWithOptimizer {
   // (kernels::relu_dense_to_one). Before, units x items activations were written out and read
   // back per user: deep evaluation in wasm (Node) took 55 ms CPU, now 41 ms. Every score is the
   // same sum in the same order for any block or chunk size, natively and in wasm.
-  void score_block(const std::int32_t* users, int count, float* out) const {
+  // `vector` (optional, count 1): score that user vector instead of users[0]'s.
+  void score_block(const std::int32_t* users, int count, float* out, const float* vector = nullptr) const {
     ensure_item_part();
     const DenseLayer& first = layers_[0];
     const int h0 = first.out, n = n_items_;
@@ -320,7 +413,7 @@ class DeepModel final : public ModelWithOptimizer {
     for (int r = 0; r < count; ++r) {  // one kernel row at a time: the same sums in every build
       linalg::RowMap part(user_parts.data() + static_cast<std::size_t>(r) * h0, h0);
       part.setZero();
-      const float* u = user_.vector(users[r], user_vector.data());
+      const float* u = vector ? vector : user_.vector(users[r], user_vector.data());
       for (int k = 0; k < user_dim_; ++k) part += u[k] * first.kernel.row(k);
     }
     auto first_relu = [&](int r, int i0, int c, float* dst, int ld) {  // dst[j][i] for i in [i0, i0 + c)

@@ -19,6 +19,7 @@
 
 #include "adam.hpp"
 #include "embedding_bag.hpp"
+#include "fold_in.hpp"
 #include "kernels.hpp"
 #include "linalg.hpp"
 #include "models_internal.hpp"
@@ -116,6 +117,30 @@ class FmModel final : public ModelWithOptimizer {
     for (int r = 0; r < count; ++r) scores.row(r) += item_own_;
   }
 
+  // --- fold-in: a new user's U against the frozen item side (s = <U, I> + the item's own part) ---
+  int user_vector_size() const override { return k_; }
+
+  void score_vector(const float* user_vector, float* out) const override {
+    ensure_item_cache();
+    kernels::gemm_set(user_vector, k_, 1, items_t_.data(), n_items_, out, n_items_, 1, k_, n_items_);
+    linalg::MatrixMap(out, 1, n_items_) += item_own_;
+  }
+
+  std::vector<float> fold_in(const std::int32_t* liked, int n_liked, const FoldInOptions& options) const override {
+    ensure_item_cache();
+    const float margin = config_.margin;
+    auto gradient = [&](const float* u, const std::int32_t* pos, const std::int32_t* neg, int count, float* du) {
+      const float scale = 1.0f / static_cast<float>(count);
+      for (int t = 0; t < count; ++t) {
+        const float* p = items_.row(pos[t]).data();
+        const float* q = items_.row(neg[t]).data();
+        const float loss = margin + (kernels::dot(u, q, k_) + item_own_[neg[t]]) - (kernels::dot(u, p, k_) + item_own_[pos[t]]);
+        if (loss > 0.0f) kernels::axpy3(-scale, p, scale, q, 0.0f, p, du, k_);  // d s / d U = I
+      }
+    };
+    return fold_in_user(k_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient);
+  }
+
   std::vector<float> item_vectors(int& dim) const override {
     dim = k_;
     const linalg::Matrix all = item_.compose_all();
@@ -187,10 +212,10 @@ class FmModel final : public ModelWithOptimizer {
     if (cache_valid_.load(std::memory_order_acquire)) return;
     std::lock_guard<std::mutex> lock(cache_mutex_);
     if (cache_valid_.load(std::memory_order_relaxed)) return;
-    const linalg::Matrix items = item_.compose_all();
-    items_t_ = items.transpose();
+    items_ = item_.compose_all();
+    items_t_ = items_.transpose();
     item_own_.resize(n_items_);
-    for (std::int32_t i = 0; i < n_items_; ++i) item_own_[i] = own_part(items.row(i).data(), i);
+    for (std::int32_t i = 0; i < n_items_; ++i) item_own_[i] = own_part(items_.row(i).data(), i);
     cache_valid_.store(true, std::memory_order_release);
   }
 
@@ -204,6 +229,7 @@ class FmModel final : public ModelWithOptimizer {
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};
+  mutable linalg::Matrix items_;         // items x k: the composed item vectors (fold-in)
   mutable linalg::Matrix items_t_;       // k x items
   mutable linalg::RowVector item_own_;   // items
 };

@@ -105,8 +105,19 @@ double roc_auc(const float* scores, const std::uint8_t* labels, std::size_t n) {
 // (k is capped at the number of candidates.) Each is averaged over the evaluated users.
 Evaluation evaluate(const Model& model, const Positives& train, const Positives& test, int k,
                     const std::vector<std::uint8_t>* candidates) {
+  return evaluate_with(
+      model.n_users(), model.n_items(), train, test, k,
+      [&model](const std::int32_t* users, int count, float* out) { model.score_users(users, count, out); }, nullptr,
+      candidates);
+}
+
+Evaluation evaluate_with(std::int32_t n_users, std::int32_t n_items, const Positives& train, const Positives& test,
+                         int k, const ScoreUsers& score, const std::vector<std::uint8_t>* only,
+                         const std::vector<std::uint8_t>* candidates) {
   if (k < 1) throw UsageError("evaluate: k must be >= 1, got " + std::to_string(k));
-  const std::int32_t n_users = model.n_users(), n_items = model.n_items();
+  if (only && only->size() != static_cast<std::size_t>(n_users))
+    throw UsageError("evaluate: the user selection has " + std::to_string(only->size()) + " entries for " +
+                     std::to_string(n_users) + " users");
   if (train.n_users != n_users || test.n_users != n_users || train.n_items != n_items ||
       test.n_items != n_items)
     throw UsageError("evaluate: the model's users/items (" + std::to_string(n_users) + " x " +
@@ -187,13 +198,14 @@ Evaluation evaluate(const Model& model, const Positives& train, const Positives&
     unmark(u);
   };
   auto rank_block = [&] {
-    model.score_users(block_users.data(), static_cast<int>(block_users.size()), block_scores.data());
+    score(block_users.data(), static_cast<int>(block_users.size()), block_scores.data());
     for (std::size_t r = 0; r < block_users.size(); ++r)
       rank_user(block_users[r], block_scores.data() + r * static_cast<std::size_t>(n_items));
     block_users.clear();
   };
 
   for (std::int32_t u = 0; u < n_users; ++u) {
+    if (only && !(*only)[static_cast<std::size_t>(u)]) continue;
     if (test.begin_of(u) == test.end_of(u)) continue;
     const std::int64_t n_relevant = mark(u);
     unmark(u);

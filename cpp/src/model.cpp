@@ -156,6 +156,14 @@ std::unique_ptr<Model> make_model(const ModelConfig& config, const OptimizerConf
   }
 }
 
+std::unique_ptr<Model> make_item_side_model(const ModelConfig& config, const OptimizerConfig& optimizer,
+                                            std::int32_t n_items) {
+  check_model_config(config, optimizer, 1, n_items);
+  Rng init(0);
+  if (config.kind == ModelKind::Bilinear) return make_bilinear_model(config, optimizer, 0, n_items, init);
+  return make_deep_model(config, optimizer, 0, n_items, init);
+}
+
 float Model::score(std::int32_t user, std::int32_t item) const {
   if (item < 0 || item >= n_items_)
     throw UsageError("score: item " + std::to_string(item) + " out of range [0, " + std::to_string(n_items_) + ")");
@@ -214,6 +222,36 @@ std::string features_note(const EmbeddingBag& user, const EmbeddingBag& item) {
     return bag.has_ids() ? "its id embedding plus " + mean : mean;
   };
   return " An item's vector is " + what(item) + "; a user's is " + what(user) + ".";
+}
+
+void Model::like_contributions(const float* user_vector, const std::int32_t* liked, int n_liked,
+                               const std::int32_t* items, int n_items, const FoldInOptions& options,
+                               float* out) const {
+  for (int r = 0; r < n_items; ++r)
+    if (items[r] < 0 || items[r] >= n_items_)
+      throw UsageError("like_contributions: item " + std::to_string(items[r]) + " out of range [0, " +
+                       std::to_string(n_items_) + ")");
+  std::vector<float> full(static_cast<std::size_t>(n_items_)), without(full.size());
+  score_vector(user_vector, full.data());
+  if (n_liked == 1) {
+    for (int r = 0; r < n_items; ++r) out[r] = full[static_cast<std::size_t>(items[r])];
+    return;
+  }
+  std::vector<std::int32_t> others;
+  for (int j = 0; j < n_liked; ++j) {
+    others.assign(liked, liked + j);
+    others.insert(others.end(), liked + j + 1, liked + n_liked);
+    const std::vector<float> refit = fold_in(others.data(), n_liked - 1, options);
+    score_vector(refit.data(), without.data());
+    for (int r = 0; r < n_items; ++r) {
+      const auto i = static_cast<std::size_t>(items[r]);
+      out[static_cast<std::size_t>(r) * n_liked + j] = full[i] - without[i];
+    }
+  }
+}
+
+std::string Model::contribution_meaning() const {
+  return "leave-one-out: the item's score minus its score when the user is folded in without that like";
 }
 
 std::int64_t Model::param_count() {

@@ -51,6 +51,11 @@ std::unique_ptr<Model> make_fm_model(const ModelConfig& config, const OptimizerC
                                      std::int32_t n_users, std::int32_t n_items,
                                      const ModelFeatures* features, Rng& init);
 
+// A model of `n_items` items and no users (a serving bundle's: visitors are folded in), its
+// weights to be filled by the caller. Checks the configuration as make_model does.
+std::unique_ptr<Model> make_item_side_model(const ModelConfig& config, const OptimizerConfig& optimizer,
+                                            std::int32_t n_items);
+
 // Keras' summary() layout: one row per layer, then the totals.
 struct SummaryRow {
   std::string layer, output_shape;

@@ -107,6 +107,16 @@ std::vector<OptionSpec> make_specs() {
       // evaluate
       integer(I::K, G::Evaluate, "k", "--k", 1, 10000,
               "length of the top-k lists (P@k, R@k, MAP@k, NDCG@k, recommendations)"),
+      // prepare (appended: the table follows OptionId's order)
+      number(I::HoldoutUsers, G::Prepare, "holdoutUsers", "--holdout-users", 0, 1, false, true,
+             "share of users kept out of training entirely, folded in for the fold-in AUC (seeded by the split seed)"),
+      // fold-in
+      integer(I::FoldInSteps, G::FoldIn, "steps", "--fold-in-steps", 1, 100000,
+              "fold-in: Adam steps on the new user's vector, each over one triplet per like"),
+      number(I::FoldInLearningRate, G::FoldIn, "learningRate", "--fold-in-learning-rate", 0, 1, true, false,
+             "fold-in: Adam learning rate of the new user's vector"),
+      integer(I::FoldInSeed, G::FoldIn, "seed", "--fold-in-seed", 0, kMaxSafeInteger,
+              "fold-in: seed of the initial vector and the negatives"),
   };
   for (std::size_t i = 0; i < specs.size(); ++i)
     if (static_cast<std::size_t>(specs[i].id) != i) std::abort();  // the table follows OptionId's order
@@ -211,6 +221,7 @@ OptionValue option_default(OptionId id, ModelKind model) {
   const ModelConfig config = ModelConfig::defaults_for(model);
   const OptimizerConfig optimizer;
   const TrainOptions train = TrainOptions::defaults_for(model);
+  const FoldInOptions fold_in;
   using I = OptionId;
   switch (id) {
     case I::SampleUsers: return number_value(sample.users);
@@ -252,6 +263,10 @@ OptionValue option_default(OptionId id, ModelKind model) {
     case I::HardCandidates: return number_value(train.hard_candidates);
     case I::EvaluateEachEpoch: return bool_value(false);
     case I::K: return number_value(kDefaultK);
+    case I::HoldoutUsers: return number_value(prepare.holdout_users);
+    case I::FoldInSteps: return number_value(fold_in.steps);
+    case I::FoldInLearningRate: return float_value(fold_in.learning_rate);
+    case I::FoldInSeed: return number_value(static_cast<double>(fold_in.seed));
   }
   return {};
 }
@@ -337,6 +352,7 @@ void check_prepare_options(const PrepareOptions& o) {
   check_number(OptionId::SplitSeed, seed_value(o.split_seed));
   check_number(OptionId::MinPositive, o.min_positive);
   check_number(OptionId::ColdItems, o.cold_items);
+  check_number(OptionId::HoldoutUsers, o.holdout_users);
 }
 
 void check_model_options(const ModelConfig& c, const OptimizerConfig& o, std::uint64_t seed) {
@@ -371,6 +387,12 @@ void check_train_options(const TrainOptions& o) {
       o.negatives != NegativeSampling::Hard)
     throw OptionError(OptionId::Negatives, "expected " + option_expectation(option_spec(OptionId::Negatives)));
   check_number(OptionId::HardCandidates, o.hard_candidates);
+}
+
+void check_fold_in_options(const FoldInOptions& o) {
+  check_number(OptionId::FoldInSteps, o.steps);
+  check_number(OptionId::FoldInLearningRate, o.learning_rate);
+  check_number(OptionId::FoldInSeed, seed_value(o.seed));
 }
 
 int check_k(double k) { return static_cast<int>(check_number(OptionId::K, k)); }

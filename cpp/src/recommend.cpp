@@ -56,6 +56,15 @@ std::vector<Scored> recommend(const Model& model, std::int32_t user, int k, cons
   return top_k(std::move(candidates), k);
 }
 
+std::vector<Scored> top_scored(const float* scores, std::int32_t n, int k, const std::uint8_t* skip) {
+  check_k(k, "top_scored");
+  std::vector<Scored> candidates;
+  candidates.reserve(static_cast<std::size_t>(std::max(n, 0)));
+  for (std::int32_t i = 0; i < n; ++i)
+    if (!skip || !skip[i]) candidates.push_back({i, scores[i]});
+  return top_k(std::move(candidates), k);
+}
+
 std::vector<Scored> similar_items(const Model& model, std::int32_t item, int k) {
   check_k(k, "similar_items");
   if (item < 0 || item >= model.n_items())

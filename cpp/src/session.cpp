@@ -27,10 +27,16 @@ struct Session::State {
   std::optional<UserCatalog> users;
   // Prepared data (valid when `prepared`).
   bool prepared = false;
+  // A serving bundle loaded (no ratings): `dataset` holds its items only, `items` its metadata.
+  bool serving = false;
   Dataset dataset;
   Split split;
   Positives train, test;
   std::unordered_map<std::int64_t, std::int32_t> item_of_raw_id;
+  // Held-out users (1 per held-out user; empty without hold-out), their rows and positives.
+  std::vector<std::uint8_t> holdout_mask;
+  Split holdout_split;
+  Positives holdout_train, holdout_test;
   std::int64_t unknown_test_rows = 0, unknown_test_users = 0, unknown_test_items = 0;
   // Cold-start items (n_items flags) and the warm items negatives are drawn from (empty: all).
   std::vector<std::uint8_t> cold_items;
@@ -51,12 +57,18 @@ struct Session::State {
   }
   void drop_prepared() noexcept {
     drop_model();
+    if (serving) items.reset();  // the bundle's metadata goes with it
+    serving = false;
     prepared = false;
     dataset = Dataset{};
     split = Split{};
     train = Positives{};
     test = Positives{};
     item_of_raw_id.clear();
+    holdout_mask.clear();
+    holdout_split = Split{};
+    holdout_train = Positives{};
+    holdout_test = Positives{};
     unknown_test_rows = unknown_test_users = unknown_test_items = 0;
     cold_items.clear();
     warm_items.clear();
@@ -211,8 +223,17 @@ void Session::prepare(const PrepareOptions& options) {
   if (n_cold > 0)
     for (std::int32_t i = 0; i < data.n_items; ++i)
       if (!cold[static_cast<std::size_t>(i)]) warm.push_back(i);
+  // Held-out users leave training before anything is learnt from their rows.
+  std::vector<std::uint8_t> holdout_mask;
+  Split holdout_split;
+  if (options.holdout_users > 0) {
+    holdout_mask = holdout_user_mask(data.n_users, options.holdout_users, options.split_seed);
+    holdout_split = take_holdout_rows(data, holdout_mask, split);
+  }
   Positives train = make_positives(data, split.train, options.min_positive);
   Positives test = make_positives(data, split.test, options.min_positive);
+  Positives holdout_train = make_positives(data, holdout_split.train, options.min_positive);
+  Positives holdout_test = make_positives(data, holdout_split.test, options.min_positive);
   if (train.size() == 0)
     throw OptionError(OptionId::MinPositive, "no training rating is >= " + format_number(options.min_positive) +
                                                  ", so there is no positive to train on; lower it");
@@ -228,6 +249,10 @@ void Session::prepare(const PrepareOptions& options) {
   s_->train = std::move(train);
   s_->test = std::move(test);
   s_->item_of_raw_id = std::move(item_of_raw_id);
+  s_->holdout_mask = std::move(holdout_mask);
+  s_->holdout_split = std::move(holdout_split);
+  s_->holdout_train = std::move(holdout_train);
+  s_->holdout_test = std::move(holdout_test);
   s_->unknown_test_rows = unknown.rows;
   s_->unknown_test_users = unknown.users;
   s_->unknown_test_items = unknown.items;
@@ -282,6 +307,9 @@ PreparedStats Session::prepared_stats() const {
   stats.train_positives = static_cast<std::int64_t>(s_->train.size());
   stats.test_positives = static_cast<std::int64_t>(s_->test.size());
   stats.unknown_test_rows = s_->unknown_test_rows;
+  stats.holdout_users = std::count(s_->holdout_mask.begin(), s_->holdout_mask.end(), std::uint8_t{1});
+  stats.holdout_train_positives = static_cast<std::int64_t>(s_->holdout_train.size());
+  stats.holdout_test_positives = static_cast<std::int64_t>(s_->holdout_test.size());
   stats.unknown_test_users = s_->unknown_test_users;
   stats.unknown_test_items = s_->unknown_test_items;
   stats.cold_items = s_->n_cold_items;
@@ -367,6 +395,7 @@ Model& Session::model() {
 
 TrainResult Session::train(const TrainOptions& options, const ProgressCallback& callback,
                            const std::atomic<bool>* cancel) {
+  require_step(prepared(), MissingStep::Prepare);  // a serving bundle has no ratings
   require_step(has_model(), MissingStep::Model);
   require(!s_->trainer, "a stepped training is in progress: call end_training() first");
   check_train_options(options);
@@ -385,6 +414,7 @@ void Session::check_training_budget(const TrainOptions& options) const {
 }
 
 void Session::begin_training(const TrainOptions& options) {
+  require_step(prepared(), MissingStep::Prepare);  // a serving bundle has no ratings
   require_step(has_model(), MissingStep::Model);
   check_train_options(options);
   check_training_budget(options);
@@ -413,6 +443,7 @@ const Progress& Session::training_progress() const {
 void Session::end_training() { s_->trainer.reset(); }
 
 Evaluation Session::evaluate(int k) const {
+  require_step(prepared(), MissingStep::Prepare);  // a serving bundle has no ratings
   require_step(has_model(), MissingStep::Model);
   check_k(k);
   check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget);
@@ -505,7 +536,8 @@ void check_item(const Dataset& data, std::int32_t item) {
 }  // namespace
 
 ItemView Session::item_view(std::int32_t item) const {
-  const Dataset& data = dataset();
+  require_step(prepared() || serving(), MissingStep::Prepare);
+  const Dataset& data = s_->dataset;
   check_item(data, item);
   ItemView view;
   view.item = item;
@@ -582,6 +614,282 @@ std::vector<ItemView> Session::popular(int k) const {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// New visitors: fold-in
+
+namespace {
+
+// The dense ids of raw item ids, sorted and distinct (a like given twice counts once, and the fit
+// does not depend on the order the likes were given in). Unknown ids: an error naming the first.
+std::vector<std::int32_t> dense_items(const std::unordered_map<std::int64_t, std::int32_t>& item_of_raw_id,
+                                      const std::vector<std::int64_t>& raw_ids, const char* what) {
+  std::vector<std::int32_t> dense;
+  dense.reserve(raw_ids.size());
+  for (const std::int64_t raw : raw_ids) {
+    const auto it = item_of_raw_id.find(raw);
+    if (it == item_of_raw_id.end())
+      throw UsageError(std::string(what) + ": unknown item id " + std::to_string(raw) + " (the model's " +
+                       std::to_string(item_of_raw_id.size()) + " items do not include it)");
+    dense.push_back(it->second);
+  }
+  std::sort(dense.begin(), dense.end());
+  dense.erase(std::unique(dense.begin(), dense.end()), dense.end());
+  return dense;
+}
+
+}  // namespace
+
+std::vector<Recommendation> Session::recommend_for(const std::vector<std::int64_t>& likes,
+                                                   const std::vector<std::int64_t>& exclude, int k,
+                                                   const FoldInOptions& options) const {
+  require_step(has_model(), MissingStep::Model);
+  check_k(k);
+  check_fold_in_options(options);
+  if (likes.empty()) throw UsageError("likes: give at least one liked item id");
+  const Model& model = *s_->model;
+  const std::vector<std::int32_t> liked = dense_items(s_->item_of_raw_id, likes, "likes");
+  const std::vector<float> user = model.fold_in(liked.data(), static_cast<int>(liked.size()), options);
+  std::vector<float> scores(static_cast<std::size_t>(model.n_items()));
+  model.score_vector(user.data(), scores.data());
+  std::vector<std::uint8_t> skip(scores.size(), 0);
+  for (const std::int32_t i : liked) skip[static_cast<std::size_t>(i)] = 1;
+  for (const std::int64_t raw : exclude) {
+    const auto it = s_->item_of_raw_id.find(raw);
+    if (it != s_->item_of_raw_id.end()) skip[static_cast<std::size_t>(it->second)] = 1;
+  }
+  const std::vector<Scored> top = top_scored(scores.data(), model.n_items(), k, skip.data());
+  std::vector<std::int32_t> items;
+  for (const Scored& s : top) items.push_back(s.item);
+  const int n_liked = static_cast<int>(liked.size());
+  std::vector<float> contributions(items.size() * liked.size());
+  model.like_contributions(user.data(), liked.data(), n_liked, items.data(), static_cast<int>(items.size()), options,
+                           contributions.data());
+  std::vector<Recommendation> out;
+  for (std::size_t r = 0; r < top.size(); ++r) {
+    const float* row = contributions.data() + r * liked.size();
+    int best = 0;  // the largest contribution; ties go to the lower item id
+    for (int j = 1; j < n_liked; ++j)
+      if (row[j] > row[best]) best = j;
+    Recommendation rec;
+    rec.item = item_view(top[r].item);
+    rec.item.score = top[r].score;
+    const ItemView like = item_view(liked[static_cast<std::size_t>(best)]);
+    rec.because = {like.item, like.raw_id, like.name, row[best]};
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+std::vector<ItemView> Session::score_for(const std::vector<std::int64_t>& likes,
+                                         const std::vector<std::int64_t>& item_ids,
+                                         const FoldInOptions& options) const {
+  require_step(has_model(), MissingStep::Model);
+  check_fold_in_options(options);
+  if (likes.empty()) throw UsageError("likes: give at least one liked item id");
+  const Model& model = *s_->model;
+  const std::vector<std::int32_t> liked = dense_items(s_->item_of_raw_id, likes, "likes");
+  dense_items(s_->item_of_raw_id, item_ids, "itemIds");  // every id known, before any work
+  const std::vector<float> user = model.fold_in(liked.data(), static_cast<int>(liked.size()), options);
+  std::vector<float> scores(static_cast<std::size_t>(model.n_items()));
+  model.score_vector(user.data(), scores.data());
+  std::vector<ItemView> out;
+  for (const std::int64_t raw : item_ids) {
+    const std::int32_t item = s_->item_of_raw_id.at(raw);
+    if (std::binary_search(liked.begin(), liked.end(), item)) continue;
+    ItemView view = item_view(item);
+    view.score = scores[static_cast<std::size_t>(item)];
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+std::string Session::contribution_meaning() const {
+  require_step(has_model(), MissingStep::Model);
+  return s_->model->contribution_meaning();
+}
+
+namespace {
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+std::string ascii_lowered(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), ascii_lower);
+  return text;
+}
+}  // namespace
+
+std::vector<ItemView> Session::search_items(const std::string& query, int k) const {
+  check_k(k);
+  require_step(prepared() || serving(), MissingStep::Prepare);
+  const Dataset& data = s_->dataset;
+  const std::string needle = ascii_lowered(query);
+  std::vector<ItemView> found;
+  for (std::int32_t i = 0; i < data.n_items; ++i) {
+    ItemView view = item_view(i);
+    if (ascii_lowered(view.name).find(needle) != std::string::npos) found.push_back(std::move(view));
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const ItemView& a, const ItemView& b) { return a.popularity > b.popularity; });
+  if (found.size() > static_cast<std::size_t>(k)) found.resize(static_cast<std::size_t>(k));
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving bundles
+
+std::vector<std::uint8_t> Session::save_serving(BundleDtype dtype) const {
+  require_step(has_model(), MissingStep::Model);
+  BundleItems items;
+  for (std::int32_t i = 0; i < s_->dataset.n_items; ++i) {
+    const ItemView view = item_view(i);
+    items.ids.push_back(view.raw_id);
+    items.popularity.push_back(view.popularity);
+    items.names.push_back(view.name);
+    items.genres.push_back(view.genres);
+    items.types.push_back(view.type);
+  }
+  return write_serving_bundle(*s_->model, items, dtype);
+}
+
+void Session::load_serving(const std::uint8_t* bytes, std::size_t size, const std::string& source) {
+  ServingBundle bundle = read_serving_bundle(bytes, size, source);
+  const auto n = static_cast<std::int32_t>(bundle.items.ids.size());
+  Dataset data;
+  data.n_items = n;
+  data.item_raw_id = bundle.items.ids;
+  data.item_popularity = bundle.items.popularity;
+  data.item_catalog_row.resize(static_cast<std::size_t>(n));
+  ItemCatalog catalog;
+  catalog.source = source;
+  catalog.id = bundle.items.ids;
+  catalog.name = std::move(bundle.items.names);
+  catalog.genres = std::move(bundle.items.genres);
+  catalog.type = std::move(bundle.items.types);
+  catalog.episodes.assign(static_cast<std::size_t>(n), "");
+  catalog.avg_rating.assign(static_cast<std::size_t>(n), std::numeric_limits<float>::quiet_NaN());
+  catalog.members.assign(static_cast<std::size_t>(n), -1);
+  std::unordered_map<std::int64_t, std::int32_t> item_of_raw_id;
+  for (std::int32_t i = 0; i < n; ++i) {
+    data.item_catalog_row[static_cast<std::size_t>(i)] = i;
+    catalog.row_of_id.emplace(catalog.id[static_cast<std::size_t>(i)], i);
+    item_of_raw_id.emplace(data.item_raw_id[static_cast<std::size_t>(i)], i);
+  }
+  s_->drop_prepared();
+  s_->ratings.reset();
+  s_->test_ratings.reset();
+  s_->items = std::move(catalog);
+  s_->dataset = std::move(data);
+  s_->item_of_raw_id = std::move(item_of_raw_id);
+  s_->model = std::move(bundle.model);
+  s_->serving = true;
+}
+
+bool Session::serving() const { return s_->serving; }
+
+// ---------------------------------------------------------------------------------------------
+// Held-out users
+
+namespace {
+
+void require_holdout(const std::vector<std::uint8_t>& mask) {
+  if (std::find(mask.begin(), mask.end(), std::uint8_t{1}) == mask.end())
+    throw OptionError(OptionId::HoldoutUsers,
+                      "no users are held out: prepare with a hold-out share > 0 to evaluate fold-in");
+}
+
+}  // namespace
+
+std::vector<std::int64_t> Session::holdout_user_ids() const {
+  const Dataset& data = dataset();
+  std::vector<std::int64_t> ids;
+  for (std::int32_t u = 0; u < data.n_users; ++u)
+    if (!s_->holdout_mask.empty() && s_->holdout_mask[static_cast<std::size_t>(u)] &&
+        s_->holdout_train.begin_of(u) != s_->holdout_train.end_of(u))
+      ids.push_back(data.user_raw_id[static_cast<std::size_t>(u)]);
+  return ids;
+}
+
+Evaluation Session::evaluate_fold_in(int k, const FoldInOptions& options) const {
+  require_step(has_model(), MissingStep::Model);
+  check_k(k);
+  check_fold_in_options(options);
+  require_holdout(s_->holdout_mask);
+  check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget);
+  const Model& model = *s_->model;
+  const Positives& likes = s_->holdout_train;
+  std::vector<std::uint8_t> only = s_->holdout_mask;
+  for (std::int32_t u = 0; u < likes.n_users; ++u)
+    if (likes.begin_of(u) == likes.end_of(u)) only[static_cast<std::size_t>(u)] = 0;  // nothing to fold in
+  const auto n_items = static_cast<std::size_t>(model.n_items());
+  auto score = [&](const std::int32_t* users, int count, float* out) {
+    for (int r = 0; r < count; ++r) {
+      const std::int32_t u = users[r];
+      const std::vector<float> vector =
+          model.fold_in(likes.begin_of(u), static_cast<int>(likes.end_of(u) - likes.begin_of(u)), options);
+      model.score_vector(vector.data(), out + static_cast<std::size_t>(r) * n_items);
+    }
+  };
+  Evaluation result = evaluate_with(model.n_users(), model.n_items(), likes, s_->holdout_test, k, score, &only);
+  if (result.users == 0)
+    throw UsageError("evaluate_fold_in: no held-out user has both a train positive to fold in and a test positive");
+  return result;
+}
+
+Evaluation Session::evaluate_users(const std::vector<std::int64_t>& raw_user_ids, int k) const {
+  require_step(has_model(), MissingStep::Model);
+  check_k(k);
+  check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget);
+  std::vector<std::uint8_t> only(static_cast<std::size_t>(s_->dataset.n_users), 0);
+  for (const std::int64_t raw : raw_user_ids) {
+    const std::int32_t u = user_index(raw);
+    if (u < 0) throw UsageError("evaluate_users: unknown user id " + std::to_string(raw));
+    only[static_cast<std::size_t>(u)] = 1;
+  }
+  const Model& model = *s_->model;
+  Evaluation result = evaluate_with(
+      model.n_users(), model.n_items(), s_->train, s_->test, k,
+      [&model](const std::int32_t* users, int count, float* out) { model.score_users(users, count, out); }, &only);
+  if (result.users == 0) throw UsageError("evaluate_users: none of the given users has a test positive to rank");
+  return result;
+}
+
+std::vector<LikesCurvePoint> Session::likes_curve(const std::vector<int>& counts, const FoldInOptions& options) const {
+  require_step(has_model(), MissingStep::Model);
+  check_fold_in_options(options);
+  require_holdout(s_->holdout_mask);
+  if (counts.empty()) throw UsageError("likes curve: give at least one number of likes");
+  const Model& model = *s_->model;
+  for (const int n : counts)
+    if (n < 1 || n > model.n_items())
+      throw UsageError("likes curve: numbers of likes must be in [1, " + std::to_string(model.n_items()) + "], got " +
+                       std::to_string(n));
+  const int most = *std::max_element(counts.begin(), counts.end());
+  const Positives& train = s_->holdout_train;
+  std::vector<std::uint8_t> only = s_->holdout_mask;
+  for (std::int32_t u = 0; u < train.n_users; ++u)
+    if (train.end_of(u) - train.begin_of(u) < most) only[static_cast<std::size_t>(u)] = 0;
+  const auto n_items = static_cast<std::size_t>(model.n_items());
+  std::vector<LikesCurvePoint> curve;
+  for (const int n : counts) {
+    auto score = [&](const std::int32_t* users, int count, float* out) {
+      for (int r = 0; r < count; ++r) {
+        const std::int32_t u = users[r];
+        std::vector<std::int32_t> likes(train.begin_of(u), train.end_of(u));
+        Rng rng = Rng(options.seed).fork(static_cast<std::uint64_t>(u));  // the same order at every n
+        shuffle(likes, rng);
+        likes.resize(static_cast<std::size_t>(n));
+        std::sort(likes.begin(), likes.end());
+        const std::vector<float> vector = model.fold_in(likes.data(), n, options);
+        model.score_vector(vector.data(), out + static_cast<std::size_t>(r) * n_items);
+      }
+    };
+    const Evaluation e = evaluate_with(model.n_users(), model.n_items(), train, s_->holdout_test, 10, score, &only);
+    if (e.users == 0)
+      throw UsageError("likes curve: no held-out user has " + std::to_string(most) +
+                       " train positives and a test positive");
+    curve.push_back({n, e.auc, e.users});
+  }
+  return curve;
+}
+
 ItemVectors Session::item_vectors() {
   const Model& m = model();
   ItemVectors vectors;
@@ -624,7 +932,7 @@ std::int32_t Session::user_index(std::int64_t raw_user_id) const {
 }
 
 std::int32_t Session::item_index(std::int64_t raw_item_id) const {
-  require_step(prepared(), MissingStep::Prepare);
+  require_step(prepared() || serving(), MissingStep::Prepare);
   const auto it = s_->item_of_raw_id.find(raw_item_id);
   return it == s_->item_of_raw_id.end() ? -1 : it->second;
 }

@@ -75,6 +75,36 @@ void hold_out_cold_items(const Dataset& data, const std::vector<std::uint8_t>& c
   split.test = std::move(test);
 }
 
+std::vector<std::uint8_t> holdout_user_mask(std::int32_t n_users, double fraction, std::uint64_t seed) {
+  if (!(fraction >= 0.0 && fraction < 1.0))
+    throw UsageError("hold-out fraction must be in [0, 1), got " + std::to_string(fraction));
+  std::vector<std::uint8_t> held_out(static_cast<std::size_t>(std::max(n_users, 0)), 0);
+  const auto count = static_cast<std::size_t>(std::llround(static_cast<double>(held_out.size()) * fraction));
+  std::vector<std::uint32_t> order(held_out.size());
+  std::iota(order.begin(), order.end(), 0u);
+  Rng rng = Rng(seed).fork(0x486f6c644f7574ull);  // "HoldOut": independent of the row split's stream
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t j = i + rng.below(static_cast<std::uint32_t>(order.size() - i));
+    std::swap(order[i], order[j]);
+    held_out[order[i]] = 1;
+  }
+  return held_out;
+}
+
+Split take_holdout_rows(const Dataset& data, const std::vector<std::uint8_t>& held_out, Split& split) {
+  Split holdout;
+  auto partition = [&](std::vector<std::uint32_t>& rows, std::vector<std::uint32_t>& taken) {
+    std::vector<std::uint32_t> kept;
+    kept.reserve(rows.size());
+    for (const std::uint32_t r : rows)
+      (held_out[static_cast<std::size_t>(data.user[r])] ? taken : kept).push_back(r);
+    rows.swap(kept);
+  };
+  partition(split.train, holdout.train);
+  partition(split.test, holdout.test);
+  return holdout;
+}
+
 bool Positives::contains(std::int32_t u, std::int32_t i) const {
   if (u < 0 || static_cast<std::size_t>(u) + 1 >= offsets.size()) return false;
   return std::binary_search(begin_of(u), end_of(u), i);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "tripletrec/error.hpp"
 #include "tripletrec/model.hpp"
 #include "tripletrec/split.hpp"
 
@@ -30,6 +31,12 @@ class TableModel : public Model {
   void score_items(std::int32_t user, float* out) const override {
     for (std::int32_t i = 0; i < n_items_; ++i) out[i] = scores_[static_cast<std::size_t>(user) * n_items_ + i];
   }
+  // No user vectors behind the table: fold-in is not what this double is for.
+  int user_vector_size() const override { return 0; }
+  std::vector<float> fold_in(const std::int32_t*, int, const FoldInOptions&) const override {
+    throw UsageError("TableModel: no fold-in");
+  }
+  void score_vector(const float*, float*) const override { throw UsageError("TableModel: no fold-in"); }
   std::vector<Tensor> parameters() override {
     return {Tensor{"scores", {n_users_, n_items_}, scores_.data()}};
   }

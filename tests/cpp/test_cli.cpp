@@ -13,6 +13,7 @@
 
 #include "test_support.hpp"
 #include "tripletrec/options.hpp"
+#include "tripletrec/session.hpp"
 
 namespace {
 
@@ -356,4 +357,68 @@ TEST(Cli, PopularityBaselineInJsonAndText) {
   char shown[32];
   std::snprintf(shown, sizeof shown, "Popular:   AUC %.4f | P@10 ", std::atof(auc.c_str()));
   EXPECT_NE(text.out.find(shown), std::string::npos) << text.out;
+}
+
+// New visitors from the command line: a bundle exported from the sample, recommendations from it
+// alone with their explanations, a corrupt bundle refused; --holdout-users reports both AUCs.
+TEST(Cli, ExportAServingBundleAndRecommendFromItAlone) {
+  REQUIRE_CLI();
+  const std::string bundle =
+      std::filesystem::temp_directory_path() / ("tripletrec_cli_bundle_" + std::to_string(getpid()) + ".safetensors");
+  const CliRun exported = run_cli("export --sample --epochs 2 --serving " + bundle + " --dtype int8 --json");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(json_value(exported.out, "bytes"), std::to_string(std::filesystem::file_size(bundle)));
+  const double agreement = std::stod(json_value(exported.out, "top_k_agreement"));
+  EXPECT_GE(agreement, 0.0);
+  EXPECT_LE(agreement, 1.0);
+  // Three item ids of the sample as the CLI prepares it (its default preprocessing).
+  tripletrec::Session sample;
+  sample.load_sample();
+  tripletrec::PrepareOptions prepare;
+  prepare.preprocess = tripletrec::sample_preprocess_options();
+  sample.prepare(prepare);
+  const std::string a = std::to_string(sample.dataset().item_raw_id[0]), b = std::to_string(sample.dataset().item_raw_id[1]),
+                    c = std::to_string(sample.dataset().item_raw_id[2]);
+  const CliRun recs = run_cli("recommend --bundle " + bundle + " --like " + a + " --like " + b + " --exclude " + c +
+                              " --k 5 --json");
+  ASSERT_EQ(recs.exit_code, 0) << recs.err;
+  std::size_t count = 0;
+  for (std::size_t at = recs.out.find("\"because\":"); at != std::string::npos; at = recs.out.find("\"because\":", at + 1)) {
+    const std::string because = json_value(recs.out.substr(at + 11), "id");
+    EXPECT_TRUE(because == a || because == b) << because;
+    ++count;
+  }
+  EXPECT_EQ(count, 5u);
+  for (const std::string& id : {"\"id\":" + c + ",", "\"item\":{\"id\":" + a + ",", "\"item\":{\"id\":" + b + ","})
+    EXPECT_EQ(recs.out.find(id), std::string::npos) << id;
+  const CliRun text = run_cli("recommend --bundle " + bundle + " --like " + a + " --k 3");
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("because you liked"), std::string::npos);
+  const CliRun unknown = run_cli("recommend --bundle " + bundle + " --like 99999999");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("likes: unknown item id 99999999"), std::string::npos) << unknown.err;
+  std::filesystem::resize_file(bundle, std::filesystem::file_size(bundle) - 10);
+  const CliRun truncated = run_cli("recommend --bundle " + bundle + " --like " + a);
+  EXPECT_EQ(truncated.exit_code, 1);
+  EXPECT_NE(truncated.err.find(bundle + ":1:"), std::string::npos) << truncated.err;
+  EXPECT_NE(truncated.err.find("serving bundle"), std::string::npos) << truncated.err;
+  std::filesystem::remove(bundle);
+  EXPECT_EQ(run_cli("recommend --like 1").exit_code, 2);
+  EXPECT_EQ(run_cli("export --sample --serving x --dtype int4").exit_code, 2);
+}
+
+TEST(Cli, HoldoutUsersReportFoldInAgainstJointTraining) {
+  REQUIRE_CLI();
+  const CliRun r = run_cli("train --sample --epochs 2 --holdout-users 0.2 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(std::stoi(json_value(r.out, "n_holdout_users")), 100);  // 20% of the sample's users
+  for (const char* key : {"auc_foldin", "auc_joint"}) {
+    const double auc = std::stod(json_value(r.out, key));
+    EXPECT_GT(auc, 0.5) << key;
+    EXPECT_LT(auc, 1.0) << key;
+  }
+  EXPECT_NE(r.out.find("\"likes_curve\":[{\"likes\":1,"), std::string::npos);
+  const CliRun bad = run_cli("train --sample --holdout-users 1");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--holdout-users: expected a number in [0, 1), got 1"), std::string::npos) << bad.err;
 }

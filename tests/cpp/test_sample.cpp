@@ -29,6 +29,10 @@ class PopularityModel : public Model {
   const ModelConfig& config() const override { return config_; }
   float train_batch(const std::int32_t*, const std::int32_t*, const std::int32_t*, int, Rng&) override { return 0; }
   void score_items(std::int32_t, float* out) const override { std::copy(count_.begin(), count_.end(), out); }
+  // Every visitor gets the same list too: an empty user vector.
+  int user_vector_size() const override { return 0; }
+  std::vector<float> fold_in(const std::int32_t*, int, const FoldInOptions&) const override { return {}; }
+  void score_vector(const float*, float* out) const override { std::copy(count_.begin(), count_.end(), out); }
   std::vector<Tensor> parameters() override { return {}; }
   std::string summary() override { return "popularity"; }
 

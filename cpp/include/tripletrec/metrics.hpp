@@ -1,6 +1,7 @@
 // Evaluation: the notebook's per-user ROC AUC, and ranking metrics at k.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -33,5 +34,13 @@ struct Evaluation {
 // the cold items of a cold-start split.
 Evaluation evaluate(const Model& model, const Positives& train, const Positives& test, int k = 10,
                     const std::vector<std::uint8_t>* candidates = nullptr);
+
+// evaluate() for any scorer: `score(users, count, out)` writes count x n_items scores (row-major).
+// With `only` (n_users entries), just the users where it is nonzero are evaluated (the fold-in
+// evaluation of held-out users, and the same users trained jointly).
+using ScoreUsers = std::function<void(const std::int32_t* users, int count, float* out)>;
+Evaluation evaluate_with(std::int32_t n_users, std::int32_t n_items, const Positives& train, const Positives& test,
+                         int k, const ScoreUsers& score, const std::vector<std::uint8_t>* only = nullptr,
+                         const std::vector<std::uint8_t>* candidates = nullptr);
 
 }  // namespace tripletrec

@@ -68,6 +68,17 @@ struct OptimizerConfig {
   bool keras_exact = false;
 };
 
+// Fold-in of a new user against the frozen item side. The option table (options.hpp, group
+// "foldIn") reads its defaults from here.
+struct FoldInOptions {
+  int steps = 300;              // Adam steps, each over one triplet per like
+  // Adam on the user vector (fresh moments; the model's betas and epsilon). 0.005 keeps fold-in within
+  // 0.01 AUC of joint training for both models on anime and MovieLens (0.02 and 0.05 overfit the
+  // deep model's visitors: README, "Fold-in against joint training").
+  float learning_rate = 0.005f;
+  std::uint64_t seed = 42;      // initial vector and negatives
+};
+
 // One named parameter tensor, for summaries, model files and gradient checks.
 struct Tensor {
   std::string name;   // "user_embedding", "dense_0/kernel", ...
@@ -103,6 +114,26 @@ class Model {
   // Every item's vector as the model composes it (id embedding plus the mean of its feature
   // embeddings; the id embedding alone without features): n_items() x dim, row-major.
   virtual std::vector<float> item_vectors(int& dim) const;
+
+  // --- fold-in: a user who was not in training, fitted against the frozen item side ---
+  // Size of one user's parameter vector (what fold_in returns).
+  virtual int user_vector_size() const = 0;
+  // Fits a new user's vector to `liked` (dense item ids, in range, distinct) with the model's own
+  // triplet loss and L2: `options.steps` Adam steps on the user vector only, each the mean over one
+  // triplet per like with a negative drawn uniformly over all items (as training draws them by
+  // default). Items (and the deep model's MLP) stay frozen; dropout is off. Deterministic.
+  virtual std::vector<float> fold_in(const std::int32_t* liked, int n_liked, const FoldInOptions& options) const = 0;
+  // Match scores of every item for a user vector of user_vector_size() (inference mode).
+  virtual void score_vector(const float* user_vector, float* out) const = 0;
+  // How much each like contributes to the score of each of `items` for the user folded in from
+  // `liked`: out[r * n_liked + j] for items[r] and liked[j]; larger = contributes more. The
+  // default is leave-one-out: the item's score minus its score after folding in without like j
+  // (same options; n_liked extra fits). With a single like its contribution is the score itself.
+  virtual void like_contributions(const float* user_vector, const std::int32_t* liked, int n_liked,
+                                  const std::int32_t* items, int n_items, const FoldInOptions& options,
+                                  float* out) const;
+  // One line for the README and the page: what like_contributions measures for this model.
+  virtual std::string contribution_meaning() const;
 
   virtual std::vector<Tensor> parameters() = 0;
   std::int64_t param_count();

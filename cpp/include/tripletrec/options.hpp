@@ -41,6 +41,10 @@ enum class OptionId {
   Epochs, BatchSize, TrainSeed, Negatives, HardCandidates, EvaluateEachEpoch,
   // evaluate and the top-k lists
   K,
+  // prepare: users kept out of training entirely, for the fold-in evaluation
+  HoldoutUsers,
+  // fold-in of a new user (recommend_for, score_for, the hold-out evaluation)
+  FoldInSteps, FoldInLearningRate, FoldInSeed,
 };
 
 // Which interface a caller used: names differ (learningRate vs --learning-rate).
@@ -63,7 +67,7 @@ struct OptionError : UsageError {
 
 // FieldList: names from `choices`, comma-separated text in the CLI ("genre,type" or "none").
 enum class OptionType { Integer, Number, Bool, Enum, Text, IntegerList, FieldList };
-enum class OptionGroup { Sample, Prepare, Model, Train, Evaluate };
+enum class OptionGroup { Sample, Prepare, Model, Train, Evaluate, FoldIn };
 
 // A default or a given value of any option type.
 struct OptionValue {
@@ -119,6 +123,7 @@ void check_sample_options(const SampleOptions& options);
 void check_prepare_options(const PrepareOptions& options);
 void check_model_options(const ModelConfig& config, const OptimizerConfig& optimizer, std::uint64_t seed);
 void check_train_options(const TrainOptions& options);
+void check_fold_in_options(const FoldInOptions& options);
 int check_k(double k);
 
 }  // namespace tripletrec

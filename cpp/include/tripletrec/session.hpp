@@ -19,6 +19,7 @@
 #include "tripletrec/preprocess.hpp"
 #include "tripletrec/recommend.hpp"
 #include "tripletrec/sample_data.hpp"
+#include "tripletrec/serving_bundle.hpp"
 #include "tripletrec/split.hpp"
 #include "tripletrec/trainer.hpp"
 
@@ -32,6 +33,9 @@ struct PrepareOptions {
   // Cold-start items: this share of the items (a seeded choice, split_seed) is held out of
   // training entirely; all their rows go to the test side and evaluate() reports auc_cold.
   double cold_items = 0;
+  // Share of users kept out of training entirely (seeded by split_seed): their train-split
+  // positives are what fold-in sees, their test-split positives what it is measured on.
+  double holdout_users = 0;
 };
 
 // What the page and CLI show about the prepared data.
@@ -45,6 +49,8 @@ struct PreparedStats {
   std::int64_t unknown_test_rows = 0, unknown_test_users = 0, unknown_test_items = 0;
   // Items held out by PrepareOptions::cold_items (counted in unknown_test_items too).
   std::int64_t cold_items = 0;
+  // Held-out users (PrepareOptions::holdout_users) and their positives, outside the counts above.
+  std::int64_t holdout_users = 0, holdout_train_positives = 0, holdout_test_positives = 0;
 };
 
 // An item or a recommendation ready to show: ids and metadata.
@@ -56,6 +62,32 @@ struct ItemView {
   bool in_test = false;    // a positive of the user in the test set (a "hit")
   std::int64_t popularity = 0;
 };
+
+// Why an item is recommended to a visitor: the like that contributes most to its score
+// (Model::like_contributions; Session::contribution_meaning() says what that is for the model).
+struct Explanation {
+  std::int32_t item = -1;  // dense id of the like
+  std::int64_t raw_id = 0;
+  std::string name;
+  float contribution = 0;
+};
+struct Recommendation {
+  ItemView item;
+  Explanation because;
+};
+
+// One point of the likes curve: the fold-in AUC of the held-out users when they are folded in
+// from `likes` of their train positives (the same users at every point).
+struct LikesCurvePoint {
+  int likes = 0;
+  double auc = 0;
+  std::int32_t users = 0;
+};
+// The curve's default numbers of likes.
+inline const std::vector<int>& default_likes_counts() {
+  static const std::vector<int> counts = {1, 3, 5, 10, 20};
+  return counts;
+}
 
 // A call made before a step it needs. The engine names the missing step by its id; each face
 // says which of its own calls makes that step (message(face)). what() is the package's wording:
@@ -150,6 +182,48 @@ class Session {
   std::vector<ItemView> user_test_positives(std::int32_t user) const;
   std::vector<ItemView> popular(int k) const;
   ItemView item_view(std::int32_t item) const;
+
+  // --- new visitors: fold-in against the frozen item side, no retraining ---
+  // Likes and exclusions are raw item ids. An unknown like is an error naming it ("likes: unknown
+  // item id 123 ..."); a like given twice counts once; an unknown exclusion excludes nothing.
+  // The k best items that are neither liked nor excluded, each with the like that explains it.
+  std::vector<Recommendation> recommend_for(const std::vector<std::int64_t>& likes,
+                                            const std::vector<std::int64_t>& exclude, int k,
+                                            const FoldInOptions& options = {}) const;
+  // Scores of `item_ids` (raw ids, each must be known) for the visitor folded in from `likes`, in
+  // the order given; items that are likes are left out (never returned).
+  std::vector<ItemView> score_for(const std::vector<std::int64_t>& likes, const std::vector<std::int64_t>& item_ids,
+                                  const FoldInOptions& options = {}) const;
+  // What an explanation's contribution measures for the current model (one sentence).
+  std::string contribution_meaning() const;
+  // Items whose name contains `query` (case-insensitive for ASCII letters; other characters,
+  // accents included, match as written), most popular first, at most k. "" matches every item.
+  std::vector<ItemView> search_items(const std::string& query, int k) const;
+
+  // --- held-out users (prepare with holdout_users > 0) ---
+  // Raw ids of the held-out users fold-in can be evaluated on (at least one train positive).
+  std::vector<std::int64_t> holdout_user_ids() const;
+  // Each of those users folded in from their train positives, ranked as evaluate() ranks (every
+  // item but their train positives, labels their test positives); an error without any.
+  Evaluation evaluate_fold_in(int k = 10, const FoldInOptions& options = {}) const;
+  // evaluate() restricted to the given users (raw ids; unknown ones are an error): the joint
+  // side of the comparison, on a session prepared without hold-out.
+  Evaluation evaluate_users(const std::vector<std::int64_t>& raw_user_ids, int k = 10) const;
+  // Fold-in AUC against the number of likes: held-out users with at least max(counts) train
+  // positives, folded in from a seeded random subset of `likes` of them (nested: the 3 likes
+  // include the 1), ranked among every item but all their train positives.
+  std::vector<LikesCurvePoint> likes_curve(const std::vector<int>& counts = default_likes_counts(),
+                                           const FoldInOptions& options = {}) const;
+
+  // --- serving bundles (tripletrec/serving_bundle.hpp) ---
+  // The model's item side with the items' ids, names, genres, types and popularity, for serving
+  // without the ratings. Needs a model (and prepared data, or a loaded bundle).
+  std::vector<std::uint8_t> save_serving(BundleDtype dtype = BundleDtype::Float32) const;
+  // Replaces everything (files, prepared data, model) by the bundle's items and model: the session
+  // then has no ratings and serves recommend_for, score_for, search_items, similar_items and
+  // item_view; what needs ratings (prepare, train, evaluate) says so. On error nothing changes.
+  void load_serving(const std::uint8_t* bytes, std::size_t size, const std::string& source);
+  bool serving() const;  // true after load_serving, until the next load
 
   // --- the embedding map ---
   // The model's item vectors as the map shows them: the item embedding table (both models score

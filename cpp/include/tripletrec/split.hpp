@@ -22,6 +22,11 @@ std::vector<std::uint8_t> choose_cold_items(std::int32_t n_items, double fractio
 // Moves every row of a cold item to the test side: no row of theirs reaches training (train
 // positives, sampling), and all their rows are there for the cold-item AUC.
 void hold_out_cold_items(const Dataset& data, const std::vector<std::uint8_t>& cold, Split& split);
+// Held-out users: round(n_users * fraction) of them, a seeded uniform choice (its own stream of
+// `seed`, so the row split stays the same with or without hold-out). 1 marks a held-out user.
+std::vector<std::uint8_t> holdout_user_mask(std::int32_t n_users, double fraction, std::uint64_t seed);
+// Moves the rows of held-out users out of `split` into the returned split (both stay ascending).
+Split take_holdout_rows(const Dataset& data, const std::vector<std::uint8_t>& held_out, Split& split);
 
 // Positive (user, item) pairs with rating >= min_rating, as pair lists (training order) and as
 // a per-user sorted set (CSR) for lookups. Duplicate pairs appear once in the CSR.
