@@ -139,7 +139,7 @@ TEST_P(FoldIn, ScoreVectorOfAUsersOwnRowIsScoreItems) {
 
 // A user folded in from their train positives ranks their test positives about as well as the
 // same user trained jointly (the default sample, 5 epochs, 5% of users held out; measured:
-// bilinear FOLD_B vs joint JOINT_B, deep FOLD_D vs JOINT_D).
+// bilinear 0.847 vs joint 0.828, deep 0.698 vs 0.692, 134 users).
 TEST_P(FoldIn, HeldOutUsersFoldedInRankTheirTestPositivesAsWellAsJointTraining) {
   Session s;
   trained(s, GetParam(), 0.05, SampleOptions{});
@@ -279,6 +279,6 @@ TEST(HoldoutUsers, FoldInNeedsThemAndTheCurveKeepsItsUsers) {
   EXPECT_EQ(curve[0].likes, 1);
   std::printf("[ sample ] likes curve: 1 like %.4f, 3 likes %.4f, 10 likes %.4f (%d users)\n", curve[0].auc,
               curve[1].auc, curve[2].auc, curve[0].users);
-  EXPECT_GT(curve[2].auc, curve[0].auc + 0.05);  // ten likes say more than one (measured CURVE10 vs CURVE1)
+  EXPECT_GT(curve[2].auc, curve[0].auc + 0.05);  // ten likes say more than one (measured 0.831 vs 0.676, 184 users)
   EXPECT_NE(usage_error_of([&] { h.likes_curve({0}); }).find("[1, "), std::string::npos);
 }
