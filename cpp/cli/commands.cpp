@@ -479,7 +479,7 @@ int run_export(const CliOptions& o) {
     const std::vector<std::uint8_t> model = read_bytes(o.load_model);
     session.load_model(model.data(), model.size(), o.load_model);
   } else {
-    session.create_model(model_config(o), o.optimizer, o.model_seed);
+    session.create_model(model_config(o, session.feature_vocabulary()), o.optimizer, o.model_seed);
     session.train(train_options(o));
   }
   const std::vector<std::uint8_t> bundle = session.save_serving(o.dtype);

@@ -160,8 +160,9 @@ std::unique_ptr<Model> make_item_side_model(const ModelConfig& config, const Opt
                                             std::int32_t n_items) {
   check_model_config(config, optimizer, 1, n_items);
   Rng init(0);
-  if (config.kind == ModelKind::Bilinear) return make_bilinear_model(config, optimizer, 0, n_items, init);
-  return make_deep_model(config, optimizer, 0, n_items, init);
+  if (config.kind == ModelKind::Bilinear) return make_bilinear_model(config, optimizer, 0, n_items, nullptr, init);
+  if (config.kind == ModelKind::Deep) return make_deep_model(config, optimizer, 0, n_items, nullptr, init);
+  throw UsageError("model: only bilinear and deep models are built from their item side");
 }
 
 float Model::score(std::int32_t user, std::int32_t item) const {

@@ -379,9 +379,18 @@ std::vector<std::uint8_t> write_serving_bundle(Model& model, const BundleItems& 
       items.names.size() != items.ids.size() || items.genres.size() != items.ids.size() ||
       items.types.size() != items.ids.size())
     throw UsageError("serving bundle: the item metadata does not match the model's " + std::to_string(n) + " items");
+  if (model.kind() != ModelKind::Bilinear && model.kind() != ModelKind::Deep)
+    throw UsageError("serving bundle: only bilinear and deep models can be exported for serving (not yet the FM)");
   TensorWriter w;
-  for (const Tensor& t : model.parameters()) {
-    if (t.name == "user_embedding") continue;  // the visitors are folded in, not stored
+  // The item side as scoring sees it: each item's vector (with side features, the id embedding
+  // plus the mean of its feature embeddings, composed here), then the deep model's MLP. Users are
+  // folded in, not stored.
+  int item_dim = 0;
+  std::vector<float> item_vectors = model.item_vectors(item_dim);
+  std::vector<Tensor> tensors = {{"item_embedding", {n, item_dim}, item_vectors.data()}};
+  for (const Tensor& t : model.parameters())
+    if (t.name.rfind("dense_", 0) == 0) tensors.push_back(t);
+  for (const Tensor& t : tensors) {
     std::vector<std::int64_t> shape(t.shape.begin(), t.shape.end());
     if (t.name != "item_embedding" || dtype == BundleDtype::Float32) {
       w.f32(t.name, shape, t.data, t.size());
@@ -412,6 +421,9 @@ std::vector<std::uint8_t> write_serving_bundle(Model& model, const BundleItems& 
   w.texts("item_names", items.names);
   w.texts("item_genres", items.genres);
   w.texts("item_types", items.types);
+  // The feature vocabularies (issue 9), for readers: the bundle's item vectors already include them.
+  if (!model.features().item.empty()) w.texts("item_feature_vocabulary", model.features().item.names);
+  if (!model.features().user.empty()) w.texts("user_feature_vocabulary", model.features().user.names);
   Json& meta = w.metadata();
   meta["format"] = kFormat;
   meta["version"] = kVersion;
