@@ -145,6 +145,7 @@ static void bench_fold_in(ModelKind kind, int repeats) {
   PrepareOptions prepare;
   prepare.preprocess = sample_preprocess_options();
   prepare.preprocess.min_popularity = 0;
+  prepare.preprocess.item_type = "any";  // every generated item, not only the TV ones
   session.prepare(prepare);
   session.create_model(kind == ModelKind::Bilinear ? ModelConfig::bilinear_defaults() : ModelConfig::deep_defaults(),
                        OptimizerConfig{}, 42);
