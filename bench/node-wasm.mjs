@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { importPackage, readAnimeData } from './lib/node-data.mjs';
 import { UMAP } from 'umap-js';
-import { runMapSuite, runWasmSuite } from './lib/wasm-suite.mjs';
+import { runFoldInSuite, runMapSuite, runWasmSuite } from './lib/wasm-suite.mjs';
 
 const { Recommender } = await importPackage();
 
@@ -13,9 +13,12 @@ const { values } = parseArgs({ options: {
   'feature-epochs': { type: 'string', default: '10' },  // the feature models and the FM (train_features rows); 0 skips (older engines have none)
   'parse-repeats': { type: 'string', default: '3' },
   'skip-map': { type: 'boolean', default: false },  // no map row (bench:compare: older engines have none)
+  'skip-fold-in': { type: 'boolean', default: false },  // no fold-in row (older engines have no recommendFor)
+  'fold-in-only': { type: 'boolean', default: false },  // just the fold-in row
 } });
+const log = (result) => console.log(JSON.stringify(result));
 
-await runWasmSuite({
+if (!values['fold-in-only']) await runWasmSuite({
   Recommender, ...readAnimeData(),
   deepEpochs: Number(values['deep-epochs']),
   kerasExactEpochs: Number(values['keras-exact-epochs']),
@@ -26,4 +29,5 @@ await runWasmSuite({
   log: (result) => console.log(JSON.stringify(result)),
 });
 
-if (!values['skip-map']) await runMapSuite({ Recommender, UMAP, log: (result) => console.log(JSON.stringify(result)) });
+if (!values['skip-map'] && !values['fold-in-only']) await runMapSuite({ Recommender, UMAP, log });
+if (!values['skip-fold-in']) await runFoldInSuite({ Recommender, log });

@@ -5,7 +5,7 @@ import { Recommender } from '/pkg/index.js';
 import { benchPositives } from '/bench/lib/positives.mjs';
 import { runTfjsSuite } from '/bench/lib/tfjs-suite.mjs';
 import { runInterleaved } from '/bench/lib/interleaved.mjs';
-import { runMapSuite, runWasmSuite } from '/bench/lib/wasm-suite.mjs';
+import { runFoldInSuite, runMapSuite, runWasmSuite } from '/bench/lib/wasm-suite.mjs';
 
 /** The anime files from the server, or {} when it has none (the suites then use the sample). */
 async function fetchAnimeData() {
@@ -45,6 +45,9 @@ window.tripletrecBench = {
     // umap-js bundled as an ES module by bench/browser.mjs: its CommonJS exports are the default export.
     const { UMAP } = (await import('/umap/umap.js')).default;
     return [await runMapSuite({ Recommender, UMAP, log: (result) => console.log(JSON.stringify(result)) })];
+  },
+  async foldIn() {
+    return runFoldInSuite({ Recommender, log: (result) => console.log(JSON.stringify(result)) });
   },
   async tfjs(options) {
     const tf = await import('/tfjs/tf.fesm.min.js');

@@ -174,3 +174,43 @@ export async function runMapSuite({ Recommender, UMAP, log = () => {} }) {
   log(result);
   return result;
 }
+
+/**
+ * A new visitor in wasm, as bench/native_bench.cpp's bench_fold_in measures it natively (same
+ * sample, model, likes and lines): 20 likes over a 10,000-item catalogue, the median of `repeats`
+ * calls of recommendFor (fold-in, every item scored, top 10 with explanations) and of scoreFor of
+ * every item (fold-in and scores only), after 3 untimed calls (browsers first run wasm on a
+ * baseline compiler). options: { Recommender, repeats, log }. Returns one line per model.
+ */
+export async function runFoldInSuite({ Recommender, repeats = 21, log = () => {} }) {
+  const results = [];
+  for (const model of ['bilinear', 'deep']) {
+    const recommender = await Recommender.create();
+    recommender.loadSample({ users: 2000, items: 10000, ratingsPerUser: 40 });
+    recommender.prepare({ ...recommender.samplePreprocessOptions(), minPopularity: 0 });
+    recommender.createModel({ model, seed: 42 });
+    await recommender.train({ epochs: 1 });
+    const all = recommender.itemVectors().items.map((item) => item.id);  // dense (catalogue) order
+    const likes = Array.from({ length: 20 }, (_, i) => all[(i * 487) % all.length]);
+    const medianMs = (run) => {
+      for (let i = 0; i < 3; i++) run();
+      const ms = [];
+      for (let r = 0; r < repeats; r++) {
+        const start = nowSeconds();
+        run();
+        ms.push((nowSeconds() - start) * 1000);
+      }
+      ms.sort((a, b) => a - b);
+      return ms[Math.floor(ms.length / 2)];
+    };
+    const result = {
+      bench: 'fold_in', model, likes: likes.length, items: all.length, steps: recommender.defaults().foldIn.steps, repeats,
+      recommend_top10_ms: medianMs(() => recommender.recommendFor(likes, { k: 10 })),
+      fold_in_and_score_ms: medianMs(() => recommender.scoreFor(likes, all)),
+    };
+    recommender.dispose();
+    log(result);
+    results.push(result);
+  }
+  return results;
+}

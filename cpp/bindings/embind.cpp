@@ -7,6 +7,7 @@
 #include <emscripten/val.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -164,6 +165,7 @@ tripletrec::PrepareOptions read_prepare(const val& options) {
   read_number(options, OptionId::SplitSeed, result.split_seed);
   read_number(options, OptionId::MinPositive, result.min_positive);
   read_number(options, OptionId::ColdItems, result.cold_items);
+  read_number(options, OptionId::HoldoutUsers, result.holdout_users);
   return result;
 }
 
@@ -247,6 +249,45 @@ int read_k(const val& k) {
   return tripletrec::check_k(k.as<double>());
 }
 
+// The fold-in options (group "foldIn" of the table) of an options object; absent keys: defaults.
+tripletrec::FoldInOptions read_fold_in(const val& options) {
+  tripletrec::FoldInOptions result;
+  read_number(options, OptionId::FoldInSteps, result.steps);
+  read_number(options, OptionId::FoldInLearningRate, result.learning_rate);
+  read_number(options, OptionId::FoldInSeed, result.seed);
+  return result;
+}
+
+// A JS array of integers (likes, exclude, itemIds, userIds, counts). What the numbers may be (known
+// ids, counts in range) is the engine's question; this only refuses what is not an array of
+// integers JS holds exactly, naming the caller's argument: "likes: expected an array of item ids
+// (integers), got 3".
+std::vector<std::int64_t> read_integers(const val& values, const char* name, const char* what) {
+  const auto refuse = [&](const std::string& got) {
+    throw tripletrec::UsageError(std::string(name) + ": expected an array of " + what + " (integers), got " + got);
+  };
+  if (!values.isArray()) refuse(describe(values));
+  const std::size_t length = values["length"].as<std::size_t>();
+  std::vector<std::int64_t> result;
+  result.reserve(length);
+  for (std::size_t i = 0; i < length; ++i) {
+    const val value = values[i];
+    if (value.typeOf().as<std::string>() != "number") refuse("an array holding " + describe(value));
+    const double number = value.as<double>();
+    if (!(std::abs(number) <= 9007199254740991.0) || std::trunc(number) != number)
+      refuse("an array holding " + tripletrec::format_number(number));
+    result.push_back(static_cast<std::int64_t>(number));
+  }
+  return result;
+}
+std::vector<std::int64_t> read_item_ids(const val& ids, const char* name) { return read_integers(ids, name, "item ids"); }
+
+// An optional field of an options object (undefined when the object is absent).
+val option_field(const val& options, const char* key) {
+  if (options.isUndefined() || options.isNull() || options.typeOf().as<std::string>() != "object") return val::undefined();
+  return options[key];
+}
+
 // ---- building JS results ------------------------------------------------------------------------
 
 template <class T>
@@ -308,6 +349,17 @@ val item_list(const std::vector<tripletrec::ItemView>& items) {
 // A model kind as the option table names it ("bilinear", "deep", "fm").
 std::string kind_name(tripletrec::ModelKind kind) {
   return tripletrec::option_spec(OptionId::Model).choices.at(static_cast<std::size_t>(kind));
+}
+
+// A recommendation for a visitor: the item's fields with `because` (the like that explains it).
+val recommendation_list(const std::vector<tripletrec::Recommendation>& recommendations) {
+  val array = val::array();
+  for (std::size_t i = 0; i < recommendations.size(); ++i) {
+    val object(recommendations[i].item);
+    object.set("because", val(recommendations[i].because));
+    array.set(i, object);
+  }
+  return array;
 }
 
 val summary_object(tripletrec::Session& session) {
@@ -554,6 +606,49 @@ class Engine {
   }
   val popular(const val& k) const { return guarded([&] { return item_list(session_.popular(read_k(k))); }); }
 
+  // --- new visitors: fold-in from raw liked item ids, no retraining ---
+  // options: { k, exclude, ...the foldIn group (steps, learningRate, seed) }.
+  val recommendFor(const val& likes, const val& options) const {
+    return guarded([&] {
+      const val exclude = option_field(options, "exclude");
+      return recommendation_list(session_.recommend_for(
+          read_item_ids(likes, "likes"), exclude.isUndefined() ? std::vector<std::int64_t>{} : read_item_ids(exclude, "exclude"),
+          read_k(option_field(options, "k")), read_fold_in(options)));
+    });
+  }
+  val scoreFor(const val& likes, const val& itemIds, const val& options) const {
+    return guarded([&] {
+      return item_list(session_.score_for(read_item_ids(likes, "likes"), read_item_ids(itemIds, "itemIds"), read_fold_in(options)));
+    });
+  }
+  std::string contributionMeaning() const { return guarded([&] { return session_.contribution_meaning(); }); }
+  val searchItems(const std::string& query, const val& k) const {
+    return guarded([&] { return item_list(session_.search_items(query, read_k(k))); });
+  }
+
+  // --- held-out users (prepare with holdoutUsers > 0) ---
+  val holdoutUsers() const { return guarded([&] { return copy_to_array(session_.holdout_user_ids()); }); }
+  val evaluateFoldIn(const val& k, const val& options) const {
+    return guarded([&] { return val(session_.evaluate_fold_in(read_k(k), read_fold_in(options))); });
+  }
+  val evaluateUsers(const val& userIds, const val& k) const {
+    return guarded([&] { return val(session_.evaluate_users(read_integers(userIds, "userIds", "user ids"), read_k(k))); });
+  }
+  val likesCurve(const val& counts, const val& options) const {
+    return guarded([&] {
+      std::vector<int> likes = tripletrec::default_likes_counts();
+      if (!counts.isUndefined()) {
+        likes.clear();
+        for (const std::int64_t count : read_integers(counts, "counts", "numbers of likes"))
+          likes.push_back(static_cast<int>(std::clamp<std::int64_t>(count, INT32_MIN, INT32_MAX)));
+      }
+      const std::vector<tripletrec::LikesCurvePoint> points = session_.likes_curve(likes, read_fold_in(options));
+      val array = val::array();
+      for (std::size_t i = 0; i < points.size(); ++i) array.set(i, val(points[i]));
+      return array;
+    });
+  }
+
   // --- the embedding map ---
   // The model's item vectors (unit rows), which tensor they are, and every item to label them.
   val itemVectors() {
@@ -761,7 +856,11 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .field("unknownTestRows", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_rows))
       .field("unknownTestUsers", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_users))
       .field("unknownTestItems", TRIPLETREC_AS_NUMBER(PreparedStats, unknown_test_items))
-      .field("coldItems", TRIPLETREC_AS_NUMBER(PreparedStats, cold_items));
+      .field("coldItems", TRIPLETREC_AS_NUMBER(PreparedStats, cold_items))
+
+      .field("holdoutUsers", TRIPLETREC_AS_NUMBER(PreparedStats, holdout_users))
+      .field("holdoutTrainPositives", TRIPLETREC_AS_NUMBER(PreparedStats, holdout_train_positives))
+      .field("holdoutTestPositives", TRIPLETREC_AS_NUMBER(PreparedStats, holdout_test_positives));
   emscripten::value_object<ItemView>("ItemView")
       .field("id", TRIPLETREC_AS_NUMBER(ItemView, raw_id))
       .field("name", &ItemView::name)
@@ -770,6 +869,14 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .field("score", &ItemView::score)
       .field("inTest", &ItemView::in_test)
       .field("popularity", TRIPLETREC_AS_NUMBER(ItemView, popularity));
+  emscripten::value_object<Explanation>("Explanation")
+      .field("id", TRIPLETREC_AS_NUMBER(Explanation, raw_id))
+      .field("name", &Explanation::name)
+      .field("contribution", &Explanation::contribution);
+  emscripten::value_object<LikesCurvePoint>("LikesCurvePoint")
+      .field("likes", &LikesCurvePoint::likes)
+      .field("auc", &LikesCurvePoint::auc)
+      .field("users", &LikesCurvePoint::users);
   emscripten::value_object<Progress>("Progress")
       .field("epoch", &Progress::epoch)
       .field("epochs", &Progress::epochs)
@@ -832,6 +939,14 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("similarItems", &Engine::similarItems)
       .function("userHistory", &Engine::userHistory)
       .function("popular", &Engine::popular)
+      .function("recommendFor", &Engine::recommendFor)
+      .function("scoreFor", &Engine::scoreFor)
+      .function("contributionMeaning", &Engine::contributionMeaning)
+      .function("searchItems", &Engine::searchItems)
+      .function("holdoutUsers", &Engine::holdoutUsers)
+      .function("evaluateFoldIn", &Engine::evaluateFoldIn)
+      .function("evaluateUsers", &Engine::evaluateUsers)
+      .function("likesCurve", &Engine::likesCurve)
       .function("itemVectors", &Engine::itemVectors)
       .function("pcaMap", &Engine::pcaMap)
       .function("nearestRows", &Engine::nearestRows)

@@ -8,20 +8,23 @@ import { checkK, checkOptionTypes, engineDefaults, type OptionGroup } from './op
 import { runTraining, type SliceControl } from './training.js';
 import type { EngineHandle, TripletrecModule } from './tripletrec.mjs';
 import type {
-  CreateOptions, EngineDefaults, Evaluation, FileData, HeapStats, ItemVectors, ItemView, LoadTiming, MapQuality, ModelOptions,
+  CreateOptions, EngineDefaults, Evaluation, FileData, FoldInOptions, HeapStats, ItemVectors, ItemView, LikesCurvePoint,
+  LoadTiming, MapQuality, Metrics, ModelOptions, Recommendation, RecommendForOptions, ServingOptions,
   ModelSummary, NeighbourLists, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport, RatingStats, SampleOptions,
   TrainOptions,
   TrainResultDetails,
 } from './types.js';
 
 export type CsvLoadMethod = 'loadRatings' | 'loadTestRatings' | 'loadItems' | 'loadUsers';
-export type FileLoadMethod = CsvLoadMethod | 'loadModel';
+/** Binary files that install a model: a model file (with prepared data) or a serving bundle (alone). */
+export type ModelLoadMethod = 'loadModel' | 'loadServing';
+export type FileLoadMethod = CsvLoadMethod | ModelLoadMethod;
 /** Progress of a Blob load: bytes read so far, then the parse about to start. */
 export type BlobLoadProgress = (stage: 'read' | 'parse', bytes: number) => void;
 
 const DEFAULT_FILE_NAMES: Record<FileLoadMethod, string> = {
   loadRatings: 'ratings.csv', loadTestRatings: 'test_ratings.csv', loadItems: 'items.csv', loadUsers: 'users.csv',
-  loadModel: 'model.bin',
+  loadModel: 'model.bin', loadServing: 'model.safetensors',
 };
 // Rows a CSV load kept, as LoadInfo reports them.
 const LOADED_ROWS: Record<CsvLoadMethod, (engine: EngineHandle) => number> = {
@@ -62,10 +65,13 @@ export class EngineCore {
     return { rows: LOADED_ROWS[method](engine), bytes: length, seconds: end - start,
              copySeconds: copied - start, parseSeconds: end - copied };
   }
-  loadModel(data: FileData, fileName = DEFAULT_FILE_NAMES.loadModel): ModelSummary {
-    const bytes = requireFileData(data, 'loadModel');
+  loadModel(data: FileData, fileName?: string): ModelSummary { return this.loadModelFile('loadModel', data, fileName); }
+  /** A serving bundle: replaces the data and the model with what the bundle holds. */
+  loadServing(data: FileData, fileName?: string): ModelSummary { return this.loadModelFile('loadServing', data, fileName); }
+  loadModelFile(method: ModelLoadMethod, data: FileData, fileName = DEFAULT_FILE_NAMES[method]): ModelSummary {
+    const bytes = requireFileData(data, method);
     const engine = this.#mutableEngine();
-    return engine.loadModel(writeInput(engine, bytes), fileName);
+    return engine[method](writeInput(engine, bytes), fileName);
   }
 
   // A Blob streamed into the engine's input buffer as it is read (never a whole copy in JS), then
@@ -80,10 +86,10 @@ export class EngineCore {
     return { rows: LOADED_ROWS[method](engine), bytes: input.length, seconds: input.copySeconds + parseSeconds,
              copySeconds: input.copySeconds, parseSeconds, readSeconds: input.readSeconds };
   }
-  async loadModelBlob(blob: Blob, fileName = DEFAULT_FILE_NAMES.loadModel,
+  async loadModelBlob(method: ModelLoadMethod, blob: Blob, fileName = DEFAULT_FILE_NAMES[method],
                       onProgress: BlobLoadProgress = () => {}): Promise<ModelSummary> {
     const { engine, input } = await this.#streamBlob(blob, onProgress);
-    return engine.loadModel(input.length, fileName);
+    return engine[method](input.length, fileName);
   }
 
   async #streamBlob(blob: Blob, onProgress: BlobLoadProgress): Promise<{ engine: EngineHandle; input: StreamedInput }> {
@@ -135,6 +141,13 @@ export class EngineCore {
   summary(): ModelSummary { return this.#live().summary(); }
   paramCount(): number { return this.#live().paramCount(); }
   saveModel(): Uint8Array { return this.#live().saveModel(); }
+  /** The serving bundle of the current model and items (a copy). */
+  exportServing(options?: ServingOptions): Uint8Array {
+    const engine = this.#live();
+    if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options)))
+      throw new TypeError(`tripletrec: exportServing takes an options object, got ${options === null ? 'null' : typeof options}`);
+    return engine.exportServing(options);
+  }
 
   /**
    * Trains in slices (see training.ts); `control` says how long a slice is, how many batches one
@@ -164,6 +177,39 @@ export class EngineCore {
   similarItems(itemId: number, k?: number): ItemView[] { return this.#withK(k).similarItems(itemId, k); }
   userHistory(userId: number): { train: ItemView[]; test: ItemView[] } { return this.#live().userHistory(userId); }
   popular(k?: number): ItemView[] { return this.#withK(k).popular(k); }
+
+  // ---- new visitors: fold-in, explanations, search ----
+  searchItems(query: string, k?: number): ItemView[] {
+    const engine = this.#withK(k);
+    if (typeof query !== 'string') throw new TypeError(`query: expected a string, got ${typeof query}`);
+    return engine.searchItems(query, k);
+  }
+  recommendFor(likes: number[], options?: RecommendForOptions): Recommendation[] {
+    const engine = this.#live();
+    this.#checkTypes('foldIn', 'recommendFor', options, ['k', 'exclude']);
+    checkK(this.#module, options?.k);
+    return engine.recommendFor(likes, options);
+  }
+  scoreFor(likes: number[], itemIds: number[], options?: FoldInOptions): ItemView[] {
+    const engine = this.#live();
+    this.#checkTypes('foldIn', 'scoreFor', options);
+    return engine.scoreFor(likes, itemIds, options);
+  }
+  contributionMeaning(): string { return this.#live().contributionMeaning(); }
+
+  // ---- held-out users ----
+  holdoutUsers(): number[] { return this.#live().holdoutUsers(); }
+  evaluateFoldIn(k?: number, options?: FoldInOptions): Metrics {
+    const engine = this.#withK(k);
+    this.#checkTypes('foldIn', 'evaluateFoldIn', options);
+    return engine.evaluateFoldIn(k, options);
+  }
+  evaluateUsers(userIds: number[], k?: number): Metrics { return this.#withK(k).evaluateUsers(userIds, k); }
+  likesCurve(counts?: number[], options?: FoldInOptions): LikesCurvePoint[] {
+    const engine = this.#live();
+    this.#checkTypes('foldIn', 'likesCurve', options);
+    return engine.likesCurve(counts, options);
+  }
 
   // ---- the embedding map ----
   itemVectors(): ItemVectors { return this.#live().itemVectors(); }
@@ -206,8 +252,8 @@ export class EngineCore {
     return this.#engine;
   }
   // Wrong JS types never reach Embind: checked against the engine's option table first.
-  #checkTypes(group: OptionGroup, method: string, options: unknown): void {
-    checkOptionTypes(this.#module, group, method, options);
+  #checkTypes(group: OptionGroup, method: string, options: unknown, methodKeys: readonly string[] = []): void {
+    checkOptionTypes(this.#module, group, method, options, methodKeys);
   }
   #withK(k: unknown): EngineHandle {
     const engine = this.#live();

@@ -57,12 +57,13 @@ function hasType(spec: OptionSpec, value: unknown): boolean {
  * into wasm. Values of the right type are checked by the engine (ranges, integers, enum names).
  */
 export function checkOptionTypes(module: TripletrecModule, group: OptionGroup, method: string,
-                                 options: unknown): void {
+                                 options: unknown, methodKeys: readonly string[] = []): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     throw new TypeError(`tripletrec: ${method} takes an options object, got ${describe(options)}`);
   const specs = specsOf(module).get(group) ?? new Map<string, OptionSpec>();
-  const extra = PACKAGE_KEYS[group] ?? [];
+  // Keys a method reads besides its group's (recommendFor's k and exclude): checked where read.
+  const extra = [...(PACKAGE_KEYS[group] ?? []), ...methodKeys];
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || extra.includes(key)) continue;
     const spec = specs.get(key);
@@ -97,5 +98,6 @@ export function engineDefaults(module: TripletrecModule): EngineDefaults {
     createModel: { bilinear: of('createModel', 'bilinear'), deep: of('createModel', 'deep'), fm: of('createModel', 'fm') },
     train: { bilinear: of('train', 'bilinear'), deep: of('train', 'deep'), fm: of('train', 'fm') },
     evaluate: of('evaluate', 'bilinear'),
+    foldIn: of('foldIn', 'bilinear'),
   } as unknown as EngineDefaults;
 }

@@ -3,8 +3,9 @@
 // (engine-core.ts), which the worker uses too.
 import { EngineCore } from './engine-core.js';
 import type {
-  CreateOptions, EngineDefaults, Evaluation, FileData, HeapStats, ItemVectors, ItemView, LoadTiming, MapQuality, ModelOptions,
-  NeighbourLists,
+  CreateOptions, EngineDefaults, Evaluation, FileData, FoldInOptions, HeapStats, ItemVectors, ItemView, LikesCurvePoint,
+  FromModelOptions, LoadTiming, MapQuality, Metrics, ModelOptions, NeighbourLists, Recommendation, RecommendForOptions,
+  ServingOptions,
   ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport,
   RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainResultDetails,
 } from './types.js';
@@ -21,6 +22,22 @@ export class Recommender implements RecommenderApi {
   /** Loads the wasm module (once per realm, again after a crash) and creates an empty engine. */
   static async create(options?: CreateOptions): Promise<Recommender> {
     return new Recommender(await EngineCore.create(options));
+  }
+
+  /**
+   * A Recommender from a serving bundle alone (exportServing's file; no CSV needed): item search,
+   * recommendFor, scoreFor and similarItems work at once. A bad bundle throws (no Recommender).
+   */
+  static async fromModel(data: FileData, options: FromModelOptions = {}): Promise<Recommender> {
+    const { fileName, ...create } = options;
+    const recommender = await Recommender.create(create);
+    try {
+      recommender.#core.loadServing(data, fileName);
+    } catch (error) {
+      recommender.dispose();
+      throw error;
+    }
+    return recommender;
   }
 
   private constructor(core: EngineCore) {
@@ -59,6 +76,9 @@ export class Recommender implements RecommenderApi {
   summary(): ModelSummary { return this.#core.summary(); }
   paramCount(): number { return this.#core.paramCount(); }
   saveModel(): Uint8Array { return this.#core.saveModel(); }
+  /** The serving bundle of the current model: item vectors (float32, float16 or int8), ids, names,
+   * genres, types and what fold-in needs, in the safetensors layout. Recommender.fromModel loads it. */
+  exportServing(options?: ServingOptions): Uint8Array { return this.#core.exportServing(options); }
   loadModel(data: FileData, fileName?: string): ModelSummary { return this.#core.loadModel(data, fileName); }
 
   /**
@@ -81,6 +101,20 @@ export class Recommender implements RecommenderApi {
   similarItems(itemId: number, k?: number): ItemView[] { return this.#core.similarItems(itemId, k); }
   userHistory(userId: number): { train: ItemView[]; test: ItemView[] } { return this.#core.userHistory(userId); }
   popular(k?: number): ItemView[] { return this.#core.popular(k); }
+
+  // ---- new visitors: fold-in from liked items, no retraining ----
+  searchItems(query: string, k?: number): ItemView[] { return this.#core.searchItems(query, k); }
+  recommendFor(likes: number[], options?: RecommendForOptions): Recommendation[] { return this.#core.recommendFor(likes, options); }
+  scoreFor(likes: number[], itemIds: number[], options?: FoldInOptions): ItemView[] {
+    return this.#core.scoreFor(likes, itemIds, options);
+  }
+  contributionMeaning(): string { return this.#core.contributionMeaning(); }
+
+  // ---- held-out users (prepare({ holdoutUsers })) ----
+  holdoutUsers(): number[] { return this.#core.holdoutUsers(); }
+  evaluateFoldIn(k?: number, options?: FoldInOptions): Metrics { return this.#core.evaluateFoldIn(k, options); }
+  evaluateUsers(userIds: number[], k?: number): Metrics { return this.#core.evaluateUsers(userIds, k); }
+  likesCurve(counts?: number[], options?: FoldInOptions): LikesCurvePoint[] { return this.#core.likesCurve(counts, options); }
 
   // ---- the embedding map ----
   itemVectors(): ItemVectors { return this.#core.itemVectors(); }

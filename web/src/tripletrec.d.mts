@@ -1,7 +1,7 @@
 // Hand-written types of the Emscripten module web/dist/tripletrec.mjs (3.1.6 has no --emit-tsd).
 // Mirrors EMSCRIPTEN_BINDINGS in cpp/bindings/embind.cpp. Internal: the package API wraps it.
 import type {
-  Counts, Evaluation, ItemVectors, ItemView, MapQuality, ModelSummary, NeighbourLists, PreparedStats, PreprocessOptions,
+  Counts, Evaluation, LikesCurvePoint, Metrics, Recommendation, ItemVectors, ItemView, MapQuality, ModelSummary, NeighbourLists, PreparedStats, PreprocessOptions,
   PreprocessReport, RatingStats, SampleOptions, TrainProgress,
 } from './types.js';
 
@@ -20,7 +20,7 @@ export interface HeapStats {
 export interface OptionSpec {
   key: string;                 // the package's key
   flag: string;                // the CLI's flag
-  group: 'loadSample' | 'prepare' | 'createModel' | 'train' | 'evaluate';
+  group: 'loadSample' | 'prepare' | 'createModel' | 'train' | 'evaluate' | 'foldIn';
   type: 'integer' | 'number' | 'boolean' | 'enum' | 'string' | 'integerList' | 'fieldList';
   nullable: boolean;
   /** What a value must be, as the engine's messages say it: "an integer in [1, 4096]". */
@@ -73,12 +73,23 @@ export interface EngineHandle {
   similarItems(itemId: number, k: number | undefined): ItemView[];
   userHistory(userId: number): { train: ItemView[]; test: ItemView[] };
   popular(k: number | undefined): ItemView[];
+  /** options: { k, exclude, steps, learningRate, seed } (absent keys: the engine's defaults). */
+  recommendFor(likes: number[], options: object | undefined): Recommendation[];
+  scoreFor(likes: number[], itemIds: number[], options: object | undefined): ItemView[];
+  contributionMeaning(): string;
+  searchItems(query: string, k: number | undefined): ItemView[];
+  holdoutUsers(): number[];
+  evaluateFoldIn(k: number | undefined, options: object | undefined): Metrics;
+  evaluateUsers(userIds: number[], k: number | undefined): Metrics;
+  likesCurve(counts: number[] | undefined, options: object | undefined): LikesCurvePoint[];
   itemVectors(): ItemVectors;
   pcaMap(values: Float32Array, dim: number): Float32Array;
   nearestRows(values: Float32Array, dim: number, row: number, k: number | undefined): number[];
   nearestNeighbours(values: Float32Array, dim: number, k: number | undefined): NeighbourLists;
   mapQuality(values: Float32Array, dim: number, xy: Float32Array, k: number | undefined): MapQuality;
   saveModel(): Uint8Array;
+  loadServing(length: number, source: string): ModelSummary;
+  exportServing(options: object | undefined): Uint8Array;
   delete(): void;
   isDeleted(): boolean;
 }

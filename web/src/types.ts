@@ -51,6 +51,9 @@ export interface PrepareOptions extends PreprocessOptions {
    * training entirely; evaluate() then ranks warm items for `auc` and cold ones for `aucCold`.
    * Default 0 (none). */
   coldItems?: number;
+  /** Share of users kept out of training entirely (seeded by splitSeed): evaluateFoldIn() folds
+   * them in from their train positives and measures them on their test positives. Default 0. */
+  holdoutUsers?: number;
 }
 
 /** The notebook's two models and a factorization machine (Rendle 2010). */
@@ -172,6 +175,11 @@ export interface PreparedStats {
   coldItems: number;
   /** The side-feature vocabulary of the prepared items and users. */
   vocabulary: FeatureVocabulary;
+  /** Users kept out of training (prepare's holdoutUsers) and their train / test positives, outside
+   * the counts above. */
+  holdoutUsers: number;
+  holdoutTrainPositives: number;
+  holdoutTestPositives: number;
 }
 
 /** One value of a feature field and how many prepared items (or users) carry it. */
@@ -225,6 +233,60 @@ export interface ItemView {
   score: number;       // NaN where no score applies
   inTest: boolean;     // for recommendations: a test positive of the user (a hit)
   popularity: number;
+}
+
+/** Fold-in of a new user against the frozen item side (recommendFor, scoreFor, evaluateFoldIn,
+ * likesCurve). Defaults: defaults().foldIn. */
+export interface FoldInOptions {
+  /** Adam steps on the new user's vector, each over one triplet per like. */
+  steps?: number;
+  /** Adam's learning rate for the new user's vector. */
+  learningRate?: number;
+  /** Seed of the initial vector and the negatives: the same likes and seed give the same list. */
+  seed?: number;
+}
+
+export interface RecommendForOptions extends FoldInOptions {
+  /** How many items (default: defaults().evaluate.k). */
+  k?: number;
+  /** Raw item ids never to recommend, besides the likes (unknown ids exclude nothing). */
+  exclude?: number[];
+}
+
+/** The like that contributes most to a recommendation's score: "because you liked <name>". */
+export interface Explanation {
+  /** Raw id of the liked item. */
+  id: number;
+  name: string;
+  /** How much it adds to the score (contributionMeaning() says what that is for the model). */
+  contribution: number;
+}
+
+/** A recommendation for a visitor's likes: the item, its score and its explanation. */
+export interface Recommendation extends ItemView {
+  because: Explanation;
+}
+
+/** One point of the fold-in AUC against the number of likes (likesCurve). */
+export interface LikesCurvePoint {
+  /** Train positives each held-out user was folded in from. */
+  likes: number;
+  /** Their mean per-user ROC AUC on their test positives. */
+  auc: number;
+  /** Held-out users measured (the same users at every point). */
+  users: number;
+}
+
+/** How exportServing stores the item side: float32 (exact), float16 or int8 (quantised, smaller). */
+export type ServingDtype = 'float32' | 'float16' | 'int8';
+
+export interface ServingOptions {
+  dtype?: ServingDtype;
+}
+
+/** Recommender.fromModel / WorkerRecommender.fromModel: where the wasm is, and the bundle's name in errors. */
+export interface FromModelOptions extends CreateOptions {
+  fileName?: string;
 }
 
 /** The model's item vectors, as the embedding map shows them. */
@@ -317,6 +379,28 @@ export interface RecommenderApi {
   mapQuality(values: Float32Array, dim: number, xy: Float32Array, k?: number): MapQuality;
   saveModel(): Uint8Array;
   loadModel(data: FileData, fileName?: string): ModelSummary;
+  /** The serving bundle of the current model (the safetensors layout); fromModel loads it. */
+  exportServing(options?: ServingOptions): Uint8Array;
+  /** Items whose name contains `query` (case-insensitive for ASCII letters), most popular first,
+   * at most k (default defaults().evaluate.k); "" matches every item. */
+  searchItems(query: string, k?: number): ItemView[];
+  /** A visitor who is not in the data, folded in from the raw ids of items they like (no
+   * retraining): the k best items that are neither liked nor excluded, each with the like that
+   * explains it. Deterministic: the same likes and options give the same list. */
+  recommendFor(likes: number[], options?: RecommendForOptions): Recommendation[];
+  /** Scores of `itemIds` for the visitor folded in from `likes`, in the order given; likes are left out. */
+  scoreFor(likes: number[], itemIds: number[], options?: FoldInOptions): ItemView[];
+  /** What an explanation's contribution measures for the current model (one sentence). */
+  contributionMeaning(): string;
+  /** Raw ids of the held-out users fold-in can be evaluated on (prepare's holdoutUsers). */
+  holdoutUsers(): number[];
+  /** The held-out users, each folded in from their train positives, ranked as evaluate() ranks. */
+  evaluateFoldIn(k?: number, options?: FoldInOptions): Metrics;
+  /** evaluate() restricted to the given users (raw ids): the jointly trained side of the comparison. */
+  evaluateUsers(userIds: number[], k?: number): Metrics;
+  /** Fold-in AUC of the held-out users against the number of likes they are folded in from
+   * (default 1, 3, 5, 10, 20). */
+  likesCurve(counts?: number[], options?: FoldInOptions): LikesCurvePoint[];
   dispose(): void;
 }
 
@@ -331,6 +415,7 @@ export interface EngineDefaults {
   createModel: Record<ModelKind, Required<ModelOptions> & { itemFeatures: string[]; userFeatures: string[] }>;
   train: Record<ModelKind, Required<EngineTrainOptions>>;
   evaluate: { k: number };
+  foldIn: Required<FoldInOptions>;
 }
 
 // ---- additions of the package implementation (web/src/recommender.ts, worker-recommender.ts) ----

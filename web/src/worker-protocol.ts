@@ -25,6 +25,10 @@ export interface WorkerMethods {
   loadItems: FileLoad<LoadTiming>;
   loadUsers: FileLoad<LoadTiming>;
   loadModel: FileLoad<ModelSummary>;
+  /** A serving bundle (WorkerRecommender.fromModel). */
+  loadServing: FileLoad<ModelSummary>;
+  /** The bundle's buffer is transferred to the caller. */
+  exportServing: AsInRecommender<'exportServing'>;
   clearItems: AsInRecommender<'clearItems'>;
   clearUsers: AsInRecommender<'clearUsers'>;
   clearTestRatings: AsInRecommender<'clearTestRatings'>;
@@ -56,6 +60,14 @@ export interface WorkerMethods {
   /** The index and distance buffers are transferred to the caller. */
   nearestNeighbours: AsInRecommender<'nearestNeighbours'>;
   mapQuality: AsInRecommender<'mapQuality'>;
+  searchItems: AsInRecommender<'searchItems'>;
+  recommendFor: AsInRecommender<'recommendFor'>;
+  scoreFor: AsInRecommender<'scoreFor'>;
+  contributionMeaning: AsInRecommender<'contributionMeaning'>;
+  holdoutUsers: AsInRecommender<'holdoutUsers'>;
+  evaluateFoldIn: AsInRecommender<'evaluateFoldIn'>;
+  evaluateUsers: AsInRecommender<'evaluateUsers'>;
+  likesCurve: AsInRecommender<'likesCurve'>;
   heapStats: AsInRecommender<'heapStats'>;
 }
 

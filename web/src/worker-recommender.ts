@@ -8,7 +8,8 @@ import {
   type CallMessage, type FromWorker, type ToWorker, type WorkerArgs, type WorkerMethod, type WorkerResult,
 } from './worker-protocol.js';
 import type {
-  CreateOptions, EngineDefaults, Evaluation, FileSource, HeapStats, ItemVectors, ItemView, MapQuality, NeighbourLists, LoadOptions,
+  CreateOptions, EngineDefaults, Evaluation, FileSource, FoldInOptions, HeapStats, ItemVectors, ItemView, LikesCurvePoint,
+  FromModelOptions, MapQuality, Metrics, NeighbourLists, LoadOptions, Recommendation, RecommendForOptions, ServingOptions,
   LoadTiming,
   ModelOptions, ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions,
   PreprocessReport, RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainProgress,
@@ -77,6 +78,22 @@ export class WorkerRecommender implements AsyncRecommenderApi {
     return client;
   }
 
+  /**
+   * A WorkerRecommender from a serving bundle alone (bytes, or a Blob/File the worker reads; no
+   * CSV needed). A bad bundle rejects and stops the worker it started.
+   */
+  static async fromModel(data: FileSource, options: FromModelOptions & LoadOptions = {}): Promise<WorkerRecommender> {
+    const { fileName, onProgress, transfer, ...create } = options;
+    const client = await WorkerRecommender.create(create);
+    try {
+      await client.#load('loadServing', data, fileName, { onProgress, transfer });
+    } catch (error) {
+      client.terminate();
+      throw error;
+    }
+    return client;
+  }
+
   private constructor() {}
 
   // ---- loading (file bytes move to the worker without a copy unless transfer: false; a Blob or
@@ -115,6 +132,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   summary(): Promise<ModelSummary> { return this.#call('summary', []); }
   paramCount(): Promise<number> { return this.#call('paramCount', []); }
   saveModel(): Promise<Uint8Array> { return this.#call('saveModel', []); }
+  exportServing(options?: ServingOptions): Promise<Uint8Array> { return this.#call('exportServing', [options]); }
   loadModel(data: FileSource, fileName?: string, options?: LoadOptions): Promise<ModelSummary> {
     return this.#load('loadModel', data, fileName, options);
   }
@@ -158,6 +176,20 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   mapQuality(values: Float32Array, dim: number, xy: Float32Array, k?: number): Promise<MapQuality> {
     return this.#call('mapQuality', [values, dim, xy, k]);
   }
+  searchItems(query: string, k?: number): Promise<ItemView[]> { return this.#call('searchItems', [query, k]); }
+  recommendFor(likes: number[], options?: RecommendForOptions): Promise<Recommendation[]> {
+    return this.#call('recommendFor', [likes, options]);
+  }
+  scoreFor(likes: number[], itemIds: number[], options?: FoldInOptions): Promise<ItemView[]> {
+    return this.#call('scoreFor', [likes, itemIds, options]);
+  }
+  contributionMeaning(): Promise<string> { return this.#call('contributionMeaning', []); }
+  holdoutUsers(): Promise<number[]> { return this.#call('holdoutUsers', []); }
+  evaluateFoldIn(k?: number, options?: FoldInOptions): Promise<Metrics> { return this.#call('evaluateFoldIn', [k, options]); }
+  evaluateUsers(userIds: number[], k?: number): Promise<Metrics> { return this.#call('evaluateUsers', [userIds, k]); }
+  likesCurve(counts?: number[], options?: FoldInOptions): Promise<LikesCurvePoint[]> {
+    return this.#call('likesCurve', [counts, options]);
+  }
   heapStats(): Promise<HeapStats> { return this.#call('heapStats', []); }
 
   /** Frees the engine and stops the worker (same as terminate()). */
@@ -170,7 +202,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
 
   get terminated(): boolean { return this.#port === undefined; }
 
-  #load<M extends 'loadRatings' | 'loadTestRatings' | 'loadItems' | 'loadUsers' | 'loadModel'>(
+  #load<M extends 'loadRatings' | 'loadTestRatings' | 'loadItems' | 'loadUsers' | 'loadModel' | 'loadServing'>(
     method: M, data: FileSource, fileName: string | undefined, options: LoadOptions = {},
   ): Promise<WorkerResult<M>> {
     const transfer: Transferable[] = [];

@@ -3,7 +3,7 @@
 // one at a time, in order.
 import { byteLength, isBlob } from './file-data.js';
 import { nodeBuiltin } from './node-builtin.js';
-import { EngineCore, type CsvLoadMethod, type FileLoadMethod } from './engine-core.js';
+import { EngineCore, type CsvLoadMethod, type FileLoadMethod, type ModelLoadMethod } from './engine-core.js';
 import {
   CONTROL_CANCEL,
   type CallMessage, type FromWorker, type ResultMessage, type ToWorker, type WorkerArgs, type WorkerMethod,
@@ -81,6 +81,7 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   loadItems: ([data, fileName], call) => load(call, 'loadItems', data, fileName),
   loadUsers: ([data, fileName], call) => load(call, 'loadUsers', data, fileName),
   loadModel: ([data, fileName], call) => load(call, 'loadModel', data, fileName),
+  loadServing: ([data, fileName], call) => load(call, 'loadServing', data, fileName),
   clearItems: () => live().clearItems(),
   clearUsers: () => live().clearUsers(),
   clearTestRatings: () => live().clearTestRatings(),
@@ -95,6 +96,11 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   createModel: (args) => live().createModel(...args),
   summary: () => live().summary(),
   paramCount: () => live().paramCount(),
+  exportServing: (args, call) => {
+    const bytes = live().exportServing(...args);
+    call.transfer.push(bytes.buffer);
+    return bytes;
+  },
   saveModel: (_args, call) => {
     const bytes = live().saveModel();
     call.transfer.push(bytes.buffer);
@@ -125,6 +131,14 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
     return lists;
   },
   mapQuality: (args) => live().mapQuality(...args),
+  searchItems: (args) => live().searchItems(...args),
+  recommendFor: (args) => live().recommendFor(...args),
+  scoreFor: (args) => live().scoreFor(...args),
+  contributionMeaning: () => live().contributionMeaning(),
+  holdoutUsers: () => live().holdoutUsers(),
+  evaluateFoldIn: (args) => live().evaluateFoldIn(...args),
+  evaluateUsers: (args) => live().evaluateUsers(...args),
+  likesCurve: (args) => live().likesCurve(...args),
   heapStats: () => live().heapStats(),
 };
 
@@ -147,7 +161,7 @@ async function handleCall<M extends WorkerMethod>(endpoint: Endpoint, message: C
 // it starts, 'done'); bytes or a string arrived with the message and go in with one engine call.
 function load(call: CallContext, method: CsvLoadMethod, source: FileSource,
               fileName: string | undefined): Promise<LoadTiming>;
-function load(call: CallContext, method: 'loadModel', source: FileSource, fileName: string | undefined): Promise<ModelSummary>;
+function load(call: CallContext, method: ModelLoadMethod, source: FileSource, fileName: string | undefined): Promise<ModelSummary>;
 async function load(call: CallContext, method: FileLoadMethod, source: FileSource,
                     fileName: string | undefined): Promise<LoadTiming | ModelSummary> {
   const start = performance.now();
@@ -156,12 +170,14 @@ async function load(call: CallContext, method: FileLoadMethod, source: FileSourc
   });
   if (!isBlob(source)) return loadData(live(), method, source, fileName, report);
   const onRead = throttleReads(report, source.size);
-  const value = method === 'loadModel'
-    ? await live().loadModelBlob(source, fileName, onRead)
+  const value = isModelLoad(method)
+    ? await live().loadModelBlob(method, source, fileName, onRead)
     : await live().loadCsvBlob(method, source, fileName, onRead);
   report('done', source.size);
   return value;
 }
+
+const isModelLoad = (method: FileLoadMethod): method is ModelLoadMethod => method === 'loadModel' || method === 'loadServing';
 
 // Bytes or a string arrived with the message: one engine call copies and parses them.
 function loadData(target: EngineCore, method: FileLoadMethod, data: FileData, fileName: string | undefined,
@@ -169,8 +185,8 @@ function loadData(target: EngineCore, method: FileLoadMethod, data: FileData, fi
   report('copy', byteLength(data));
   let value: LoadTiming | ModelSummary;
   let parsedBytes = byteLength(data);
-  if (method === 'loadModel') {
-    value = target.loadModel(data, fileName);
+  if (isModelLoad(method)) {
+    value = target.loadModelFile(method, data, fileName);
   } else {
     const info = target.loadCsv(method, data, fileName);
     parsedBytes = info.bytes;  // a string's size once encoded as UTF-8

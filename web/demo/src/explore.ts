@@ -76,6 +76,7 @@ export class ExploreSection {
       testFraction: numberValue('test-fraction', defaults.testFraction),
       splitSeed: numberValue('split-seed', defaults.splitSeed),
       coldItems: numberValue('cold-items', defaults.coldItems),
+      holdoutUsers: numberValue('holdout-users', defaults.holdoutUsers),
     };
   }
 
@@ -91,6 +92,7 @@ export class ExploreSection {
     byId<HTMLInputElement>('test-fraction').value = String(merged.testFraction);
     byId<HTMLInputElement>('split-seed').value = String(merged.splitSeed);
     byId<HTMLInputElement>('cold-items').value = String(merged.coldItems);
+    byId<HTMLInputElement>('holdout-users').value = String(merged.holdoutUsers);
     this.syncUserBound();
     void this.runPreview();
   }

@@ -83,6 +83,15 @@ async function roleOf(file: File): Promise<FileRole> {
   return /name|title|genre/.test(firstLine) ? 'items' : 'ratings';
 }
 
+/** A safetensors file (a serving bundle): an 8-byte little-endian header length, then a JSON header. */
+export async function looksLikeBundle(file: File): Promise<boolean> {
+  if (file.name.toLowerCase().endsWith('.safetensors')) return true;
+  const head = new Uint8Array(await file.slice(0, 9).arrayBuffer());
+  if (head.length < 9 || head[8] !== 0x7b) return false;  // '{'
+  const headerLength = new DataView(head.buffer).getBigUint64(0, true);
+  return headerLength >= 2n && headerLength <= BigInt(file.size - 8);
+}
+
 function setInputFile(input: HTMLInputElement, file: File): void {
   const transfer = new DataTransfer();
   transfer.items.add(file);
@@ -99,7 +108,8 @@ export class LoadSection {
   private readonly dropZone = byId('drop-zone');
   private enabled = true;
 
-  constructor(private readonly load: (source: DataSource) => Promise<boolean>) {
+  constructor(private readonly load: (source: DataSource) => Promise<boolean>,
+              private readonly loadBundle: (file: File) => void = () => {}) {
     this.ratingsInput.addEventListener('change', () => this.refreshButtons());
     this.itemsInput.addEventListener('change', () => this.refreshButtons());
     this.usersInput.addEventListener('change', () => this.refreshButtons());
@@ -165,6 +175,12 @@ export class LoadSection {
   }
 
   private async takeDroppedFiles(files: File[]): Promise<void> {
+    // A serving bundle needs no data: the Your taste step loads it into an engine of its own.
+    const bundle = files.length === 1 ? files[0] : undefined;
+    if (bundle && await looksLikeBundle(bundle)) {
+      this.loadBundle(bundle);
+      return;
+    }
     let droppedRatings = false;
     const inputs: Record<FileRole, HTMLInputElement> = {
       ratings: this.ratingsInput, items: this.itemsInput, users: this.usersInput,

@@ -1,7 +1,8 @@
-// The demo page: wires the five steps together around one engine (a WorkerRecommender per data set).
+// The demo page: wires the steps together around one engine (a WorkerRecommender per data set).
 import { ExploreSection } from './explore';
-import { byId, errorMessage, formatBytes } from './dom';
-import { onEngineCrash } from './engine-crash';
+import { WorkerRecommender } from 'tripletrec';
+import { byId, errorMessage, formatBytes, formatInt, formatSeconds } from './dom';
+import { onEngineCrash, stepErrorMessage } from './engine-crash';
 import { fetchEngineDefaults } from './engine-defaults';
 import { EmbeddingMapSection } from './embedding-map';
 import { EngineState } from './engine-state';
@@ -9,8 +10,8 @@ import { describeLoadError, LoadSection, loadIntoFreshEngine, type DataSource, t
 import { ModelFileSection } from './model-file';
 import { RecommendSection } from './recommend';
 import { ResultsSection } from './results';
-import { TrainSection } from './train';
-import type { WorkerRecommender } from 'tripletrec';
+import { TasteSection } from './taste';
+import { TrainSection, type RunRecord } from './train';
 
 let current: LoadedData | null = null;
 /** Where the current data came from: after an engine crash it is loaded again into a fresh engine. */
@@ -23,6 +24,9 @@ const explore = new ExploreSection(() => {
 const results = new ResultsSection();
 const recommend = new RecommendSection();
 const map = new EmbeddingMapSection();
+const taste = new TasteSection({ loadBundle: (file) => void loadBundle(file, file.name) });
+/** The engine of a serving bundle loaded alone (its own worker), while the Your taste step uses it. */
+let bundleEngine: WorkerRecommender | null = null;
 const train = new TrainSection(() => explore.prepareOptions(), engineState, {
   busy: setBusy,
   untrained(before, summary) {
@@ -35,6 +39,7 @@ const train = new TrainSection(() => explore.prepareOptions(), engineState, {
     if (current) {
       void recommend.activate(current.engine, run.prepared.counts.items);
       void map.activate(current.engine, run.untrainedVectors);
+      void tasteFromTraining(current.engine, run);
     }
   },
 });
@@ -44,16 +49,19 @@ const modelFile = new ModelFileSection(() => explore.prepareOptions(), engineSta
     results.clear();
     recommend.clear();
     map.clear();
+    if (taste.engine === current?.engine) taste.clear();
   },
   loaded(model) {
     results.showLoaded(model);
     if (current) {
       void recommend.activate(current.engine, model.prepared.counts.items);
       void map.activate(current.engine, null);
+      void useForTaste(current.engine, `the ${model.summary.kind} model of ${model.fileName}`,
+        `${model.summary.kind}-${model.prepared.counts.items}items`);
     }
   },
 });
-const load = new LoadSection(loadSource);
+const load = new LoadSection(loadSource, (file) => void loadBundle(file, file.name));
 
 /** While the engine works on a load or a run, the other steps must not call it. */
 function setBusy(busy: boolean): void {
@@ -67,6 +75,7 @@ function setBusy(busy: boolean): void {
   recommend.setEnabled(!busy);
   map.setEnabled(!busy);
   modelFile.setEnabled(!busy);
+  taste.setEnabled(!busy);
 }
 
 /** The engine's WebAssembly memory after each load or run (it only grows: its peak so far). */
@@ -129,6 +138,11 @@ async function loadSource(source: DataSource, { keepSettings = false } = {}): Pr
     recommend.clear();
     map.clear();
     modelFile.clear();
+    const tasteOnBundle = bundleEngine !== null && taste.engine === bundleEngine;
+    if (!tasteOnBundle) {  // a bundle loaded alone does not depend on the data
+      taste.clear();
+      taste.showCurve(null);
+    }
     setEngineStatus('ready', 'Engine ready · WebAssembly in a Web Worker');
     return true;
   } catch (error) {
@@ -144,6 +158,76 @@ async function loadSource(source: DataSource, { keepSettings = false } = {}): Pr
   }
 }
 
+// ---- Your taste: fold-in from the model trained here, or from a serving bundle alone ----
+
+/** The step folds in against `engine`; a bundle's own engine is let go once it is not used. */
+async function useForTaste(engine: WorkerRecommender, label: string, fileStem: string): Promise<void> {
+  if (bundleEngine !== null && bundleEngine !== engine) {
+    bundleEngine.terminate();
+    bundleEngine = null;
+  }
+  await taste.activate({ engine, label, canExport: engine !== bundleEngine, fileStem });
+}
+
+async function tasteFromTraining(engine: WorkerRecommender, run: RunRecord): Promise<void> {
+  const items = run.prepared.counts.items;
+  await useForTaste(engine, `the ${run.model} model trained here (${formatInt(items)} items)`, `${run.model}-${items}items`);
+  if (run.prepared.holdoutUsers === 0) {
+    taste.showCurve(null);
+    return;
+  }
+  try {
+    const [points, foldIn] = [await engine.likesCurve(), await engine.evaluateFoldIn()];
+    if (taste.engine === engine) taste.showCurve({ points, foldInAuc: foldIn.auc, trainedAuc: run.after.auc }, run.prepared.holdoutUsers);
+  } catch (error) {
+    taste.showBundleError(`Could not evaluate the held-out users: ${stepErrorMessage(error)}`);
+  }
+}
+
+/** A serving bundle alone (a dropped or picked file, or ?model=URL): a new engine of its own; the
+ * step keeps its current model when the bundle is refused. */
+async function loadBundle(bundle: Blob, name: string): Promise<void> {
+  setBusy(true);
+  taste.showBundleError(null);
+  taste.showBundleStatus(`Loading ${name} (${formatBytes(bundle.size)})…`);
+  let engine: WorkerRecommender | null = null;
+  try {
+    const started = performance.now();
+    engine = await WorkerRecommender.fromModel(bundle, { fileName: name });
+    const summary = await engine.summary();
+    const seconds = (performance.now() - started) / 1000;
+    const previous = bundleEngine;
+    bundleEngine = engine;
+    engine = null;
+    if (previous !== null) previous.terminate();
+    await taste.activate({ engine: bundleEngine, label: `the serving bundle ${name} (${summary.kind} model)`, canExport: false, fileStem: '' });
+    taste.showCurve(null);
+    taste.showBundleStatus(`Loaded ${name}: ${summary.kind} model, ${formatBytes(bundle.size)}, in ${formatSeconds(seconds)}, no data needed.`);
+    byId('step-taste').scrollIntoView({ block: 'start' });
+  } catch (error) {
+    engine?.terminate();
+    taste.showBundleStatus('');
+    taste.showBundleError(`Could not load the bundle: ${stepErrorMessage(error).replace(/\.\s*$/, '')}.${
+      taste.engine ? ' The current model is unchanged.' : ''}`);
+  } finally {
+    setBusy(false);
+  }
+}
+
+/** ?model=URL: a static site ships a trained bundle and nothing else. Relative to the page. */
+async function loadBundleFromUrl(address: string): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(address, location.href);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+    const name = decodeURIComponent(url.pathname.split('/').pop() || 'model.safetensors');
+    await loadBundle(await response.blob(), name);
+  } catch (error) {
+    taste.showBundleError(`Could not fetch the bundle named by ?model=${address}: ${errorMessage(error)}`);
+  }
+}
+
 // A crashed engine is gone with its data and model (its worker is stopped): the page loads the same
 // data into a fresh engine, keeps every setting, and says plainly what happened and what was lost.
 onEngineCrash(async (crash) => {
@@ -156,5 +240,7 @@ onEngineCrash(async (crash) => {
                  'data again with your settings; the trained model was lost, so train again.');
 });
 
-// The built-in sample makes the page useful at once; the user's own files replace it.
-void loadSource({ kind: 'sample' });
+// The built-in sample makes the page useful at once; the user's own files replace it. A bundle
+// named by ?model=URL comes after, into an engine of its own.
+const modelUrl = new URLSearchParams(location.search).get('model');
+void loadSource({ kind: 'sample' }).then(() => (modelUrl ? loadBundleFromUrl(modelUrl) : undefined));
