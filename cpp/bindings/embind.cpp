@@ -288,6 +288,15 @@ val option_field(const val& options, const char* key) {
   return options[key];
 }
 
+// "\"float32\", \"float16\" or \"int8\"": the serving bundle's dtypes for messages.
+std::string dtype_list() {
+  const std::vector<std::string>& names = tripletrec::bundle_dtype_names();
+  std::string list;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ("\"" + names[i] + "\"");
+  return list;
+}
+
 // ---- building JS results ------------------------------------------------------------------------
 
 template <class T>
@@ -704,6 +713,30 @@ class Engine {
     });
   }
 
+  // --- the serving bundle: the model's item side with the items, for serving without ratings ---
+  // Replaces everything with the bundle (the engine's strong guarantee: a refused bundle changes nothing).
+  val loadServing(double length, const std::string& source) {
+    return guarded([&] {
+      consume_input(length, [&](std::string_view bytes) {
+        session_.load_serving(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), source);
+      });
+      return summary_object(session_);
+    });
+  }
+  // options: { dtype } (one of servingDtypes(); absent: the engine's default). A copy of the bytes.
+  val exportServing(const val& options) {
+    return guarded([&] {
+      const val name = option_field(options, "dtype");
+      if (!name.isUndefined() && name.typeOf().as<std::string>() != "string")
+        throw tripletrec::UsageError("dtype: expected " + dtype_list() + ", got " + describe(name));
+      std::vector<std::uint8_t> bytes = name.isUndefined()
+          ? session_.save_serving()
+          : session_.save_serving(tripletrec::bundle_dtype_from_name(name.as<std::string>()));
+      val view(emscripten::typed_memory_view(bytes.size(), bytes.data()));
+      return view.call<val>("slice");
+    });
+  }
+
   // A copy of the model file (the engine's buffer is freed before returning).
   val saveModel() {
     return guarded([&] {
@@ -738,7 +771,7 @@ class Engine {
     return user;
   }
   std::int32_t item_of(double raw) const {
-    require_prepared();
+    if (!session_.serving()) require_prepared();  // a serving bundle has items without prepared data
     const std::int32_t item = session_.item_index(static_cast<std::int64_t>(raw));
     if (item < 0) throw tripletrec::UsageError("unknown item id " + std::to_string(static_cast<std::int64_t>(raw)));
     return item;
@@ -808,6 +841,14 @@ val optionTable() {
     table.set(index++, entry);
   }
   return table;
+}
+
+// The serving bundle's item-side storage types, as the engine names them ("float32" first: the default).
+val servingDtypes() {
+  val names = val::array();
+  const std::vector<std::string>& all = tripletrec::bundle_dtype_names();
+  for (std::size_t i = 0; i < all.size(); ++i) names.set(i, all[i]);
+  return names;
 }
 
 // Heap statistics: the package's heapStats() (an app's memory readout; the leak tests use it too).
@@ -952,8 +993,11 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .function("nearestRows", &Engine::nearestRows)
       .function("nearestNeighbours", &Engine::nearestNeighbours)
       .function("mapQuality", &Engine::mapQuality)
-      .function("saveModel", &Engine::saveModel);
+      .function("saveModel", &Engine::saveModel)
+      .function("loadServing", &Engine::loadServing)
+      .function("exportServing", &Engine::exportServing);
   emscripten::function("heapStats", &heapStats);
   emscripten::function("takeError", &takeError);
   emscripten::function("optionTable", &optionTable);
+  emscripten::function("servingDtypes", &servingDtypes);
 }

@@ -63,3 +63,24 @@ describe('package README example', () => {
     }
   });
 });
+
+// The package README's new-visitor example: train, export the serving bundle, fromModel, recommend.
+describe('package README new-visitor example', () => {
+  it('runs as written: five recommendations from the bundle alone, each with its reason', () => {
+    const readme = readFileSync(path.join(repoRoot, 'web/README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Recommendations for a new visitor'));
+    const example = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    if (example === undefined) throw new Error('web/README.md has no ```js example under "## Recommendations for a new visitor"');
+    const dir = mkdtempSync(path.join(tmpdir(), 'tripletrec-visitor-readme-'));
+    try {
+      symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'));
+      writeFileSync(path.join(dir, 'example.mjs'), example);
+      const output = execFileSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8' });
+      const lines = output.trim().split('\n');
+      expect(lines.length).toBe(5);
+      for (const line of lines) expect(line).toMatch(/^\S.* \(because you liked \S.*\)$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

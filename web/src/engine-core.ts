@@ -9,7 +9,7 @@ import { runTraining, type SliceControl } from './training.js';
 import type { EngineHandle, TripletrecModule } from './tripletrec.mjs';
 import type {
   CreateOptions, EngineDefaults, Evaluation, FileData, FoldInOptions, HeapStats, ItemVectors, ItemView, LikesCurvePoint,
-  LoadTiming, MapQuality, Metrics, ModelOptions, Recommendation, RecommendForOptions, ServingOptions,
+  LoadTiming, MapQuality, Metrics, ModelOptions, Recommendation, RecommendForOptions, ServingDtype, ServingOptions,
   ModelSummary, NeighbourLists, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport, RatingStats, SampleOptions,
   TrainOptions,
   TrainResultDetails,
@@ -141,6 +141,11 @@ export class EngineCore {
   summary(): ModelSummary { return this.#live().summary(); }
   paramCount(): number { return this.#live().paramCount(); }
   saveModel(): Uint8Array { return this.#live().saveModel(); }
+  /** exportServing's dtypes, from the engine. */
+  servingDtypes(): ServingDtype[] {
+    assertModuleAlive(this.#module);
+    return this.#module.servingDtypes() as ServingDtype[];
+  }
   /** The serving bundle of the current model and items (a copy). */
   exportServing(options?: ServingOptions): Uint8Array {
     const engine = this.#live();

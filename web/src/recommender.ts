@@ -5,7 +5,7 @@ import { EngineCore } from './engine-core.js';
 import type {
   CreateOptions, EngineDefaults, Evaluation, FileData, FoldInOptions, HeapStats, ItemVectors, ItemView, LikesCurvePoint,
   FromModelOptions, LoadTiming, MapQuality, Metrics, ModelOptions, NeighbourLists, Recommendation, RecommendForOptions,
-  ServingOptions,
+  ServingDtype, ServingOptions,
   ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport,
   RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainResultDetails,
 } from './types.js';
@@ -79,6 +79,8 @@ export class Recommender implements RecommenderApi {
   /** The serving bundle of the current model: item vectors (float32, float16 or int8), ids, names,
    * genres, types and what fold-in needs, in the safetensors layout. Recommender.fromModel loads it. */
   exportServing(options?: ServingOptions): Uint8Array { return this.#core.exportServing(options); }
+  /** The dtypes exportServing takes, as the engine names them. */
+  servingDtypes(): ServingDtype[] { return this.#core.servingDtypes(); }
   loadModel(data: FileData, fileName?: string): ModelSummary { return this.#core.loadModel(data, fileName); }
 
   /**

@@ -101,6 +101,8 @@ export interface TripletrecModule {
   takeError(): string;
   /** The engine's option table: keys, types, ranges, enum names, defaults. */
   optionTable(): OptionSpec[];
+  /** The serving bundle's item-side storage types ("float32", "float16", "int8"). */
+  servingDtypes(): string[];
   HEAP8: Int8Array;
 }
 

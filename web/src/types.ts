@@ -381,6 +381,8 @@ export interface RecommenderApi {
   loadModel(data: FileData, fileName?: string): ModelSummary;
   /** The serving bundle of the current model (the safetensors layout); fromModel loads it. */
   exportServing(options?: ServingOptions): Uint8Array;
+  /** The dtypes exportServing takes, as the engine names them; the first is its default. */
+  servingDtypes(): ServingDtype[];
   /** Items whose name contains `query` (case-insensitive for ASCII letters), most popular first,
    * at most k (default defaults().evaluate.k); "" matches every item. */
   searchItems(query: string, k?: number): ItemView[];

@@ -29,6 +29,7 @@ export interface WorkerMethods {
   loadServing: FileLoad<ModelSummary>;
   /** The bundle's buffer is transferred to the caller. */
   exportServing: AsInRecommender<'exportServing'>;
+  servingDtypes: AsInRecommender<'servingDtypes'>;
   clearItems: AsInRecommender<'clearItems'>;
   clearUsers: AsInRecommender<'clearUsers'>;
   clearTestRatings: AsInRecommender<'clearTestRatings'>;

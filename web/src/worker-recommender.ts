@@ -9,7 +9,7 @@ import {
 } from './worker-protocol.js';
 import type {
   CreateOptions, EngineDefaults, Evaluation, FileSource, FoldInOptions, HeapStats, ItemVectors, ItemView, LikesCurvePoint,
-  FromModelOptions, MapQuality, Metrics, NeighbourLists, LoadOptions, Recommendation, RecommendForOptions, ServingOptions,
+  FromModelOptions, MapQuality, Metrics, NeighbourLists, LoadOptions, Recommendation, RecommendForOptions, ServingDtype, ServingOptions,
   LoadTiming,
   ModelOptions, ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions,
   PreprocessReport, RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainProgress,
@@ -133,6 +133,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   paramCount(): Promise<number> { return this.#call('paramCount', []); }
   saveModel(): Promise<Uint8Array> { return this.#call('saveModel', []); }
   exportServing(options?: ServingOptions): Promise<Uint8Array> { return this.#call('exportServing', [options]); }
+  servingDtypes(): Promise<ServingDtype[]> { return this.#call('servingDtypes', []); }
   loadModel(data: FileSource, fileName?: string, options?: LoadOptions): Promise<ModelSummary> {
     return this.#load('loadModel', data, fileName, options);
   }

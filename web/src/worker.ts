@@ -96,6 +96,7 @@ const handlers: { [M in WorkerMethod]: Handler<M> } = {
   createModel: (args) => live().createModel(...args),
   summary: () => live().summary(),
   paramCount: () => live().paramCount(),
+  servingDtypes: () => live().servingDtypes(),
   exportServing: (args, call) => {
     const bytes = live().exportServing(...args);
     call.transfer.push(bytes.buffer);

@@ -123,6 +123,7 @@ async function loadSource(source: DataSource, { keepSettings = false } = {}): Pr
   try {
     const data = await loadIntoFreshEngine(source, (stage) => load.showStage(stage));
     await fetchEngineDefaults(data.engine);
+    taste.showDtypes(await data.engine.servingDtypes());
     if (!keepSettings) train.showDefaults();
     const previous = current;
     current = data;
