@@ -104,7 +104,8 @@ describe('demo page: Your taste', () => {
     expect((await waitForRecommendations(page, 2)).names).toEqual(names);
 
     // The curve of the held-out users (10% held out above).
-    await page.waitForSelector('#taste-curve-figure:not([hidden])', { timeout: 60_000 });
+    await page.waitForFunction(() => /^Fold-in AUC by likes given/.test(document.getElementById('taste-curve')?.getAttribute('aria-label') ?? ''),
+      undefined, { timeout: 60_000 });
     console.log(`likes curve: ${await page.locator('#taste-curve').getAttribute('aria-label')}`);
     expect(await page.locator('#taste-curve').getAttribute('aria-label')).toMatch(/^Fold-in AUC by likes given: 1: 0\.\d+/);
 
@@ -179,7 +180,9 @@ describe('demo page: Your taste', () => {
     copyFileSync(bundlePath, servedBundle);
     const fresh = await openDemo(browser, `${inject('demoUrl')}?model=e2e-serving-bundle.safetensors`);
     const target = fresh.page;
-    await target.waitForFunction(() => document.getElementById('step-taste')?.dataset.state === 'ready', undefined, { timeout: 60_000 });
+    await target.waitForFunction(() => document.getElementById('step-taste')?.dataset.state === 'ready' ||
+      !document.getElementById('taste-error')!.hidden, undefined, { timeout: 60_000 });
+    expect(await target.locator('#taste-error').isVisible()).toBe(false);
     expect(await text(target, '#taste-source')).toMatch(/serving bundle e2e-serving-bundle\.safetensors/);
     // The same likes as on the training page give the same list there and here.
     const queries = await queriesFromSuggestions(target);

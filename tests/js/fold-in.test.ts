@@ -57,6 +57,10 @@ describe('fold-in of a new visitor (Recommender)', () => {
     const seeded = rec.recommendFor(likes, { seed: 7 });
     expect(rec.recommendFor(likes, { seed: 7 })).toEqual(seeded);
     expect(seeded.map((item) => item.score)).not.toEqual(rec.recommendFor(likes).map((item) => item.score));
+    // The engine's fold-in defaults, passed back, are what leaving them out gives.
+    const defaults = rec.defaults().foldIn;
+    expect(Object.keys(defaults).sort()).toEqual(['learningRate', 'seed', 'steps']);
+    expect(rec.recommendFor(likes, defaults)).toEqual(rec.recommendFor(likes));
   });
 
   it('scores given items in the given order and leaves the likes out', () => {

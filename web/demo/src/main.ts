@@ -177,10 +177,12 @@ async function tasteFromTraining(engine: WorkerRecommender, run: RunRecord): Pro
     taste.showCurve(null);
     return;
   }
+  taste.showCurvePending(run.prepared.holdoutUsers);
   try {
     const [points, foldIn] = [await engine.likesCurve(), await engine.evaluateFoldIn()];
     if (taste.engine === engine) taste.showCurve({ points, foldInAuc: foldIn.auc, trainedAuc: run.after.auc }, run.prepared.holdoutUsers);
   } catch (error) {
+    taste.showCurve(null);
     taste.showBundleError(`Could not evaluate the held-out users: ${stepErrorMessage(error)}`);
   }
 }

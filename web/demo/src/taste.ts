@@ -287,6 +287,12 @@ export class TasteSection {
     }
   }
 
+  /** While the held-out users are folded in (seconds on large data), the figure says so. */
+  showCurvePending(heldOut: number): void {
+    byId('taste-curve-figure').hidden = false;
+    setText('taste-curve-note', `Folding in the ${formatInt(heldOut)} held-out users from 1, 3, 5, 10 and 20 of their likes…`);
+  }
+
   /** The fold-in AUC against the number of likes (a run with held-out users), or null to hide it. */
   showCurve(curve: LikesCurve | null, heldOut = 0): void {
     const figure = byId('taste-curve-figure');
