@@ -40,7 +40,8 @@ describe('serving bundle', () => {
       expect(served.recommendFor(likes)).toEqual(trained.recommendFor(likes));
       expect(served.recommendFor(likes, { k: 5, exclude: [trained.recommendFor(likes)[0]!.id] }))
         .toEqual(trained.recommendFor(likes, { k: 5, exclude: [trained.recommendFor(likes)[0]!.id] }));
-      expect(served.scoreFor(likes, [likes[0]! + 1])).toEqual(trained.scoreFor(likes, [likes[0]! + 1]));
+      const others = trained.popular(12).map((item) => item.id).filter((id) => !likes.includes(id));
+      expect(served.scoreFor(likes, others)).toEqual(trained.scoreFor(likes, others));
       expect(served.searchItems('a', 10)).toEqual(trained.searchItems('a', 10));
       const item = likes[0]!;
       expect(served.similarItems(item, 5).map((view) => view.id)).toEqual(trained.similarItems(item, 5).map((view) => view.id));
@@ -62,8 +63,8 @@ describe('serving bundle', () => {
         const same = ids.filter((id, i) => id === reference[i]).length;
         console.log(`[measure] ${dtype} bundle: ${bytes.length} bytes (float32 ${bundle.length}); top-10 positions equal to float32: ${same}/10`);
         expect(bytes.length).toBeLessThan(bundle.length);
-        // Measured above; a quantised list may swap near-ties, never become another list.
-        expect(same).toBeGreaterThanOrEqual(6);
+        // Measured 10/10 for both; a quantised list may swap a near-tie, not become another list.
+        expect(same).toBeGreaterThanOrEqual(9);
       } finally {
         served.dispose();
       }
