@@ -85,8 +85,7 @@ export function formatReport(results) {
   out.push(row('evaluation (AUC + P/R/MAP/NDCG@10, all users), ms, bilinear³',
                [...cols((l) => evalMs(trainLine(l, 'bilinear', 'sparse'))), evalMs(tfNode), evalMs(tfChromium)], 1, false));
   out.push(row('evaluation, ms, deep', [...cols((l) => evalMs(trainLine(l, 'deep', 'sparse'))), '–', '–'], 1, false));
-  // Fold-in (bench/native_bench.cpp bench_fold_in): wasm columns appear once the wasm suites print
-  // the same 'fold_in' lines.
+  // Fold-in (bench/native_bench.cpp bench_fold_in; the wasm suites' runFoldInSuite prints the same lines).
   const foldIn = (model, key) => (lines) => find(lines, (l) => l.bench === 'fold_in' && l.model === model)?.[key];
   out.push(row('fold-in + top 10 with explanations, 20 likes, 10,000 items, ms, bilinear',
                [...cols(foldIn('bilinear', 'recommend_top10_ms')), '–', '–'], 2, false));

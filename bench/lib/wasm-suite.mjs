@@ -187,7 +187,7 @@ export async function runFoldInSuite({ Recommender, repeats = 21, log = () => {}
   for (const model of ['bilinear', 'deep']) {
     const recommender = await Recommender.create();
     recommender.loadSample({ users: 2000, items: 10000, ratingsPerUser: 40 });
-    recommender.prepare({ ...recommender.samplePreprocessOptions(), minPopularity: 0 });
+    recommender.prepare({ ...recommender.samplePreprocessOptions(), minPopularity: 0, itemType: 'any' });  // all 10,000 items
     recommender.createModel({ model, seed: 42 });
     await recommender.train({ epochs: 1 });
     const all = recommender.itemVectors().items.map((item) => item.id);  // dense (catalogue) order
