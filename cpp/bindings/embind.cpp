@@ -226,6 +226,7 @@ tripletrec::TrainOptions read_train(const val& options, tripletrec::ModelKind ki
   if (const int negatives = read_choice(options, OptionId::Negatives); negatives >= 0)
     result.negatives = static_cast<tripletrec::NegativeSampling>(negatives);
   read_number(options, OptionId::HardCandidates, result.hard_candidates);
+  read_number(options, OptionId::Threads, result.threads);
   return result;
 }
 
@@ -549,10 +550,14 @@ class Engine {
       const auto start = std::chrono::steady_clock::now();
       std::int64_t done = 0;
       const auto limit = static_cast<std::int64_t>(maxBatches);
+      // Several threads train in rounds of batches per thread: waking them for one batch would
+      // cost more than the batch (the engine stops a round at the epoch's end).
+      const int threads = session_.training_progress().threads;
       bool more = true;
       while (more && done < limit) {
         // Step in small groups so the clock is read rarely but the time budget still holds.
-        const std::int64_t group = std::min<std::int64_t>(limit - done, done == 0 ? 1 : 8);
+        const std::int64_t group = threads > 1 ? std::int64_t{32} * threads
+                                               : std::min<std::int64_t>(limit - done, done == 0 ? 1 : 8);
         more = session_.train_step(group);
         done += group;
         if (seconds_since(start) >= maxSeconds) break;
@@ -927,7 +932,8 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .field("epochLosses", &progress_epoch_losses, &ignore_write<Progress, &progress_epoch_losses>)
       .field("elapsedSeconds", &Progress::elapsed_seconds)
       .field("triplets", TRIPLETREC_AS_NUMBER(Progress, triplets))
-      .field("tripletsPerSecond", &progress_rate, &ignore_write<Progress, &progress_rate>);
+      .field("tripletsPerSecond", &progress_rate, &ignore_write<Progress, &progress_rate>)
+      .field("threads", &Progress::threads);
   emscripten::value_object<Evaluation>("Evaluation")
       .field("auc", &Evaluation::auc)
       .field("users", &Evaluation::users)

@@ -250,6 +250,9 @@ std::vector<Flag> train_flags() {
       option_flag(I::FoldInSeed, "N", [](CliOptions& o, const std::string& v) {
         o.fold_in.seed = option_number<std::uint64_t>(I::FoldInSeed, v);
       }),
+      option_flag(I::Threads, "N", [](CliOptions& o, const std::string& v) {
+        o.threads = option_number<int>(I::Threads, v);
+      }),
       option_flag(I::K, "N", [](CliOptions& o, const std::string& v) { o.k = option_number<int>(I::K, v); }),
       {"--memory-budget", "BYTES", "1G",
        "refuse any model, batch, evaluation or sample that would need more memory (suffixes K, M, G, T)",

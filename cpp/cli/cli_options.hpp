@@ -36,6 +36,7 @@ struct CliOptions {
   std::uint64_t model_seed = kDefaultModelSeed;
   // training (unset epochs = the chosen model's default)
   std::optional<int> epochs;
+  std::optional<int> threads;  // unset: the engine's default (every core)
   TrainOptions train;
   FoldInOptions fold_in;         // new visitors and the hold-out evaluation
   // output

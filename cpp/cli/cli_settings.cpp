@@ -87,6 +87,7 @@ ModelConfig model_config(const CliOptions& o, const FeatureVocabulary& vocabular
 TrainOptions train_options(const CliOptions& o) {
   TrainOptions train = o.train;
   train.epochs = o.epochs.value_or(TrainOptions::defaults_for(o.model).epochs);
+  train.threads = o.threads.value_or(TrainOptions::defaults_for(o.model).threads);
   return train;
 }
 

@@ -344,6 +344,7 @@ void print_train_json(Session& session, const CliOptions& o, const TrainReport& 
       .num("train_seconds", result.seconds)
       .num("triplets_per_second", result.triplets_per_second)
       .integer("triplets", result.triplets)
+      .integer("threads", result.threads)
       .add("epoch_losses", json_array(result.epoch_losses, [](double v) { return json_number(v); }))
       .add("epoch_aucs", json_array(r.training.epoch_aucs, [](double v) { return json_number(v); }))
       .num("epoch_eval_seconds", r.training.epoch_eval_seconds)
@@ -371,7 +372,8 @@ void print_train_json(Session& session, const CliOptions& o, const TrainReport& 
 
 void print_train_text(const CliOptions& o, const TrainReport& r) {
   const TrainResult& result = r.training.result;
-  std::printf("Trained %d epochs in %.2f s (%s triplets/s)\n", result.epochs_completed, result.seconds,
+  std::printf("Trained %d epochs in %.2f s on %d thread%s (%s triplets/s)\n", result.epochs_completed,
+              result.seconds, result.threads, result.threads == 1 ? "" : "s",
               with_commas(static_cast<std::int64_t>(result.triplets_per_second)).c_str());
   print_evaluation("Trained:  ", r.trained.evaluation, r.trained.seconds);
   // The bar every recommender must clear: the same ranking (most train positives first) for all.

@@ -8,11 +8,17 @@ namespace tripletrec {
 
 Adam::Adam(const OptimizerConfig& config) : config_(config) {}
 
-void Adam::begin_step() {
+float Adam::begin_step() {
+  std::lock_guard<std::mutex> lock(mutex_);
   ++step_;
   beta1_power_ *= config_.beta1;
   beta2_power_ *= config_.beta2;
-  lr_t_ = static_cast<float>(config_.learning_rate * std::sqrt(1.0 - beta2_power_) / (1.0 - beta1_power_));
+  return static_cast<float>(config_.learning_rate * std::sqrt(1.0 - beta2_power_) / (1.0 - beta1_power_));
+}
+
+std::int64_t Adam::step() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return step_;
 }
 
 // Fused scalar loops (the compiler vectorises them): one pass reads and writes w, m and v once.
@@ -22,9 +28,9 @@ void Adam::begin_step() {
 // (npm run bench:kernels, interleaved in one process, load average 17-20; same bits). Natively
 // 10x and 17x: Eigen 3.4 vectorises float sqrt on AVX-512 only with EIGEN_FAST_MATH (its
 // approximation, which the engine excludes), so the whole expression runs scalar.
-void Adam::update(float* w, const float* g, float* m, float* v, std::size_t n) const {
+void Adam::update(float lr, float* w, const float* g, float* m, float* v, std::size_t n) const {
   const float b1 = config_.beta1, b2 = config_.beta2, c1 = 1.0f - b1, c2 = 1.0f - b2;
-  const float lr = lr_t_, eps = config_.epsilon;
+  const float eps = config_.epsilon;
   for (std::size_t i = 0; i < n; ++i) {
     const float gi = g[i];
     m[i] = b1 * m[i] + c1 * gi;
@@ -33,9 +39,9 @@ void Adam::update(float* w, const float* g, float* m, float* v, std::size_t n) c
   }
 }
 
-void Adam::update_l2(float* w, const float* g, float l2, float* m, float* v, std::size_t n) const {
+void Adam::update_l2(float lr, float* w, const float* g, float l2, float* m, float* v, std::size_t n) const {
   const float b1 = config_.beta1, b2 = config_.beta2, c1 = 1.0f - b1, c2 = 1.0f - b2;
-  const float lr = lr_t_, eps = config_.epsilon, two_l2 = 2.0f * l2;
+  const float eps = config_.epsilon, two_l2 = 2.0f * l2;
   for (std::size_t i = 0; i < n; ++i) {
     const float gi = g[i] + two_l2 * w[i];
     m[i] = b1 * m[i] + c1 * gi;
@@ -44,9 +50,9 @@ void Adam::update_l2(float* w, const float* g, float l2, float* m, float* v, std
   }
 }
 
-void Adam::update_no_grad(float* w, float l2, float* m, float* v, std::size_t n) const {
+void Adam::update_no_grad(float lr, float* w, float l2, float* m, float* v, std::size_t n) const {
   const float b1 = config_.beta1, b2 = config_.beta2, c1 = 1.0f - b1, c2 = 1.0f - b2;
-  const float lr = lr_t_, eps = config_.epsilon, two_l2 = 2.0f * l2;
+  const float eps = config_.epsilon, two_l2 = 2.0f * l2;
   for (std::size_t i = 0; i < n; ++i) {
     const float gi = two_l2 * w[i];
     m[i] = b1 * m[i] + c1 * gi;
@@ -88,13 +94,13 @@ void RowGradients::clear() {
   rows_.clear();
 }
 
-void apply_embedding_update(const Adam& adam, bool keras_exact, float l2, float* table,
+void apply_embedding_update(const Adam& adam, float lr, bool keras_exact, float l2, float* table,
                             std::int32_t table_rows, AdamMoments& moments, RowGradients& grads) {
   const std::size_t dim = static_cast<std::size_t>(grads.dim());
   if (!keras_exact) {
     for (int k = 0; k < grads.count(); ++k) {
       const std::size_t offset = static_cast<std::size_t>(grads.table_row(k)) * dim;
-      adam.update_l2(table + offset, grads.grad(k), l2, moments.m.data() + offset,
+      adam.update_l2(lr, table + offset, grads.grad(k), l2, moments.m.data() + offset,
                      moments.v.data() + offset, dim);
     }
   } else {
@@ -103,9 +109,9 @@ void apply_embedding_update(const Adam& adam, bool keras_exact, float l2, float*
       float* m = moments.m.data() + offset;
       float* v = moments.v.data() + offset;
       if (const float* g = grads.find(r))
-        adam.update_l2(table + offset, g, l2, m, v, dim);
+        adam.update_l2(lr, table + offset, g, l2, m, v, dim);
       else
-        adam.update_no_grad(table + offset, l2, m, v, dim);
+        adam.update_no_grad(lr, table + offset, l2, m, v, dim);
     }
   }
   grads.clear();

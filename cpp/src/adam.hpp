@@ -3,6 +3,7 @@
 // Internal to the engine.
 #pragma once
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 #include "tripletrec/model.hpp"
@@ -18,23 +19,25 @@ struct AdamMoments {
 class Adam {
  public:
   explicit Adam(const OptimizerConfig& config);
-  // Advances the global step count; call once per batch before the updates.
-  void begin_step();
-  std::int64_t step() const { return step_; }
-  float step_size() const { return lr_t_; }
+  // Counts one step (one batch) and returns its step size lr_t; call once per batch before the
+  // updates. Thread-safe: Hogwild threads share one step count, so the bias correction follows
+  // the batches of all threads (a short lock per batch; one thread takes the same steps as ever).
+  float begin_step();
+  std::int64_t step() const;
 
-  // w -= lr_t * m / (sqrt(v) + eps) after folding g into m, v; n contiguous values.
-  void update(float* w, const float* g, float* m, float* v, std::size_t n) const;
+  // w -= lr * m / (sqrt(v) + eps) after folding g into m, v; n contiguous values; lr is the
+  // step size begin_step() returned for this batch.
+  void update(float lr, float* w, const float* g, float* m, float* v, std::size_t n) const;
   // Same with the L2 gradient 2 * l2 * w added to g first.
-  void update_l2(float* w, const float* g, float l2, float* m, float* v, std::size_t n) const;
+  void update_l2(float lr, float* w, const float* g, float l2, float* m, float* v, std::size_t n) const;
   // Same for a parameter whose data gradient is zero (only L2 and momentum move it).
-  void update_no_grad(float* w, float l2, float* m, float* v, std::size_t n) const;
+  void update_no_grad(float lr, float* w, float l2, float* m, float* v, std::size_t n) const;
 
  private:
   OptimizerConfig config_;
+  mutable std::mutex mutex_;  // guards the step count and the running products
   std::int64_t step_ = 0;
   double beta1_power_ = 1, beta2_power_ = 1;  // running products: the same bits everywhere
-  float lr_t_ = 0;
 };
 
 // Per-batch gradient accumulator of an embedding table: one zeroed row per distinct table row
@@ -59,9 +62,11 @@ class RowGradients {
   std::vector<float> grads_;
 };
 
-// Applies a batch's embedding gradients: in sparse mode Adam (and L2) only on the touched rows,
-// in Keras-exact mode on every row of the table (untouched rows get the L2 gradient only).
-void apply_embedding_update(const Adam& adam, bool keras_exact, float l2, float* table,
+// Applies a batch's embedding gradients with step size lr: in sparse mode Adam (and L2) only on
+// the touched rows, in Keras-exact mode on every row of the table (untouched rows get the L2
+// gradient only). With several training threads the rows' floats and moments are updated
+// without locks (Hogwild, see trainer.hpp); `grads` is the calling thread's own.
+void apply_embedding_update(const Adam& adam, float lr, bool keras_exact, float l2, float* table,
                             std::int32_t table_rows, AdamMoments& moments, RowGradients& grads);
 
 }  // namespace tripletrec

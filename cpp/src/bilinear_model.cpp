@@ -23,6 +23,13 @@ inline float inverse_norm(float squared_norm) {
   return 1.0f / std::sqrt(squared_norm > kNormEpsilon ? squared_norm : kNormEpsilon);
 }
 
+// One training thread's state: the batch's gradient accumulators and the composed vectors.
+struct BilinearWorkspace final : TrainingWorkspace {
+  BagGradients user_grads, item_grads;
+  int capacity = 0;                                 // the largest batch the accumulators are sized for
+  std::vector<float> su, sp, sq, gu, gp, gq;        // composed vectors and their gradients (features)
+};
+
 class BilinearModel final : public ModelWithOptimizer {
  public:
   BilinearModel(const ModelConfig& config, const OptimizerConfig& optimizer, std::int32_t n_users,
@@ -35,23 +42,36 @@ class BilinearModel final : public ModelWithOptimizer {
     item_.init_ids(n_items, dim_, keeps_ids(config, features_.item), init);
     user_.init_features(&features_.user, init);
     item_.init_features(&features_.item, init);
-    for (auto* buffer : {&su_, &sp_, &sq_, &gu_, &gp_, &gq_}) buffer->assign(static_cast<std::size_t>(dim_), 0.0f);
   }
 
   ModelKind kind() const override { return ModelKind::Bilinear; }
   const ModelConfig& config() const override { return config_; }
 
-  float train_batch(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
-                    int count, Rng&) override {
+  std::unique_ptr<TrainingWorkspace> make_workspace() const override {
+    auto ws = std::make_unique<BilinearWorkspace>();
+    ws->user_grads = user_.make_gradients();
+    ws->item_grads = item_.make_gradients();
+    for (auto* buffer : {&ws->su, &ws->sp, &ws->sq, &ws->gu, &ws->gp, &ws->gq})
+      buffer->assign(static_cast<std::size_t>(dim_), 0.0f);
+    return ws;
+  }
+
+  // Hogwild: threads read and update the rows they use without locks (the rows' floats and
+  // their Adam moments may interleave between threads; each thread's gradients are its own).
+  bool parallel_training() const override { return true; }
+
+  float train_batch(TrainingWorkspace& workspace, const std::int32_t* users, const std::int32_t* pos,
+                    const std::int32_t* neg, int count, Rng&) override {
     check_triplet_ids(users, pos, neg, count);
     if (count == 0) return 0.0f;
-    if (count > capacity_) {  // warm-up: size the accumulators for the largest batch seen
-      user_.reserve(count);
-      item_.reserve(2 * count);
-      capacity_ = count;
+    auto& ws = static_cast<BilinearWorkspace&>(workspace);
+    if (count > ws.capacity) {  // warm-up: size the accumulators for the largest batch seen
+      user_.reserve(ws.user_grads, count);
+      item_.reserve(ws.item_grads, 2 * count);
+      ws.capacity = count;
     }
     cache_valid_.store(false, std::memory_order_relaxed);
-    adam_.begin_step();
+    const float lr = adam_.begin_step();
 
     const bool cosine = config_.similarity == Similarity::Cosine;
     const float margin = config_.margin, scale = 1.0f / static_cast<float>(count);
@@ -59,20 +79,20 @@ class BilinearModel final : public ModelWithOptimizer {
     for (int t = 0; t < count; ++t) {
       // The vectors (the id rows themselves without features) and their gradient accumulators;
       // every row the batch used is registered (as Keras' sparse gradients do), even at zero loss.
-      const float* u = user_.vector(users[t], su_.data());
-      const float* p = item_.vector(pos[t], sp_.data());
-      const float* q = item_.vector(neg[t], sq_.data());
-      float* du = user_.gradient(users[t], gu_.data());
-      float* dp = item_.gradient(pos[t], gp_.data());
-      float* dq = item_.gradient(neg[t], gq_.data());
+      const float* u = user_.vector(users[t], ws.su.data());
+      const float* p = item_.vector(pos[t], ws.sp.data());
+      const float* q = item_.vector(neg[t], ws.sq.data());
+      float* du = user_.gradient(ws.user_grads, users[t], ws.gu.data());
+      float* dp = item_.gradient(ws.item_grads, pos[t], ws.gp.data());
+      float* dq = item_.gradient(ws.item_grads, neg[t], ws.gq.data());
       loss_sum += triplet_gradient(u, p, q, du, dp, dq, cosine, margin, scale);
-      user_.scatter(users[t], du);
-      item_.scatter(pos[t], dp);
-      item_.scatter(neg[t], dq);
+      user_.scatter(ws.user_grads, users[t], du);
+      item_.scatter(ws.item_grads, pos[t], dp);
+      item_.scatter(ws.item_grads, neg[t], dq);
     }
     const bool exact = optimizer_.keras_exact;
-    user_.apply(adam_, exact, config_.l2);
-    item_.apply(adam_, exact, config_.l2);
+    user_.apply(ws.user_grads, adam_, lr, exact, config_.l2);
+    item_.apply(ws.item_grads, adam_, lr, exact, config_.l2);
     return static_cast<float>(loss_sum / count);
   }
 
@@ -230,8 +250,6 @@ class BilinearModel final : public ModelWithOptimizer {
   int dim_;
   EmbeddingBag user_, item_;  // id embeddings and/or the mean of feature embeddings
   Adam adam_;
-  int capacity_ = 0;
-  std::vector<float> su_, sp_, sq_, gu_, gp_, gq_;  // composed vectors and their gradients (features)
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};

@@ -25,10 +25,28 @@ struct DenseLayer {
   int in = 0, out = 0;
   Matrix kernel;             // in x out (Keras' layout)
   RowVector bias;            // out
-  Matrix kernel_t;           // out x in: the kernel transposed, for the backward pass
-  Matrix dkernel;            // the batch's gradients
-  RowVector dbias;
   AdamMoments kernel_moments, bias_moments;
+};
+
+// A dense layer's batch gradients, in a training thread's workspace.
+struct DenseGradients {
+  Matrix kernel_t;  // out x in: the kernel transposed, for the backward pass
+  Matrix dkernel;   // in x out
+  RowVector dbias;
+};
+
+// One training thread's state: activations, dropout masks and gradients of its batch.
+struct DeepWorkspace final : TrainingWorkspace {
+  // Per lane: acts[l] is layer l's input (after dropout), masks[l] its mask.
+  int capacity = 0;  // the largest batch the buffers are sized for
+  std::vector<std::vector<float>> acts, masks;
+  std::vector<float> scores;
+  // Backward: the active lanes, their gathered inputs, and gradients (d pre-activation, d input).
+  std::vector<int> active;
+  std::vector<float> gathered, dz, din;
+  std::vector<DenseGradients> layers;
+  BagGradients user_grads, item_grads;
+  std::vector<float> user_scratch, item_scratch;  // composed vectors (features)
 };
 
 class DeepModel final : public ModelWithOptimizer {
@@ -53,9 +71,6 @@ class DeepModel final : public ModelWithOptimizer {
       const float limit = static_cast<float>(std::sqrt(6.0 / (in + out)));  // Glorot uniform
       layer.kernel = uniform_table(in, out, limit, init);
       layer.bias = RowVector::Zero(out);
-      layer.kernel_t = Matrix::Zero(out, in);
-      layer.dkernel = Matrix::Zero(in, out);
-      layer.dbias = RowVector::Zero(out);
       layer.kernel_moments = AdamMoments(static_cast<std::size_t>(layer.kernel.size()));
       layer.bias_moments = AdamMoments(static_cast<std::size_t>(out));
       layers_.push_back(std::move(layer));
@@ -66,20 +81,36 @@ class DeepModel final : public ModelWithOptimizer {
     // Feature tables after the kernels: an id-only model draws exactly what it always drew.
     user_.init_features(&features_.user, init);
     item_.init_features(&features_.item, init);
-    user_scratch_.assign(static_cast<std::size_t>(user_dim_), 0.0f);
-    item_scratch_.assign(static_cast<std::size_t>(item_dim_), 0.0f);
   }
 
   ModelKind kind() const override { return ModelKind::Deep; }
   const ModelConfig& config() const override { return config_; }
 
-  float train_batch(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
-                    int count, Rng& rng) override {
+  std::unique_ptr<TrainingWorkspace> make_workspace() const override {
+    auto ws = std::make_unique<DeepWorkspace>();
+    for (const DenseLayer& layer : layers_)
+      ws->layers.push_back({Matrix::Zero(layer.out, layer.in), Matrix::Zero(layer.in, layer.out),
+                            RowVector::Zero(layer.out)});
+    ws->user_grads = user_.make_gradients();
+    ws->item_grads = item_.make_gradients();
+    ws->user_scratch.assign(static_cast<std::size_t>(user_dim_), 0.0f);
+    ws->item_scratch.assign(static_cast<std::size_t>(item_dim_), 0.0f);
+    return ws;
+  }
+
+  // Hogwild: threads update the embedding rows without locks (the floats and their Adam moments
+  // may interleave between threads) and the MLP's weights under a short lock; activations and
+  // gradients are each thread's own.
+  bool parallel_training() const override { return true; }
+
+  float train_batch(TrainingWorkspace& workspace, const std::int32_t* users, const std::int32_t* pos,
+                    const std::int32_t* neg, int count, Rng& rng) override {
     check_triplet_ids(users, pos, neg, count);
     if (count == 0) return 0.0f;
-    reserve(count);
+    auto& ws = static_cast<DeepWorkspace&>(workspace);
+    reserve(ws, count);
     cache_valid_.store(false, std::memory_order_relaxed);
-    adam_.begin_step();
+    const float lr = adam_.begin_step();
 
     const int lanes = 2 * count;  // [0, count): positive item, [count, 2 count): negative item
     const int n_layers = static_cast<int>(layers_.size());
@@ -90,12 +121,12 @@ class DeepModel final : public ModelWithOptimizer {
     const kernels::Dropout input_dropout(dropout ? rng.next() : 0, config_.dropout);
     for (int s = 0; s < lanes; ++s) {
       const std::size_t row = static_cast<std::size_t>(s) * in0;
-      float* x = acts_[0].data() + row;
+      float* x = ws.acts[0].data() + row;
       const int t = s < count ? s : s - count;
-      const float* user = user_.vector(users[t], user_scratch_.data());
-      const float* item = item_.vector(s < count ? pos[t] : neg[t], item_scratch_.data());
+      const float* user = user_.vector(users[t], ws.user_scratch.data());
+      const float* item = item_.vector(s < count ? pos[t] : neg[t], ws.item_scratch.data());
       if (dropout) {
-        float* m = masks_[0].data() + row;
+        float* m = ws.masks[0].data() + row;
         input_dropout.apply(static_cast<std::uint32_t>(row), user, x, m, user_dim_);
         input_dropout.apply(static_cast<std::uint32_t>(row + user_dim_), item, x + user_dim_, m + user_dim_, item_dim_);
       } else {
@@ -104,15 +135,15 @@ class DeepModel final : public ModelWithOptimizer {
     }
     for (int l = 0; l < n_layers; ++l) {
       const DenseLayer& layer = layers_[l];
-      float* out = l + 1 < n_layers ? acts_[l + 1].data() : scores_.data();
-      kernels::dense_forward(acts_[l].data(), layer.in, layer.kernel.data(), layer.bias.data(), layer.out,
+      float* out = l + 1 < n_layers ? ws.acts[l + 1].data() : ws.scores.data();
+      kernels::dense_forward(ws.acts[l].data(), layer.in, layer.kernel.data(), layer.bias.data(), layer.out,
                              out, lanes);
       // A hidden layer's relu, then the next layer's dropout. The output layer's pre-activation
-      // stays in scores_; relu(score) is applied below.
+      // stays in the scores; relu(score) is applied below.
       if (l + 1 == n_layers) break;
       const std::size_t out_size = static_cast<std::size_t>(layer.out) * lanes;
       if (dropout)
-        kernels::Dropout(rng.next(), config_.dropout).apply_after_relu(out, masks_[l + 1].data(), out_size);
+        kernels::Dropout(rng.next(), config_.dropout).apply_after_relu(out, ws.masks[l + 1].data(), out_size);
       else
         linalg::ArrayMap(out, static_cast<Eigen::Index>(out_size)) = linalg::ArrayMap(out, static_cast<Eigen::Index>(out_size)).max(0.0f);
     }
@@ -123,31 +154,38 @@ class DeepModel final : public ModelWithOptimizer {
     double loss_sum = 0;
     int n_active = 0;
     for (int t = 0; t < count; ++t) {
-      user_.touch(users[t]);  // every row the batch used gets an update, as in Keras
-      item_.touch(pos[t]);
-      item_.touch(neg[t]);
-      const float pre_pos = scores_[t], pre_neg = scores_[count + t];
+      user_.touch(ws.user_grads, users[t]);  // every row the batch used gets an update, as in Keras
+      item_.touch(ws.item_grads, pos[t]);
+      item_.touch(ws.item_grads, neg[t]);
+      const float pre_pos = ws.scores[t], pre_neg = ws.scores[count + t];
       const float s_pos = pre_pos > 0.0f ? pre_pos : 0.0f, s_neg = pre_neg > 0.0f ? pre_neg : 0.0f;
       const float loss = config_.margin + s_neg - s_pos;
       if (!(loss > 0.0f)) continue;
       loss_sum += loss;
-      if (pre_pos > 0.0f) active_[n_active] = t, dz_[n_active++] = -scale;
-      if (pre_neg > 0.0f) active_[n_active] = count + t, dz_[n_active++] = scale;
+      if (pre_pos > 0.0f) ws.active[n_active] = t, ws.dz[n_active++] = -scale;
+      if (pre_neg > 0.0f) ws.active[n_active] = count + t, ws.dz[n_active++] = scale;
     }
-    for (auto& layer : layers_) layer.dbias.setZero();
+    for (auto& grads : ws.layers) grads.dbias.setZero();
     if (n_active > 0)
-      backward(n_active, users, pos, neg, count);  // writes every dkernel
+      backward(ws, n_active, users, pos, neg, count);  // writes every dkernel
     else
-      for (auto& layer : layers_) layer.dkernel.setZero();
+      for (auto& grads : ws.layers) grads.dkernel.setZero();
 
     const bool exact = optimizer_.keras_exact;
     const float l2 = config_.l2;
-    user_.apply(adam_, exact, l2);
-    item_.apply(adam_, exact, l2);
-    for (auto& layer : layers_) {
-      adam_.update_l2(layer.kernel.data(), layer.dkernel.data(), l2, layer.kernel_moments.m.data(),
+    user_.apply(ws.user_grads, adam_, lr, exact, l2);
+    item_.apply(ws.item_grads, adam_, lr, exact, l2);
+    // Every batch updates every weight of the MLP, so there threads would collide on every
+    // step (and lose each other's updates): its update takes a short lock. Reading the weights
+    // in the forward and backward passes does not (Hogwild); the embedding rows, of which a batch
+    // touches few, are updated lock-free above.
+    std::lock_guard<std::mutex> lock(dense_update_mutex_);
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      DenseLayer& layer = layers_[l];
+      const DenseGradients& grads = ws.layers[l];
+      adam_.update_l2(lr, layer.kernel.data(), grads.dkernel.data(), l2, layer.kernel_moments.m.data(),
                       layer.kernel_moments.v.data(), static_cast<std::size_t>(layer.kernel.size()));
-      adam_.update(layer.bias.data(), layer.dbias.data(), layer.bias_moments.m.data(),
+      adam_.update(lr, layer.bias.data(), grads.dbias.data(), layer.bias_moments.m.data(),
                    layer.bias_moments.v.data(), static_cast<std::size_t>(layer.bias.size()));
     }
     return static_cast<float>(loss_sum / count);
@@ -304,84 +342,86 @@ class DeepModel final : public ModelWithOptimizer {
 
 
   // Buffers for the largest batch seen; training allocates nothing once they are this big.
-  void reserve(int count) {
-    if (count <= capacity_) return;
+  void reserve(DeepWorkspace& ws, int count) const {
+    if (count <= ws.capacity) return;
     const std::size_t lanes = 2 * static_cast<std::size_t>(count);
-    acts_.resize(layers_.size());
-    masks_.resize(layers_.size());
+    ws.acts.resize(layers_.size());
+    ws.masks.resize(layers_.size());
     for (std::size_t l = 0; l < layers_.size(); ++l) {
-      acts_[l].resize(lanes * layers_[l].in);
-      masks_[l].resize(lanes * layers_[l].in);
+      ws.acts[l].resize(lanes * layers_[l].in);
+      ws.masks[l].resize(lanes * layers_[l].in);
     }
-    scores_.resize(lanes);
-    active_.resize(lanes);
-    gathered_.resize(lanes * max_width_);
-    dz_.resize(lanes * max_width_);
-    din_.resize(lanes * max_width_);
-    user_.reserve(count);
-    item_.reserve(2 * count);
-    capacity_ = count;
+    ws.scores.resize(lanes);
+    ws.active.resize(lanes);
+    ws.gathered.resize(lanes * max_width_);
+    ws.dz.resize(lanes * max_width_);
+    ws.din.resize(lanes * max_width_);
+    user_.reserve(ws.user_grads, count);
+    item_.reserve(ws.item_grads, 2 * count);
+    ws.capacity = count;
   }
 
-  // Backpropagates dz_ (d loss / d output pre-activation of the active lanes) through the MLP into
+  // Backpropagates dz (d loss / d output pre-activation of the active lanes) through the MLP into
   // the dense gradients and the embedding rows, layer by layer for all active lanes at once.
   // Every sum runs in the same order as a gemm over the active lanes, so the blocking and the
   // special case of the output layer do not change the bits.
-  void backward(int n_active, const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
+  void backward(DeepWorkspace& ws, int n_active, const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg,
                 int count) {
     const int top = static_cast<int>(layers_.size()) - 1;
     {
       // The output layer has one unit: dW += dz_i x_i and d input_i = dz_i W are axpys.
-      DenseLayer& layer = layers_[top];
+      const DenseLayer& layer = layers_[top];
+      DenseGradients& grads = ws.layers[top];
       const int in = layer.in;
-      layer.dkernel.setZero();
+      grads.dkernel.setZero();
       for (int i = 0; i < n_active; ++i) {
-        const float dz = dz_[i];
-        const linalg::ConstRowMap x(acts_[top].data() + static_cast<std::size_t>(active_[i]) * in, in);
-        linalg::RowMap(layer.dkernel.data(), in) += dz * x;  // the in x 1 kernel as a row
-        layer.dbias[0] += dz;
-        linalg::RowMap(din_.data() + static_cast<std::size_t>(i) * in, in) = dz * linalg::ConstRowMap(layer.kernel.data(), in);
+        const float dz = ws.dz[i];
+        const linalg::ConstRowMap x(ws.acts[top].data() + static_cast<std::size_t>(ws.active[i]) * in, in);
+        linalg::RowMap(grads.dkernel.data(), in) += dz * x;  // the in x 1 kernel as a row
+        grads.dbias[0] += dz;
+        linalg::RowMap(ws.din.data() + static_cast<std::size_t>(i) * in, in) = dz * linalg::ConstRowMap(layer.kernel.data(), in);
       }
-      through_input_masks(top, n_active);
+      through_input_masks(ws, top, n_active);
     }
     for (int l = top - 1; l >= 0; --l) {
-      dz_.swap(din_);
-      DenseLayer& layer = layers_[l];
+      ws.dz.swap(ws.din);
+      const DenseLayer& layer = layers_[l];
+      DenseGradients& grads = ws.layers[l];
       const int in = layer.in, out = layer.out;
       // The layer's inputs for the active lanes, gathered into rows.
-      float* x = gathered_.data();
-      const linalg::ConstMatrixMap inputs(acts_[l].data(), 2 * count, in);
-      for (int i = 0; i < n_active; ++i) linalg::MatrixMap(x, n_active, in).row(i) = inputs.row(active_[i]);
+      float* x = ws.gathered.data();
+      const linalg::ConstMatrixMap inputs(ws.acts[l].data(), 2 * count, in);
+      for (int i = 0; i < n_active; ++i) linalg::MatrixMap(x, n_active, in).row(i) = inputs.row(ws.active[i]);
       // dW = x^T dz (x read transposed), db += column sums of dz.
-      kernels::gemm_set(x, 1, in, dz_.data(), out, layer.dkernel.data(), out, in, n_active, out);
-      const linalg::ConstMatrixMap dz(dz_.data(), n_active, out);
-      for (int i = 0; i < n_active; ++i) layer.dbias += dz.row(i);  // row by row: the same sums everywhere
+      kernels::gemm_set(x, 1, in, ws.dz.data(), out, grads.dkernel.data(), out, in, n_active, out);
+      const linalg::ConstMatrixMap dz(ws.dz.data(), n_active, out);
+      for (int i = 0; i < n_active; ++i) grads.dbias += dz.row(i);  // row by row: the same sums everywhere
       // d input = dz W^T.
-      layer.kernel_t = layer.kernel.transpose();
-      kernels::gemm_set(dz_.data(), out, 1, layer.kernel_t.data(), in, din_.data(), in, n_active, out, in);
-      through_input_masks(l, n_active);
+      grads.kernel_t = layer.kernel.transpose();
+      kernels::gemm_set(ws.dz.data(), out, 1, grads.kernel_t.data(), in, ws.din.data(), in, n_active, out, in);
+      through_input_masks(ws, l, n_active);
     }
-    // din_ holds d loss / d (user row, item row) of every active lane.
+    // din holds d loss / d (user row, item row) of every active lane.
     const int in = user_dim_ + item_dim_;
     for (int i = 0; i < n_active; ++i) {
-      const int s = active_[i];
+      const int s = ws.active[i];
       const int t = s < count ? s : s - count;
-      const float* g = din_.data() + static_cast<std::size_t>(i) * in;
-      user_.add_gradient(users[t], g);
-      item_.add_gradient(s < count ? pos[t] : neg[t], g + user_dim_);
+      const float* g = ws.din.data() + static_cast<std::size_t>(i) * in;
+      user_.add_gradient(ws.user_grads, users[t], g);
+      item_.add_gradient(ws.item_grads, s < count ? pos[t] : neg[t], g + user_dim_);
     }
   }
 
-  // din_ (d loss / d layer l's input, active lanes) through layer l's input dropout and, above the
+  // din (d loss / d layer l's input, active lanes) through layer l's input dropout and, above the
   // first layer, the previous layer's relu: the kept input is > 0.
-  void through_input_masks(int l, int n_active) {
+  void through_input_masks(DeepWorkspace& ws, int l, int n_active) const {
     const bool dropout = config_.dropout > 0.0f;
     const int in = layers_[l].in;
     for (int i = 0; i < n_active; ++i) {
-      const std::size_t lane = static_cast<std::size_t>(active_[i]) * in;
-      const float* m = masks_[l].data() + lane;
-      const float* x = acts_[l].data() + lane;
-      float* g = din_.data() + static_cast<std::size_t>(i) * in;
+      const std::size_t lane = static_cast<std::size_t>(ws.active[i]) * in;
+      const float* m = ws.masks[l].data() + lane;
+      const float* x = ws.acts[l].data() + lane;
+      float* g = ws.din.data() + static_cast<std::size_t>(i) * in;
       if (l == 0) {
         if (dropout) kernels::mul(g, m, in);
       } else if (dropout) {
@@ -500,16 +540,8 @@ class DeepModel final : public ModelWithOptimizer {
   EmbeddingBag user_, item_;  // id embeddings and/or the mean of feature embeddings
   std::vector<DenseLayer> layers_;  // hidden layers, then the Dense(1) output
   Adam adam_;
-  std::vector<float> user_scratch_, item_scratch_;  // composed vectors (with features)
   int max_width_ = 0;
-
-  // Training buffers, per lane: acts_[l] is layer l's input (after dropout), masks_[l] its mask.
-  int capacity_ = 0;
-  std::vector<std::vector<float>> acts_, masks_;
-  std::vector<float> scores_;
-  // Backward: the active lanes, their gathered inputs, and gradients (d pre-activation, d input).
-  std::vector<int> active_;
-  std::vector<float> gathered_, dz_, din_;
+  std::mutex dense_update_mutex_;  // one thread at a time updates the MLP's weights
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};

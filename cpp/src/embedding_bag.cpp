@@ -19,7 +19,6 @@ void EmbeddingBag::init_ids(std::int32_t rows, int dim, bool with_ids, Rng& init
   with_ids_ = with_ids;
   ids_ = table(with_ids ? rows : 0, dim, limit, init);
   id_moments_ = AdamMoments(static_cast<std::size_t>(ids_.size()));
-  id_grads_.reset(with_ids ? rows : 0, dim);
 }
 
 void EmbeddingBag::init_features(const FeatureRows* features, Rng& init, float limit) {
@@ -27,7 +26,6 @@ void EmbeddingBag::init_features(const FeatureRows* features, Rng& init, float l
   const std::int32_t n = features_ ? features_->n_features() : 0;
   table_ = table(n, dim_, limit, init);
   table_moments_ = AdamMoments(static_cast<std::size_t>(table_.size()));
-  feature_grads_.reset(n, dim_);
   max_features_per_row_ = 0;
   if (features_)
     for (std::int32_t r = 0; r < rows_; ++r)
@@ -57,45 +55,53 @@ linalg::Matrix EmbeddingBag::compose_all() const {
   return all;
 }
 
-float* EmbeddingBag::gradient(std::int32_t row, float* scratch) {
-  if (plain()) return id_grads_.row(row);
+BagGradients EmbeddingBag::make_gradients() const {
+  BagGradients grads;
+  grads.ids.reset(with_ids_ ? rows_ : 0, dim_);
+  grads.features.reset(features_ ? features_->n_features() : 0, dim_);
+  return grads;
+}
+
+float* EmbeddingBag::gradient(BagGradients& grads, std::int32_t row, float* scratch) const {
+  if (plain()) return grads.ids.row(row);
   std::fill_n(scratch, dim_, 0.0f);
   return scratch;
 }
 
-void EmbeddingBag::scatter(std::int32_t row, const float* g) {
+void EmbeddingBag::scatter(BagGradients& grads, std::int32_t row, const float* g) const {
   if (plain()) return;  // accumulated in place
-  if (with_ids_) kernels::axpy(1.0f, g, id_grads_.row(row), dim_);
+  if (with_ids_) kernels::axpy(1.0f, g, grads.ids.row(row), dim_);
   if (!features_) return;
   for (std::uint32_t k = features_->begin(row); k < features_->end(row); ++k)
-    kernels::axpy(features_->weight[k], g, feature_grads_.row(features_->index[k]), dim_);
+    kernels::axpy(features_->weight[k], g, grads.features.row(features_->index[k]), dim_);
 }
 
-void EmbeddingBag::add_gradient(std::int32_t row, const float* g) {
+void EmbeddingBag::add_gradient(BagGradients& grads, std::int32_t row, const float* g) const {
   if (plain()) {
-    linalg::RowMap(id_grads_.row(row), dim_) += linalg::ConstRowMap(g, dim_);
+    linalg::RowMap(grads.ids.row(row), dim_) += linalg::ConstRowMap(g, dim_);
     return;
   }
-  scatter(row, g);
+  scatter(grads, row, g);
 }
 
-void EmbeddingBag::touch(std::int32_t row) {
-  if (with_ids_) id_grads_.row(row);
+void EmbeddingBag::touch(BagGradients& grads, std::int32_t row) const {
+  if (with_ids_) grads.ids.row(row);
   if (!features_) return;
-  for (std::uint32_t k = features_->begin(row); k < features_->end(row); ++k) feature_grads_.row(features_->index[k]);
+  for (std::uint32_t k = features_->begin(row); k < features_->end(row); ++k) grads.features.row(features_->index[k]);
 }
 
-void EmbeddingBag::reserve(int uses) {
-  if (with_ids_) id_grads_.reserve(std::min(uses, rows_));
+void EmbeddingBag::reserve(BagGradients& grads, int uses) const {
+  if (with_ids_) grads.ids.reserve(std::min(uses, rows_));
   if (features_)
-    feature_grads_.reserve(static_cast<int>(std::min<std::int64_t>(std::int64_t(uses) * max_features_per_row_,
+    grads.features.reserve(static_cast<int>(std::min<std::int64_t>(std::int64_t(uses) * max_features_per_row_,
                                                                    features_->n_features())));
 }
 
-void EmbeddingBag::apply(const Adam& adam, bool keras_exact, float l2) {
-  if (with_ids_) apply_embedding_update(adam, keras_exact, l2, ids_.data(), rows_, id_moments_, id_grads_);
+void EmbeddingBag::apply(BagGradients& grads, const Adam& adam, float lr, bool keras_exact, float l2) {
+  if (with_ids_) apply_embedding_update(adam, lr, keras_exact, l2, ids_.data(), rows_, id_moments_, grads.ids);
   if (features_)
-    apply_embedding_update(adam, keras_exact, l2, table_.data(), features_->n_features(), table_moments_, feature_grads_);
+    apply_embedding_update(adam, lr, keras_exact, l2, table_.data(), features_->n_features(), table_moments_,
+                           grads.features);
 }
 
 void EmbeddingBag::tensors(const std::string& side, std::vector<Tensor>& out, const std::string& what) {

@@ -16,6 +16,12 @@
 
 namespace tripletrec {
 
+// A training thread's gradient accumulators of one bag (its id rows and its feature rows): each
+// thread has its own (the model's TrainingWorkspace holds them), the bag only its parameters.
+struct BagGradients {
+  RowGradients ids, features;
+};
+
 class EmbeddingBag {
  public:
   // Two steps, so that the id tables of users and items are drawn first, in the order the
@@ -44,24 +50,27 @@ class EmbeddingBag {
   // row's gradient accumulator. Else `scratch`, zeroed; scatter() then adds it to the id row and,
   // weighted, to each feature row. Calling both registers the rows even when nothing is added
   // (Keras updates every row a batch used).
-  float* gradient(std::int32_t row, float* scratch);
-  void scatter(std::int32_t row, const float* scratch);
+  // Gradients go to `grads`, the calling thread's (make_gradients()).
+  BagGradients make_gradients() const;
+  float* gradient(BagGradients& grads, std::int32_t row, float* scratch) const;
+  void scatter(BagGradients& grads, std::int32_t row, const float* scratch) const;
   // gradient() + scatter() of a given gradient.
-  void add_gradient(std::int32_t row, const float* g);
+  void add_gradient(BagGradients& grads, std::int32_t row, const float* g) const;
   // Registers the row's id and feature rows for this batch's update without adding anything.
-  void touch(std::int32_t row);
+  void touch(BagGradients& grads, std::int32_t row) const;
 
   // For models whose gradient of a feature row is more than weight x the vector's (the FM).
   const float* id_row(std::int32_t row) const { return ids_.row(row).data(); }
   const float* feature_row(std::int32_t feature) const { return table_.row(feature).data(); }
-  float* id_gradient(std::int32_t row) { return id_grads_.row(row); }
-  float* feature_gradient(std::int32_t feature) { return feature_grads_.row(feature); }
+  static float* id_gradient(BagGradients& grads, std::int32_t row) { return grads.ids.row(row); }
+  static float* feature_gradient(BagGradients& grads, std::int32_t feature) { return grads.features.row(feature); }
   const FeatureRows* features() const { return features_; }
 
   // Accumulators for `uses` row uses per batch; no allocation afterwards.
-  void reserve(int uses);
-  // Adam (with L2) on the touched rows, or every row in Keras-exact mode; forgets the batch.
-  void apply(const Adam& adam, bool keras_exact, float l2);
+  void reserve(BagGradients& grads, int uses) const;
+  // Adam (with L2, step size lr) on the touched rows, or every row in Keras-exact mode; forgets
+  // the batch. Several threads may apply at once: rows update lock-free (Hogwild, trainer.hpp).
+  void apply(BagGradients& grads, const Adam& adam, float lr, bool keras_exact, float l2);
 
   // ("user", "embedding") -> user_embedding (ids) and user_feature_embedding (features), when present.
   void tensors(const std::string& side, std::vector<Tensor>& out, const std::string& what = "embedding");
@@ -75,7 +84,6 @@ class EmbeddingBag {
   const FeatureRows* features_ = nullptr;
   linalg::Matrix ids_, table_;  // rows x dim; features x dim
   AdamMoments id_moments_, table_moments_;
-  RowGradients id_grads_, feature_grads_;
   int max_features_per_row_ = 0;
 };
 

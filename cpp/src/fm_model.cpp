@@ -28,6 +28,13 @@
 namespace tripletrec {
 namespace {
 
+// One training thread's state: gradient accumulators and composed vectors.
+struct FmWorkspace final : TrainingWorkspace {
+  BagGradients user_grads, item_grads, bias_grads;
+  int capacity = 0;                           // the largest batch the accumulators are sized for
+  std::vector<float> su, sp, sq, gu, gp, gq;  // composed vectors and their gradients
+};
+
 class FmModel final : public ModelWithOptimizer {
  public:
   FmModel(const ModelConfig& config, const OptimizerConfig& optimizer, std::int32_t n_users, std::int32_t n_items,
@@ -42,35 +49,48 @@ class FmModel final : public ModelWithOptimizer {
     item_.init_features(&features_.item, init);
     bias_.init_ids(n_items, 1, keeps_ids(config, features_.item), init, 0.0f);  // linear weights start at 0
     bias_.init_features(&features_.item, init, 0.0f);
-    for (auto* buffer : {&su_, &sp_, &sq_, &gu_, &gp_, &gq_}) buffer->assign(static_cast<std::size_t>(k_), 0.0f);
   }
 
   ModelKind kind() const override { return ModelKind::FM; }
   const ModelConfig& config() const override { return config_; }
 
-  float train_batch(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg, int count,
-                    Rng&) override {
+  std::unique_ptr<TrainingWorkspace> make_workspace() const override {
+    auto ws = std::make_unique<FmWorkspace>();
+    ws->user_grads = user_.make_gradients();
+    ws->item_grads = item_.make_gradients();
+    ws->bias_grads = bias_.make_gradients();
+    for (auto* buffer : {&ws->su, &ws->sp, &ws->sq, &ws->gu, &ws->gp, &ws->gq})
+      buffer->assign(static_cast<std::size_t>(k_), 0.0f);
+    return ws;
+  }
+
+  // Hogwild, as the bilinear model: rows lock-free, gradients each thread's own.
+  bool parallel_training() const override { return true; }
+
+  float train_batch(TrainingWorkspace& workspace, const std::int32_t* users, const std::int32_t* pos,
+                    const std::int32_t* neg, int count, Rng&) override {
     check_triplet_ids(users, pos, neg, count);
     if (count == 0) return 0.0f;
-    if (count > capacity_) {  // warm-up: size the accumulators for the largest batch seen
-      user_.reserve(count);
-      item_.reserve(2 * count);
-      bias_.reserve(2 * count);
-      capacity_ = count;
+    auto& ws = static_cast<FmWorkspace&>(workspace);
+    if (count > ws.capacity) {  // warm-up: size the accumulators for the largest batch seen
+      user_.reserve(ws.user_grads, count);
+      item_.reserve(ws.item_grads, 2 * count);
+      bias_.reserve(ws.bias_grads, 2 * count);
+      ws.capacity = count;
     }
     cache_valid_.store(false, std::memory_order_relaxed);
-    adam_.begin_step();
+    const float lr = adam_.begin_step();
     const float scale = 1.0f / static_cast<float>(count);
     double loss_sum = 0;
     for (int t = 0; t < count; ++t) {
-      const float* u = user_.vector(users[t], su_.data());
-      const float* p = item_.vector(pos[t], sp_.data());
-      const float* q = item_.vector(neg[t], sq_.data());
-      float* du = user_.gradient(users[t], gu_.data());
-      float* dp = item_.gradient(pos[t], gp_.data());
-      float* dq = item_.gradient(neg[t], gq_.data());
-      bias_.touch(pos[t]);
-      bias_.touch(neg[t]);
+      const float* u = user_.vector(users[t], ws.su.data());
+      const float* p = item_.vector(pos[t], ws.sp.data());
+      const float* q = item_.vector(neg[t], ws.sq.data());
+      float* du = user_.gradient(ws.user_grads, users[t], ws.gu.data());
+      float* dp = item_.gradient(ws.item_grads, pos[t], ws.gp.data());
+      float* dq = item_.gradient(ws.item_grads, neg[t], ws.gq.data());
+      bias_.touch(ws.bias_grads, pos[t]);
+      bias_.touch(ws.bias_grads, neg[t]);
       const float loss = config_.margin + score(u, q, neg[t]) - score(u, p, pos[t]);
       if (loss > 0.0f) {
         loss_sum += loss;
@@ -80,18 +100,18 @@ class FmModel final : public ModelWithOptimizer {
         kernels::axpy3(g_pos, u, g_pos, p, 0.0f, p, dp, k_);
         kernels::axpy3(g_neg, u, g_neg, q, 0.0f, q, dq, k_);
       }
-      user_.scatter(users[t], du);
-      item_.scatter(pos[t], dp);
-      item_.scatter(neg[t], dq);
+      user_.scatter(ws.user_grads, users[t], du);
+      item_.scatter(ws.item_grads, pos[t], dp);
+      item_.scatter(ws.item_grads, neg[t], dq);
       if (loss > 0.0f) {
-        self_terms(pos[t], -scale);
-        self_terms(neg[t], scale);
+        self_terms(ws, pos[t], -scale);
+        self_terms(ws, neg[t], scale);
       }
     }
     const bool exact = optimizer_.keras_exact;
-    user_.apply(adam_, exact, config_.l2);
-    item_.apply(adam_, exact, config_.l2);
-    bias_.apply(adam_, exact, config_.l2);
+    user_.apply(ws.user_grads, adam_, lr, exact, config_.l2);
+    item_.apply(ws.item_grads, adam_, lr, exact, config_.l2);
+    bias_.apply(ws.bias_grads, adam_, lr, exact, config_.l2);
     return static_cast<float>(loss_sum / count);
   }
 
@@ -198,13 +218,13 @@ class FmModel final : public ModelWithOptimizer {
 
   // d loss / d v_j of the -1/2 x_j^2 |v_j|^2 terms (-g x_j^2 v_j) and of the linear weights
   // (g x_j), for a triplet's item whose score has d loss / d s = g.
-  void self_terms(std::int32_t item, float g) {
-    if (item_.has_ids()) kernels::axpy(-g, item_.id_row(item), item_.id_gradient(item), k_);
+  void self_terms(FmWorkspace& ws, std::int32_t item, float g) const {
+    if (item_.has_ids()) kernels::axpy(-g, item_.id_row(item), EmbeddingBag::id_gradient(ws.item_grads, item), k_);
     if (const FeatureRows* f = item_.features())
       for (std::uint32_t k = f->begin(item); k < f->end(item); ++k)
         kernels::axpy(-g * (f->weight[k] * f->weight[k]), item_.feature_row(f->index[k]),
-                      item_.feature_gradient(f->index[k]), k_);
-    bias_.add_gradient(item, &g);
+                      EmbeddingBag::feature_gradient(ws.item_grads, f->index[k]), k_);
+    bias_.add_gradient(ws.bias_grads, item, &g);
   }
 
   // The item vectors transposed (for the scoring product) and each item's own part.
@@ -224,8 +244,6 @@ class FmModel final : public ModelWithOptimizer {
   EmbeddingBag user_, item_;  // factors: id and/or feature rows, k wide
   EmbeddingBag bias_;         // the item side's linear weights (1 wide)
   Adam adam_;
-  int capacity_ = 0;
-  std::vector<float> su_, sp_, sq_, gu_, gp_, gq_;  // composed vectors and their gradients
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};

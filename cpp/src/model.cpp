@@ -69,6 +69,12 @@ void ModelWithOptimizer::check_triplet_ids(const std::int32_t* users, const std:
                        std::to_string(n_users_) + " users and " + std::to_string(n_items_) + " items");
 }
 
+float Model::train_batch(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg, int count,
+                         Rng& rng) {
+  if (!own_workspace_.workspace) own_workspace_.workspace = make_workspace();
+  return train_batch(*own_workspace_.workspace, users, pos, neg, count, rng);
+}
+
 std::size_t Tensor::size() const {
   std::size_t n = 1;
   for (const int d : shape) n *= static_cast<std::size_t>(d);

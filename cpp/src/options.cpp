@@ -104,6 +104,9 @@ std::vector<OptionSpec> make_specs() {
               "draws per negative for negatives hard"),
       boolean(I::EvaluateEachEpoch, G::Train, "evaluateEachEpoch", "--eval-every-epoch",
               "test AUC after each epoch (not counted in the training time)"),
+      integer(I::Threads, G::Train, "threads", "--threads", 1, 256,
+              "training threads; more than 1 trains Hogwild-style, fast but not "
+              "bit-reproducible (default: the hardware's; 1 in a wasm build without threads)"),
       // evaluate
       integer(I::K, G::Evaluate, "k", "--k", 1, 10000,
               "length of the top-k lists (P@k, R@k, MAP@k, NDCG@k, recommendations)"),
@@ -262,6 +265,7 @@ OptionValue option_default(OptionId id, ModelKind model) {
     case I::Negatives: return text_value(option_spec(id).choices.at(static_cast<std::size_t>(train.negatives)));
     case I::HardCandidates: return number_value(train.hard_candidates);
     case I::EvaluateEachEpoch: return bool_value(false);
+    case I::Threads: return number_value(train.threads);
     case I::K: return number_value(kDefaultK);
     case I::HoldoutUsers: return number_value(prepare.holdout_users);
     case I::FoldInSteps: return number_value(fold_in.steps);
@@ -387,6 +391,7 @@ void check_train_options(const TrainOptions& o) {
       o.negatives != NegativeSampling::Hard)
     throw OptionError(OptionId::Negatives, "expected " + option_expectation(option_spec(OptionId::Negatives)));
   check_number(OptionId::HardCandidates, o.hard_candidates);
+  check_number(OptionId::Threads, o.threads);
 }
 
 void check_fold_in_options(const FoldInOptions& o) {

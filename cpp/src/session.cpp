@@ -44,11 +44,27 @@ struct Session::State {
   std::int32_t n_cold_items = 0;
   // The popularity baseline depends only on the prepared data: computed once per k.
   std::optional<Evaluation> popularity_evaluation;
-  // Model and steppable training (the trainer refers to `model` and `train`).
+  // Threads for training: the last training's `threads` (before any, the
+  // default), and the pool that runs them (declared before the trainer, which uses it).
+  int threads = TrainOptions::defaults_for(ModelKind::Bilinear).threads;
+  int pool_threads = 0;  // what the pool was asked for (the platform may have given fewer)
+  std::unique_ptr<ThreadPool> pool;
+  // Model and steppable training (the trainer refers to `model`, `train` and `pool`).
   std::unique_ptr<Model> model;
   std::unique_ptr<Trainer> trainer;
   Progress last_progress;
   std::uint64_t memory_budget = kDefaultMemoryBudget;
+
+  // A pool for `wanted` threads (null for one); never replaced while a trainer uses it.
+  ThreadPool* pool_for(int wanted) {
+    if (wanted <= 1) return nullptr;
+    if (!pool || (wanted > pool_threads && !trainer)) {
+      pool.reset();
+      pool = std::make_unique<ThreadPool>(wanted);
+      pool_threads = wanted;
+    }
+    return pool.get();
+  }
 
   void drop_model() noexcept {
     trainer.reset();
@@ -400,8 +416,10 @@ TrainResult Session::train(const TrainOptions& options, const ProgressCallback& 
   require(!s_->trainer, "a stepped training is in progress: call end_training() first");
   check_train_options(options);
   check_training_budget(options);
+  s_->threads = options.threads;
   try {
-    return tripletrec::train(*s_->model, s_->train, options, callback, cancel, &s_->warm_items);
+    return tripletrec::train(*s_->model, s_->train, options, callback, cancel, &s_->warm_items,
+                             s_->pool_for(options.threads));
   } catch (const TrainingDiverged&) {
     s_->drop_model();  // its weights are not numbers any more
     throw;
@@ -418,7 +436,9 @@ void Session::begin_training(const TrainOptions& options) {
   require_step(has_model(), MissingStep::Model);
   check_train_options(options);
   check_training_budget(options);
-  auto trainer = std::make_unique<Trainer>(*s_->model, s_->train, options, &s_->warm_items);
+  auto trainer = std::make_unique<Trainer>(*s_->model, s_->train, options, &s_->warm_items,
+                                          s_->pool_for(options.threads));
+  s_->threads = options.threads;
   s_->last_progress = trainer->progress();
   s_->trainer = std::move(trainer);
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "models_internal.hpp"
 #include "tripletrec/error.hpp"
 
 namespace tripletrec {
@@ -14,6 +15,7 @@ namespace tripletrec {
 TrainOptions TrainOptions::defaults_for(ModelKind kind) {
   TrainOptions options;
   if (kind == ModelKind::Deep) options.epochs = 20;
+  options.threads = hardware_threads();
   return options;
 }
 
@@ -28,6 +30,7 @@ double seconds_since(Clock::time_point start) {
 void check_options(const Model& model, const Positives& train, const TrainOptions& o) {
   if (o.epochs < 1) throw UsageError("train: epochs must be >= 1, got " + std::to_string(o.epochs));
   if (o.batch_size < 1) throw UsageError("train: batch_size must be >= 1, got " + std::to_string(o.batch_size));
+  if (o.threads < 1) throw UsageError("train: threads must be >= 1, got " + std::to_string(o.threads));
   if (o.negatives != NegativeSampling::Uniform && o.negatives != NegativeSampling::UniformUnseen &&
       o.negatives != NegativeSampling::Hard)
     throw UsageError("train: unknown negative sampling");
@@ -76,11 +79,30 @@ bool parameters_finite(Model& model) {
   return true;
 }
 
+// One training thread's share of an epoch: its positives, its generator and workspace, and its
+// triplets of the epoch (sampled and shuffled by that thread).
+struct Trainer::Shard {
+  std::size_t begin = 0, end = 0;  // its positives in the train list
+  std::unique_ptr<TrainingWorkspace> workspace;
+  Rng rng{0};
+  std::vector<std::uint32_t> order;
+  std::vector<std::int32_t> users, pos, neg;
+  std::vector<float> scores;     // hard negatives: the scores of one user
+  std::int64_t batches = 0;      // per epoch
+  std::int64_t done = 0;         // batches done in this epoch
+  double loss_sum = 0;           // of the batches done in this epoch
+  std::int64_t round_triplets = 0;
+  std::int64_t round_batches = 0;
+  bool diverged = false;
+  float bad_loss = 0;
+  std::size_t size() const { return end - begin; }
+};
+
 Trainer::Trainer(Model& model, const Positives& train, const TrainOptions& options,
-                 const std::vector<std::int32_t>* negative_items)
+                 const std::vector<std::int32_t>* negative_items, ThreadPool* pool)
     : model_(model), train_(train),
       negative_items_(negative_items && !negative_items->empty() ? negative_items : nullptr),
-      options_(options), rng_(options.seed) {
+      options_(options) {
   check_options(model, train, options);
   if (negative_items_)
     for (const std::int32_t item : *negative_items_)
@@ -88,94 +110,164 @@ Trainer::Trainer(Model& model, const Positives& train, const TrainOptions& optio
         throw UsageError("train: negative item " + std::to_string(item) + " out of range");
   const auto start = Clock::now();
   const std::int64_t n = static_cast<std::int64_t>(train.size());
+  int threads = options.threads;
+  if (!model.parallel_training() || model_optimizer_config(model).keras_exact) threads = 1;
+  threads = static_cast<int>(std::min<std::int64_t>(threads, n));
+  if (threads > 1) {
+    if (pool == nullptr) {
+      own_pool_ = std::make_unique<ThreadPool>(threads);
+      pool = own_pool_.get();
+    }
+    pool_ = pool;
+    threads = std::min(threads, pool_->size());
+  }
+  const int batch_size = options.batch_size;
+  for (int t = 0; t < threads; ++t) {
+    auto shard = std::make_unique<Shard>();
+    shard->begin = static_cast<std::size_t>(n * t / threads);
+    shard->end = static_cast<std::size_t>(n * (t + 1) / threads);
+    shard->workspace = model.make_workspace();
+    shard->order.resize(shard->size());
+    shard->users.resize(shard->size());
+    shard->pos.resize(shard->size());
+    shard->neg.resize(shard->size());
+    shard->batches = (static_cast<std::int64_t>(shard->size()) + batch_size - 1) / batch_size;
+    progress_.batches_per_epoch += shard->batches;
+    shards_.push_back(std::move(shard));
+  }
   progress_.epochs = options.epochs;
-  progress_.batches_per_epoch = (n + options.batch_size - 1) / options.batch_size;
-  order_.resize(train.size());
-  users_.resize(train.size());
-  pos_.resize(train.size());
-  neg_.resize(train.size());
+  progress_.threads = threads;
   begin_epoch();
   seconds_ = seconds_since(start);
   progress_.elapsed_seconds = seconds_;
 }
 
-std::int32_t Trainer::draw_item() {
-  if (!negative_items_) return static_cast<std::int32_t>(rng_.below(static_cast<std::uint32_t>(model_.n_items())));
-  return (*negative_items_)[rng_.below(static_cast<std::uint32_t>(negative_items_->size()))];
+std::int32_t Trainer::draw_item(Rng& rng) {
+  if (!negative_items_) return static_cast<std::int32_t>(rng.below(static_cast<std::uint32_t>(model_.n_items())));
+  return (*negative_items_)[rng.below(static_cast<std::uint32_t>(negative_items_->size()))];
 }
 
-void Trainer::begin_epoch() {
-  // One stream per epoch (negatives, shuffle, dropout), like the notebook's seed per epoch.
-  rng_ = Rng(options_.seed).fork(static_cast<std::uint64_t>(progress_.epoch));
-  const std::size_t n = train_.size();
+Trainer::~Trainer() = default;
+
+void Trainer::sample_shard(Shard& shard, std::uint64_t stream) {
+  // One stream per epoch (negatives, shuffle, dropout), like the notebook's seed per epoch; with
+  // several threads, one sub-stream per thread.
+  const Rng epoch_rng = Rng(options_.seed).fork(static_cast<std::uint64_t>(progress_.epoch));
+  shard.rng = shards_.size() == 1 ? epoch_rng : epoch_rng.fork(stream);
+  Rng& rng = shard.rng;
+  const std::size_t n = shard.size();
   const std::int32_t n_items = model_.n_items();
   // Negatives in the positives' order (one score_items per user run for Hard), then shuffle.
-  std::vector<float> scores;
   std::int32_t scored_user = -1;
   for (std::size_t k = 0; k < n; ++k) {
-    const std::int32_t user = train_.user[k];
+    const std::int32_t user = train_.user[shard.begin + k];
     std::int32_t negative;
     switch (options_.negatives) {
       case NegativeSampling::Uniform:
-        negative = draw_item();
+        negative = draw_item(rng);
         break;
       case NegativeSampling::UniformUnseen:
         if (!negative_items_) {
-          negative = sample_unseen(train_, user, n_items, rng_);
+          negative = sample_unseen(train_, user, n_items, rng);
           break;
         }
         // From the pool: rejection, then the last draw (a user who has seen most of the pool).
-        negative = draw_item();
-        for (int attempt = 1; attempt < 32 && train_.contains(user, negative); ++attempt) negative = draw_item();
+        negative = draw_item(rng);
+        for (int attempt = 1; attempt < 32 && train_.contains(user, negative); ++attempt) negative = draw_item(rng);
         break;
       case NegativeSampling::Hard:
       default: {
         if (user != scored_user) {
-          scores.resize(static_cast<std::size_t>(n_items));
-          model_.score_items(user, scores.data());
+          shard.scores.resize(static_cast<std::size_t>(n_items));
+          model_.score_items(user, shard.scores.data());
           scored_user = user;
         }
-        negative = draw_item();
+        negative = draw_item(rng);
         for (int c = 1; c < options_.hard_candidates; ++c) {
-          const std::int32_t candidate = draw_item();
-          if (scores[candidate] > scores[negative]) negative = candidate;
+          const std::int32_t candidate = draw_item(rng);
+          if (shard.scores[candidate] > shard.scores[negative]) negative = candidate;
         }
         break;
       }
     }
-    neg_[k] = negative;
+    shard.neg[k] = negative;
   }
-  std::iota(order_.begin(), order_.end(), 0u);
-  shuffle(order_, rng_);
-  // users_/pos_ take the shuffled order; pos_ briefly holds the unshuffled negatives.
-  pos_.swap(neg_);
+  std::iota(shard.order.begin(), shard.order.end(), 0u);
+  shuffle(shard.order, rng);
+  // users/pos take the shuffled order; pos briefly holds the unshuffled negatives.
+  shard.pos.swap(shard.neg);
   for (std::size_t k = 0; k < n; ++k) {
-    const std::uint32_t from = order_[k];
-    users_[k] = train_.user[from];
-    neg_[k] = pos_[from];
+    const std::uint32_t from = shard.order[k];
+    shard.users[k] = train_.user[shard.begin + from];
+    shard.neg[k] = shard.pos[from];
   }
-  for (std::size_t k = 0; k < n; ++k) pos_[k] = train_.item[order_[k]];
-  epoch_loss_sum_ = 0;
+  for (std::size_t k = 0; k < n; ++k) shard.pos[k] = train_.item[shard.begin + shard.order[k]];
+  shard.done = 0;
+  shard.loss_sum = 0;
+}
+
+void Trainer::begin_epoch() {
+  if (shards_.size() == 1) {
+    sample_shard(*shards_[0], 0);
+  } else {
+    auto sample = [this](int t) { sample_shard(*shards_[static_cast<std::size_t>(t)], 1 + static_cast<std::uint64_t>(t)); };
+    pool_->run(threads(), sample);
+  }
   progress_.batch = 0;
   progress_.loss = 0;
+}
+
+void Trainer::train_shard(Shard& shard, std::int64_t max_batches) {
+  const std::int64_t n = static_cast<std::int64_t>(shard.size());
+  shard.round_batches = shard.round_triplets = 0;
+  for (std::int64_t b = 0; b < max_batches && shard.done < shard.batches; ++b) {
+    const std::int64_t first = shard.done * options_.batch_size;
+    const int count = static_cast<int>(std::min<std::int64_t>(options_.batch_size, n - first));
+    const float loss = model_.train_batch(*shard.workspace, shard.users.data() + first, shard.pos.data() + first,
+                                          shard.neg.data() + first, count, shard.rng);
+    if (!std::isfinite(loss)) {
+      shard.diverged = true;
+      shard.bad_loss = loss;
+      return;
+    }
+    shard.loss_sum += loss;
+    ++shard.done;
+    ++shard.round_batches;
+    shard.round_triplets += count;
+  }
 }
 
 bool Trainer::finished() const { return progress_.epoch >= progress_.epochs; }
 
 bool Trainer::step(std::int64_t max_batches) {
   const auto start = Clock::now();
-  const std::int64_t n = static_cast<std::int64_t>(train_.size());
-  for (std::int64_t done = 0; done < max_batches && !finished(); ++done) {
-    const std::int64_t first = progress_.batch * options_.batch_size;
-    const int count = static_cast<int>(std::min<std::int64_t>(options_.batch_size, n - first));
-    const float loss = model_.train_batch(users_.data() + first, pos_.data() + first, neg_.data() + first,
-                                          count, rng_);
-    if (!std::isfinite(loss)) diverged(progress_, "the loss is " + std::to_string(loss));
-    epoch_loss_sum_ += loss;
-    ++progress_.batch;
-    progress_.triplets += count;
-    progress_.loss = epoch_loss_sum_ / static_cast<double>(progress_.batch);
-    if (progress_.batch == progress_.batches_per_epoch) {
+  const int threads = this->threads();
+  std::int64_t left = max_batches;
+  while (left > 0 && !finished()) {
+    // One round: every thread trains its share of the batches left, within the epoch.
+    const std::int64_t quota = (left + threads - 1) / threads;
+    if (threads == 1) {
+      train_shard(*shards_[0], quota);
+    } else {
+      auto train_part = [this, quota](int t) { train_shard(*shards_[static_cast<std::size_t>(t)], quota); };
+      pool_->run(threads, train_part);
+    }
+    std::int64_t batches = 0, round = 0;
+    double loss_sum = 0;
+    bool epoch_done = true;
+    for (const auto& shard : shards_) {  // in shard order: the same sums on one thread as ever
+      batches += shard->done;
+      loss_sum += shard->loss_sum;
+      round += shard->round_batches;
+      progress_.triplets += shard->round_triplets;
+      epoch_done = epoch_done && shard->done == shard->batches;
+    }
+    progress_.batch = batches;
+    progress_.loss = batches > 0 ? loss_sum / static_cast<double>(batches) : 0;
+    for (const auto& shard : shards_)
+      if (shard->diverged) diverged(progress_, "the loss is " + std::to_string(shard->bad_loss));
+    left -= round;
+    if (epoch_done) {
       // A margin loss hides NaN scores (max(0, NaN) is 0): the weights tell, once per epoch.
       if (!parameters_finite(model_)) {
         --progress_.batch;
@@ -184,7 +276,11 @@ bool Trainer::step(std::int64_t max_batches) {
       progress_.epoch_losses.push_back(progress_.loss);
       ++progress_.epoch;
       if (!finished()) begin_epoch();  // a finished run keeps its last batch count and loss
+      // Several threads stop at the epoch's end (their rounds are large), so a caller can
+      // evaluate the model exactly as it is after each epoch.
+      if (threads > 1) break;
     }
+    if (round == 0) break;
   }
   seconds_ += seconds_since(start);
   progress_.elapsed_seconds = seconds_;
@@ -193,15 +289,19 @@ bool Trainer::step(std::int64_t max_batches) {
 
 TrainResult train(Model& model, const Positives& train, const TrainOptions& options,
                   const ProgressCallback& callback, const std::atomic<bool>* cancel,
-                  const std::vector<std::int32_t>* negative_items) {
-  Trainer trainer(model, train, options, negative_items);
+                  const std::vector<std::int32_t>* negative_items, ThreadPool* pool) {
+  Trainer trainer(model, train, options, negative_items, pool);
+  // One batch per step on one thread (progress and cancel after each, as ever); on several, a
+  // round of kRoundBatches per thread, so waking the threads costs little against the work.
+  constexpr std::int64_t kRoundBatches = 32;
+  const std::int64_t per_step = trainer.threads() == 1 ? 1 : kRoundBatches * trainer.threads();
   TrainResult result;
   while (!trainer.finished()) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
       result.cancelled = true;
       break;
     }
-    trainer.step(1);
+    trainer.step(per_step);
     if (callback && !callback(trainer.progress()) && !trainer.finished()) {
       result.cancelled = true;
       break;
@@ -213,6 +313,7 @@ TrainResult train(Model& model, const Positives& train, const TrainOptions& opti
   result.seconds = p.elapsed_seconds;
   result.triplets = p.triplets;
   result.triplets_per_second = p.elapsed_seconds > 0 ? static_cast<double>(p.triplets) / p.elapsed_seconds : 0;
+  result.threads = p.threads;
   return result;
 }
 

@@ -24,7 +24,7 @@ class TableModel : public Model {
   }
   ModelKind kind() const override { return ModelKind::Bilinear; }
   const ModelConfig& config() const override { return config_; }
-  float train_batch(const std::int32_t*, const std::int32_t*, const std::int32_t*, int,
+  float train_batch(TrainingWorkspace&, const std::int32_t*, const std::int32_t*, const std::int32_t*, int,
                     Rng&) override {
     return 0;
   }

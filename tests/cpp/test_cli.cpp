@@ -224,10 +224,21 @@ TEST(Cli, JsonPrintsExactlyOneObject) {
     EXPECT_NE(r.out.find(key), std::string::npos) << key;
 }
 
+TEST(Cli, ThreadsFlagSetsTheThreadsJsonReports) {
+  REQUIRE_CLI();
+  const CliRun two = run_cli("train --sample --epochs 1 --example-users 0 --json --threads 2");
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_EQ(json_value(two.out, "threads"), "2");
+  const CliRun bad = run_cli("train --sample --threads 0");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--threads: expected an integer in [1, 256], got 0"), std::string::npos) << bad.err;
+}
+
 TEST(Cli, EvalEveryEpochGivesOneAucPerEpochWithoutChangingTraining) {
   REQUIRE_CLI();
   // The default sample learns within 3 epochs (AUC 0.50 untrained, 0.52 0.64 0.76 after each epoch).
-  const std::string run = "train --sample --epochs 3 --example-users 0 --json";
+  // One thread: the two runs below are compared bit for bit.
+  const std::string run = "train --sample --epochs 3 --example-users 0 --json --threads 1";
   const CliRun evaluated = run_cli(run + " --eval-every-epoch");
   ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
   const std::vector<std::string> aucs = json_number_array(json_value(evaluated.out, "epoch_aucs"));

@@ -27,7 +27,7 @@ class PopularityModel : public Model {
   }
   ModelKind kind() const override { return ModelKind::Bilinear; }
   const ModelConfig& config() const override { return config_; }
-  float train_batch(const std::int32_t*, const std::int32_t*, const std::int32_t*, int, Rng&) override { return 0; }
+  float train_batch(TrainingWorkspace&, const std::int32_t*, const std::int32_t*, const std::int32_t*, int, Rng&) override { return 0; }
   void score_items(std::int32_t, float* out) const override { std::copy(count_.begin(), count_.end(), out); }
   // Every visitor gets the same list too: an empty user vector.
   int user_vector_size() const override { return 0; }

@@ -21,7 +21,7 @@ class RecordingModel : public TableModel {
  public:
   RecordingModel(std::int32_t n_users, std::int32_t n_items)
       : TableModel(n_users, n_items, increasing_scores(n_users, n_items)) {}
-  float train_batch(const std::int32_t* u, const std::int32_t* p, const std::int32_t* n, int count,
+  float train_batch(TrainingWorkspace&, const std::int32_t* u, const std::int32_t* p, const std::int32_t* n, int count,
                     Rng&) override {
     batches.push_back(count);
     for (int t = 0; t < count; ++t) triplets.emplace_back(u[t], p[t], n[t]);

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <string>
 
+#include "tripletrec/thread_pool.hpp"
+
 namespace tripletrec::testing {
 
 inline std::string data_dir() {
@@ -25,6 +27,12 @@ inline std::string read_data(const std::string& relative) { return read_file(dat
 }  // namespace tripletrec::testing
 
 // Skips the current test with a message when a real data file is absent.
+// Skips a test of several threads in a build that runs one (the single-threaded wasm build).
+#define TRIPLETREC_REQUIRE_THREADS()                                                      \
+  do {                                                                                    \
+    if (::tripletrec::ThreadPool(2).size() < 2) GTEST_SKIP() << "this build runs one thread"; \
+  } while (0)
+
 #define TRIPLETREC_REQUIRE_DATA(relative)                                                 \
   do {                                                                                    \
     if (!::tripletrec::testing::have_file(relative))                                      \

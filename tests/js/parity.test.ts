@@ -14,7 +14,8 @@ if (skipReason) console.warn(`skipping wasm/native parity: ${skipReason}`);
 
 describe.skipIf(skipReason !== '')('wasm vs native parity on the anime data', () => {
   const animeArgs = ['--ratings', animeRatings, '--items', animeItems, '--min-popularity', '340',
-                     '--item-type', 'TV', '--max-user-id', '10000', '--seed', '42', '--json'];
+                     '--item-type', 'TV', '--max-user-id', '10000', '--seed', '42', '--json',
+                     '--threads', '1'];  // one thread on both sides: bit-reproducible
   const runNative = (extra: string[]) => JSON.parse(execFileSync(nativeCli!, ['train', ...animeArgs, ...extra],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as Record<string, number>;
 
@@ -31,7 +32,7 @@ describe.skipIf(skipReason !== '')('wasm vs native parity on the anime data', ()
     const { rec, ratingsLoad, stats } = await prepared();
     rec.createModel({ model: 'bilinear', seed: 42 });
     const untrained = rec.evaluate(10);
-    const trained = await rec.train({ seed: 42 });
+    const trained = await rec.train({ seed: 42, threads: 1 });
     const evaluation = rec.evaluate(10);
 
     expect(stats.counts.users).toBe(native.n_users);
@@ -54,7 +55,7 @@ describe.skipIf(skipReason !== '')('wasm vs native parity on the anime data', ()
     const { rec } = await prepared();
     rec.createModel({ model: 'deep', seed: 42 });
     const untrained = rec.evaluate(10);
-    const trained = await rec.train({ seed: 42, epochs: 2 });
+    const trained = await rec.train({ seed: 42, epochs: 2, threads: 1 });
     const evaluation = rec.evaluate(10);
     expect(trained.triplets).toBe(native.triplets);
     expect(untrained.auc).toBe(native.auc_untrained);

@@ -86,6 +86,7 @@ export async function runTraining(
     seconds: progress.elapsedSeconds,
     triplets: progress.triplets,
     tripletsPerSecond: progress.tripletsPerSecond,
+    threads: progress.threads,
     batches,
   };
 }

@@ -112,6 +112,8 @@ export interface TrainProgress {
   elapsedSeconds: number;
   triplets: number;
   tripletsPerSecond: number;
+  /** Threads training (1 on the single-threaded engine, and for Keras-exact training). */
+  threads: number;
 }
 
 export interface TrainOptions {
@@ -120,6 +122,10 @@ export interface TrainOptions {
   seed?: number;            // negatives, shuffling, dropout. Default 42
   negatives?: NegativeSampling;  // 'uniform' (the notebook)
   hardCandidates?: number;  // for 'hard': 10
+  /** Training and evaluation threads. Default: the hardware's (`navigator.hardwareConcurrency`)
+   * where the threaded engine runs (Node, cross-origin-isolated pages), else 1. More than 1 trains
+   * Hogwild-style: faster, not bit-reproducible. */
+  threads?: number;
   /** Evaluate the test AUC after each epoch (progress and result epochAucs). One evaluation
    * takes ~20-75 ms in wasm on the notebook's data, outside the reported training time. Default false. */
   evaluateEachEpoch?: boolean;
@@ -138,6 +144,8 @@ export interface TrainResult {
   seconds: number;            // training time, without the evaluations between epochs
   triplets: number;
   tripletsPerSecond: number;
+  /** Threads that trained. */
+  threads: number;
 }
 
 export interface Counts { users: number; items: number; ratings: number; }

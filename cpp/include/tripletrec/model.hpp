@@ -87,6 +87,15 @@ struct Tensor {
   std::size_t size() const;
 };
 
+// What one training thread needs besides the parameters: gradient accumulators, activations,
+// dropout masks (fastText's Model::State). Each training thread has its own, made by the model
+// it trains; the model itself holds only the parameters and their Adam moments, which the
+// threads share (Hogwild: see trainer.hpp).
+class TrainingWorkspace {
+ public:
+  virtual ~TrainingWorkspace() = default;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -97,10 +106,21 @@ class Model {
   // The side features the model was built with (empty rows: ids only).
   const ModelFeatures& features() const { return features_; }
 
+  // A workspace for one training thread (its buffers grow to the largest batch it sees); the
+  // default is empty, for models that keep no per-batch state.
+  virtual std::unique_ptr<TrainingWorkspace> make_workspace() const { return std::make_unique<TrainingWorkspace>(); }
   // One optimiser step on a batch of triplets; returns the batch's mean margin loss (no L2 term).
-  // `rng` draws the dropout masks. Must not allocate once warmed up.
-  virtual float train_batch(const std::int32_t* users, const std::int32_t* pos,
+  // `workspace` is the calling thread's own (from make_workspace()); `rng` draws the dropout
+  // masks. Must not allocate once warmed up. Threads with their own workspaces may call it at
+  // once when parallel_training() is true.
+  virtual float train_batch(TrainingWorkspace& workspace, const std::int32_t* users, const std::int32_t* pos,
                             const std::int32_t* neg, int count, Rng& rng) = 0;
+  // The same on one thread, with a workspace the model keeps for such callers (tests, fold-in).
+  float train_batch(const std::int32_t* users, const std::int32_t* pos, const std::int32_t* neg, int count,
+                    Rng& rng);
+  // True when train_batch is safe on several threads at once (lock-free updates of shared rows
+  // are this model's design); the trainer runs other models on one thread.
+  virtual bool parallel_training() const { return false; }
 
   // Match scores of every item for one user (inference mode); out has n_items() entries.
   virtual void score_items(std::int32_t user, float* out) const = 0;
@@ -145,6 +165,16 @@ class Model {
  protected:
   std::int32_t n_users_ = 0, n_items_ = 0;
   ModelFeatures features_;
+
+ private:
+  // The one-thread train_batch's workspace, made on first use; a copy of a model starts without.
+  struct OwnWorkspace {
+    std::unique_ptr<TrainingWorkspace> workspace;
+    OwnWorkspace() = default;
+    OwnWorkspace(const OwnWorkspace&) {}
+    OwnWorkspace& operator=(const OwnWorkspace&) { return *this; }
+  };
+  OwnWorkspace own_workspace_;
 };
 
 // Builds a model with Keras' initialisation: embeddings uniform(-0.05, 0.05), dense kernels

@@ -38,7 +38,7 @@ enum class OptionId {
   ItemFeatures, UserFeatures, IdEmbeddings,
   LearningRate, Beta1, Beta2, Epsilon, KerasExact, ModelSeed,
   // train
-  Epochs, BatchSize, TrainSeed, Negatives, HardCandidates, EvaluateEachEpoch,
+  Epochs, BatchSize, TrainSeed, Negatives, HardCandidates, EvaluateEachEpoch, Threads,
   // evaluate and the top-k lists
   K,
   // prepare: users kept out of training entirely, for the fold-in evaluation

@@ -4,11 +4,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "tripletrec/error.hpp"
 #include "tripletrec/model.hpp"
 #include "tripletrec/split.hpp"
+#include "tripletrec/thread_pool.hpp"
 
 namespace tripletrec {
 
@@ -24,8 +26,12 @@ struct TrainOptions {
   std::uint64_t seed = 42;  // negatives, shuffling and dropout
   NegativeSampling negatives = NegativeSampling::Uniform;
   int hard_candidates = 10;
+  // Training threads. 1: one stream, bit-reproducible. More: Hogwild (below). A bare
+  // TrainOptions trains on one thread; the faces' default (defaults_for) is every core.
+  int threads = 1;
 
-  // The notebook's settings for a model: 10 epochs for the bilinear model, 20 for the deep one.
+  // The faces' defaults for a model: the notebook's 10 epochs for the bilinear model, 20 for the
+  // deep one; as many threads as the hardware runs (1 in a wasm build without threads).
   static TrainOptions defaults_for(ModelKind kind);
 };
 
@@ -38,6 +44,7 @@ struct Progress {
   double elapsed_seconds = 0;    // training time so far
   std::int64_t triplets = 0;     // triplets trained so far, all epochs
   std::vector<double> epoch_losses;  // mean loss of each finished epoch
+  int threads = 1;               // threads training (see Trainer: may be fewer than asked)
 };
 
 // Thrown by training when the loss or the weights stop being finite numbers (a learning rate
@@ -49,29 +56,49 @@ struct TrainingDiverged : UsageError {
 // True when every weight of the model is a finite number.
 bool parameters_finite(Model& model);
 
+// Training on several threads is Hogwild (as LightFM and word2vec train): each epoch's positives
+// are cut into one contiguous shard per thread (the positives are in user order, so a user's rows
+// belong to one thread, give or take the users at the cuts). Each thread samples its shard's
+// negatives and shuffles it with its own generator, Rng(seed).fork(epoch).fork(1 + thread), and
+// trains it in batches with its own workspace (gradients, activations, dropout masks). The
+// threads share the model's parameters and Adam moments and update them without locks: two
+// threads may update one item's row at once, and a float may then lose one thread's step or mix
+// the two. Those collisions are rare (a batch touches ~2 x 64 of thousands of rows) and cost
+// little accuracy, but the result depends on timing: more than one thread is not
+// bit-reproducible. What is never shared: std::vector storage (nothing is resized while the
+// threads run), scratch buffers, generators. With one thread the trainer is the one-stream
+// sequence it always was: Rng(seed).fork(epoch), bit-reproducible natively and in wasm.
+//
+// Models whose parallel_training() is false, and Keras-exact training (every step updates every
+// row of the tables, so threads would only collide), train on one thread.
 class Trainer {
  public:
   // `negative_items` (optional, non-empty): the items negatives are drawn from instead of all
-  // items (the warm items of a cold-start split). Must outlive the trainer.
+  // items (the warm items of a cold-start split). Must outlive the trainer. `pool` runs the
+  // threads (null: the trainer starts its own when it needs more than one).
   Trainer(Model& model, const Positives& train, const TrainOptions& options,
-          const std::vector<std::int32_t>* negative_items = nullptr);
-  // Runs up to max_batches batches; returns false once every epoch is done.
+          const std::vector<std::int32_t>* negative_items = nullptr, ThreadPool* pool = nullptr);
+  ~Trainer();
+  // Runs up to max_batches batches (split between the threads); returns false once every epoch is done.
   bool step(std::int64_t max_batches);
   bool finished() const;
   const Progress& progress() const { return progress_; }
+  int threads() const { return static_cast<int>(shards_.size()); }
 
  private:
+  struct Shard;
   void begin_epoch();
-  std::int32_t draw_item();  // uniform over the negative pool
+  std::int32_t draw_item(Rng& rng);  // uniform over the negative pool
+  void sample_shard(Shard& shard, std::uint64_t stream);
+  void train_shard(Shard& shard, std::int64_t max_batches);
   Model& model_;
   const Positives& train_;
   const std::vector<std::int32_t>* negative_items_;
   TrainOptions options_;
-  Rng rng_;
+  std::unique_ptr<ThreadPool> own_pool_;
+  ThreadPool* pool_ = nullptr;
+  std::vector<std::unique_ptr<Shard>> shards_;
   Progress progress_;
-  std::vector<std::uint32_t> order_;
-  std::vector<std::int32_t> users_, pos_, neg_;
-  double epoch_loss_sum_ = 0;
   double seconds_ = 0;
 };
 
@@ -85,12 +112,14 @@ struct TrainResult {
   double seconds = 0;
   std::int64_t triplets = 0;
   double triplets_per_second = 0;
+  int threads = 1;  // threads that trained
 };
 
-// Calls `callback` after every batch (cheap callers only) when given.
+// Calls `callback` after every batch on one thread, after every round of batches (one per
+// thread) on several (cheap callers only) when given. `pool` as for Trainer.
 TrainResult train(Model& model, const Positives& train, const TrainOptions& options,
                   const ProgressCallback& callback = {},
                   const std::atomic<bool>* cancel = nullptr,
-                  const std::vector<std::int32_t>* negative_items = nullptr);
+                  const std::vector<std::int32_t>* negative_items = nullptr, ThreadPool* pool = nullptr);
 
 }  // namespace tripletrec
