@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
   // Adam, sparse: 192 rows of 64 floats (a batch's users and items) in a 4,610-row table.
   OptimizerConfig config;
   Adam adam(config);
-  adam.begin_step();
+  const float lr = adam.begin_step();
   const int table_rows = 4610, touched = 192;
   Matrix w_h = random_matrix(table_rows, dim, rng), m_h = random_matrix(table_rows, dim, rng) * 0.01f,
          v_h = random_matrix(table_rows, dim, rng).cwiseAbs() * 0.01f;
@@ -156,12 +156,11 @@ int main(int argc, char** argv) {
   const float b1 = config.beta1, b2 = config.beta2, eps = config.epsilon, l2 = 1e-6f;
   auto adam_sparse_h = [&] {
     for (int k = 0; k < touched; ++k)
-      adam.update_l2(w_h.row(rows[k]).data(), g.row(k).data(), l2, m_h.row(rows[k]).data(), v_h.row(rows[k]).data(), dim);
+      adam.update_l2(lr, w_h.row(rows[k]).data(), g.row(k).data(), l2, m_h.row(rows[k]).data(), v_h.row(rows[k]).data(), dim);
   };
   auto adam_row_e = [&](float* w, const float* gr, float* m, float* v, Eigen::Index n) {
     linalg::ArrayMap W(w, n), M(m, n), V(v, n);
     const auto G = linalg::ConstArrayMap(gr, n) + (2.0f * l2) * W;
-    const float lr = adam.step_size();
     M = b1 * M + (1.0f - b1) * G;
     V = b2 * V + (1.0f - b2) * G.square();
     W -= lr * M / (V.sqrt() + eps);
@@ -179,7 +178,7 @@ int main(int argc, char** argv) {
          kv_h = random_matrix(in, hidden, rng).cwiseAbs() * 0.01f;
   Matrix kw_e = kw_h, km_e = km_h, kv_e = kv_h;
   const Matrix kg = random_matrix(in, hidden, rng) * 0.01f;
-  auto adam_dense_h = [&] { adam.update_l2(kw_h.data(), kg.data(), l2, km_h.data(), kv_h.data(), kw_h.size()); };
+  auto adam_dense_h = [&] { adam.update_l2(lr, kw_h.data(), kg.data(), l2, km_h.data(), kv_h.data(), kw_h.size()); };
   auto adam_dense_e = [&] { adam_row_e(kw_e.data(), kg.data(), km_e.data(), kv_e.data(), kw_e.size()); };
   adam_dense_h();
   adam_dense_e();

@@ -76,7 +76,8 @@ static void bench_parse(int repeats) {
               csv.size(), rows, best, csv.size() / 1e6 / best);
 }
 
-static void bench_training(Session& session, ModelKind kind, bool keras_exact, int epochs, int threads = 1) {
+static void bench_training(Session& session, ModelKind kind, bool keras_exact, int epochs, int threads = 1,
+                           const char* bench = "train") {
   if (epochs <= 0) return;
   ModelConfig config = kind == ModelKind::Bilinear ? ModelConfig::bilinear_defaults() : ModelConfig::deep_defaults();
   OptimizerConfig optimizer;
@@ -96,11 +97,11 @@ static void bench_training(Session& session, ModelKind kind, bool keras_exact, i
   t0 = Clock::now();
   Evaluation trained = session.evaluate(10);
   const double trained_eval_seconds = seconds_since(t0);
-  std::printf("{\"bench\":\"train\",\"model\":\"%s\",\"optimizer\":\"%s\",\"epochs\":%d,\"triplets\":%lld,"
+  std::printf("{\"bench\":\"%s\",\"model\":\"%s\",\"optimizer\":\"%s\",\"epochs\":%d,\"triplets\":%lld,"
               "\"seconds\":%.4f,\"triplets_per_second\":%.0f,\"cpu_seconds\":%.4f,\"triplets_per_cpu_second\":%.0f,"
               "\"auc_untrained\":%.4f,\"auc\":%.4f,\"eval_seconds\":%.4f,\"eval_cpu_seconds\":%.4f,\"eval_users\":%d,"
               "\"threads\":%d,\"trained_eval_seconds\":%.4f}\n",
-              kind == ModelKind::Bilinear ? "bilinear" : "deep", keras_exact ? "keras_exact" : "sparse",
+              bench, kind == ModelKind::Bilinear ? "bilinear" : "deep", keras_exact ? "keras_exact" : "sparse",
               epochs, static_cast<long long>(r.triplets), r.seconds, r.triplets_per_second, train_cpu,
               static_cast<double>(r.triplets) / train_cpu, untrained.auc, trained.auc, eval_seconds, eval_cpu,
               trained.users, r.threads, trained_eval_seconds);
@@ -259,8 +260,8 @@ int main(int argc, char** argv) {
   bench_feature_training(session, ModelKind::FM, anime_features, options.feature_epochs);
   // The same on every core (Hogwild; evaluation split by users): the threads rows.
   if (hardware_threads() > 1) {
-    bench_training(session, ModelKind::Bilinear, false, options.bilinear_epochs, hardware_threads());
-    bench_training(session, ModelKind::Deep, false, options.deep_epochs, hardware_threads());
+    bench_training(session, ModelKind::Bilinear, false, options.bilinear_epochs, hardware_threads(), "train_threads");
+    bench_training(session, ModelKind::Deep, false, options.deep_epochs, hardware_threads(), "train_threads");
   }
   return 0;
 }
