@@ -122,9 +122,8 @@ export interface TrainOptions {
   seed?: number;            // negatives, shuffling, dropout. Default 42
   negatives?: NegativeSampling;  // 'uniform' (the notebook)
   hardCandidates?: number;  // for 'hard': 10
-  /** Training and evaluation threads. Default: the hardware's (`navigator.hardwareConcurrency`)
-   * where the threaded engine runs (Node, cross-origin-isolated pages), else 1. More than 1 trains
-   * Hogwild-style: faster, not bit-reproducible. */
+  /** Training and evaluation threads: as many as the engine can run (the shipped wasm build is
+   * single-threaded: 1). More than 1 trains Hogwild-style: faster, not bit-reproducible. */
   threads?: number;
   /** Evaluate the test AUC after each epoch (progress and result epochAucs). One evaluation
    * takes ~20-75 ms in wasm on the notebook's data, outside the reported training time. Default false. */
