@@ -41,8 +41,8 @@ std::vector<float> fold_in_user(int size, const std::int32_t* liked, int n_liked
     for (auto& n : negatives) n = static_cast<std::int32_t>(rng.below(static_cast<std::uint32_t>(n_items)));
     std::fill(grad.begin(), grad.end(), 0.0f);
     gradient(user.data(), liked, negatives.data(), n_liked, grad.data());
-    adam.begin_step();
-    adam.update_l2(user.data(), grad.data(), l2, moments.m.data(), moments.v.data(), user.size());
+    const float lr = adam.begin_step();
+    adam.update_l2(lr, user.data(), grad.data(), l2, moments.m.data(), moments.v.data(), user.size());
   }
   return user;
 }
