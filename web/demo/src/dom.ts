@@ -72,3 +72,18 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
   };
 }
 
+
+// A blob URL must outlive the click that starts its download (some browsers read it later).
+const downloadUrlLifetimeMs = 30_000;
+
+/** Offers `bytes` to the user as a file download named `name`. */
+export function downloadBytes(bytes: Uint8Array<ArrayBuffer>, name: string): void {
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const link = el('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), downloadUrlLifetimeMs);
+}

@@ -2,7 +2,7 @@
 // a .ttrm file; the picker loads one into the prepared data (the engine checks that its users and
 // items match), evaluates it and hands it to the Results and Recommendations steps.
 import type { Evaluation, ModelSummary, PrepareOptions, PreparedStats } from 'tripletrec';
-import { byId, el, formatBytes, formatInt, formatSeconds, setText, showError } from './dom';
+import { byId, downloadBytes, el, formatBytes, formatInt, formatSeconds, setText, showError } from './dom';
 import { isEngineCrash, stepErrorMessage } from './engine-crash';
 import type { EngineState } from './engine-state';
 
@@ -20,9 +20,6 @@ export interface ModelFileListener {
   modelDropped(): void;
   loaded(model: LoadedModel): void;
 }
-
-/** A blob URL must outlive the click that starts its download (some browsers read it later). */
-const downloadUrlLifetimeMs = 30_000;
 
 export class ModelFileSection {
   private readonly downloadButton = byId<HTMLButtonElement>('download-model');
@@ -76,14 +73,7 @@ export class ModelFileSection {
     try {
       // Bytes posted back by the worker always sit in a plain ArrayBuffer (never a shared one).
       const bytes = (await engine.saveModel()) as Uint8Array<ArrayBuffer>;
-      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-      const link = el('a');
-      link.href = url;
-      link.download = name;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), downloadUrlLifetimeMs);
+      downloadBytes(bytes, name);
       setText('model-file-status', `Saved ${name} (${formatBytes(bytes.byteLength)}).`);
     } catch (error) {
       showError('model-file-error', `Could not save the model: ${stepErrorMessage(error)}`);

@@ -3,16 +3,13 @@
 // alone (dropped, picked, or named by ?model=URL). Also the serving bundle's download and the
 // fold-in AUC curve of held-out users. Every name from a file or a bundle is written as text.
 import type { ItemView, Recommendation, ServingDtype, WorkerRecommender } from 'tripletrec';
-import { byId, debounce, el, formatBytes, formatInt, setText, showError } from './dom';
+import { byId, debounce, downloadBytes, el, formatBytes, formatInt, setText, showError } from './dom';
 import { stepErrorMessage } from './engine-crash';
 import { LikesChart, type LikesCurve } from './likes-chart';
 import { itemName } from './recommend';
 
 /** Suggestions shown under the search box. */
 const maxSuggestions = 8;
-/** A blob URL must outlive the click that starts its download (some browsers read it later). */
-const downloadUrlLifetimeMs = 30_000;
-
 /** Where the step's model comes from: trained in this tab, or a serving bundle loaded alone. */
 export interface TasteSource {
   engine: WorkerRecommender;
@@ -270,14 +267,7 @@ export class TasteSection {
     try {
       // Bytes posted back by the worker always sit in a plain ArrayBuffer (never a shared one).
       const bytes = (await source.engine.exportServing({ dtype })) as Uint8Array<ArrayBuffer>;
-      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-      const link = el('a');
-      link.href = url;
-      link.download = name;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), downloadUrlLifetimeMs);
+      downloadBytes(bytes, name);
       setText('taste-bundle-status', `Saved ${name} (${formatBytes(bytes.byteLength)}).`);
     } catch (error) {
       showError('taste-error', `Could not export the bundle: ${stepErrorMessage(error)}`);
