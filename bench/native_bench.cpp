@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
   bench_feature_training(session, ModelKind::Deep, anime_features, options.feature_epochs);
   bench_feature_training(session, ModelKind::FM, {}, options.feature_epochs);
   bench_feature_training(session, ModelKind::FM, anime_features, options.feature_epochs);
-  // The same on every core (Hogwild training; evaluation stays on one thread): the threads rows.
+  // The same on every core (Hogwild training; the trained evaluation split by users): the threads rows.
   if (hardware_threads() > 1) {
     bench_training(session, ModelKind::Bilinear, false, options.bilinear_epochs, hardware_threads(), "train_threads");
     bench_training(session, ModelKind::Deep, false, options.deep_epochs, hardware_threads(), "train_threads");

@@ -2,6 +2,7 @@
 #include "tripletrec/metrics.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -104,16 +105,16 @@ double roc_auc(const float* scores, const std::uint8_t* labels, std::size_t n) {
 //   NDCG@k      = DCG / ideal DCG, DCG = sum over hit positions i <= k of 1 / log2(i + 1)
 // (k is capped at the number of candidates.) Each is averaged over the evaluated users.
 Evaluation evaluate(const Model& model, const Positives& train, const Positives& test, int k,
-                    const std::vector<std::uint8_t>* candidates) {
+                    const std::vector<std::uint8_t>* candidates, ThreadPool* pool) {
   return evaluate_with(
       model.n_users(), model.n_items(), train, test, k,
       [&model](const std::int32_t* users, int count, float* out) { model.score_users(users, count, out); }, nullptr,
-      candidates);
+      candidates, pool);
 }
 
 Evaluation evaluate_with(std::int32_t n_users, std::int32_t n_items, const Positives& train, const Positives& test,
                          int k, const ScoreUsers& score, const std::vector<std::uint8_t>* only,
-                         const std::vector<std::uint8_t>* candidates) {
+                         const std::vector<std::uint8_t>* candidates, ThreadPool* pool) {
   if (k < 1) throw UsageError("evaluate: k must be >= 1, got " + std::to_string(k));
   if (only && only->size() != static_cast<std::size_t>(n_users))
     throw UsageError("evaluate: the user selection has " + std::to_string(only->size()) + " entries for " +
@@ -130,40 +131,44 @@ Evaluation evaluate_with(std::int32_t n_users, std::int32_t n_items, const Posit
 
   Evaluation result;
   result.k = k;
-  // Reused for every user: no allocation inside the loop.
-  std::vector<std::uint64_t> keys(static_cast<std::size_t>(n_items));
+  const auto items = static_cast<std::size_t>(n_items);
   // Items outside the candidates are never ranked: excluded for every user (`outside`), on top
   // of each user's train positives.
-  std::vector<std::uint8_t> outside(static_cast<std::size_t>(n_items), 0);
+  std::vector<std::uint8_t> outside(items, 0);
   std::int32_t n_outside = 0;
   if (candidates)
     for (std::int32_t i = 0; i < n_items; ++i) n_outside += outside[i] = (*candidates)[i] ? 0 : 1;
-  std::vector<std::uint8_t> excluded = outside;
-  std::vector<std::uint8_t> relevant(static_cast<std::size_t>(n_items), 0);
-  std::vector<std::uint32_t> positive_keys(static_cast<std::size_t>(n_items));
-  std::vector<std::uint32_t> negative_keys(static_cast<std::size_t>(n_items));
 
   // Users are scored in blocks (one matrix product per block in the engine's models), then
-  // ranked one by one in user order. A block holds about kBlockScores scores.
+  // ranked one by one. A block holds about kBlockScores scores; the blocks are the same on any
+  // number of threads, so every score is too.
   constexpr std::size_t kBlockScores = std::size_t{1} << 14;  // 64 KB: stays in L2 until ranked
-  const auto block_size = static_cast<int>(
-      std::clamp<std::size_t>(kBlockScores / static_cast<std::size_t>(n_items), 1, 256));
-  std::vector<std::int32_t> block_users;
-  block_users.reserve(static_cast<std::size_t>(block_size));
-  std::vector<float> block_scores(static_cast<std::size_t>(block_size) * static_cast<std::size_t>(n_items));
+  const auto block_size = std::clamp<std::size_t>(kBlockScores / items, 1, 256);
+  // One thread's buffers, reused for every user it ranks: no allocation inside its loop.
+  struct Scratch {
+    std::vector<std::uint64_t> keys;
+    std::vector<std::uint8_t> excluded, relevant;
+    std::vector<std::uint32_t> positive_keys, negative_keys;
+    std::vector<float> block_scores;
+  };
+  auto make_scratch = [&] {
+    return Scratch{std::vector<std::uint64_t>(items), outside, std::vector<std::uint8_t>(items, 0),
+                   std::vector<std::uint32_t>(items), std::vector<std::uint32_t>(items),
+                   std::vector<float>(block_size * items)};
+  };
 
   // Marks the user's train positives as excluded and its other test positives as relevant;
   // returns how many are relevant. unmark() undoes it.
-  auto mark = [&](std::int32_t u) {
-    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = 1;
+  auto mark = [&](Scratch& s, std::int32_t u) {
+    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) s.excluded[*i] = 1;
     std::int64_t n_relevant = 0;
     for (const std::int32_t* i = test.begin_of(u); i != test.end_of(u); ++i)
-      if (!excluded[*i]) { relevant[*i] = 1; ++n_relevant; }
+      if (!s.excluded[*i]) { s.relevant[*i] = 1; ++n_relevant; }
     return n_relevant;
   };
-  auto unmark = [&](std::int32_t u) {
-    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) excluded[*i] = outside[*i];
-    for (const std::int32_t* i = test.begin_of(u); i != test.end_of(u); ++i) relevant[*i] = 0;
+  auto unmark = [&](Scratch& s, std::int32_t u) {
+    for (const std::int32_t* i = train.begin_of(u); i != train.end_of(u); ++i) s.excluded[*i] = outside[*i];
+    for (const std::int32_t* i = test.begin_of(u); i != test.end_of(u); ++i) s.relevant[*i] = 0;
   };
   auto n_candidates = [&](std::int32_t u) {
     std::int64_t n = n_items - n_outside;
@@ -171,49 +176,77 @@ Evaluation evaluate_with(std::int32_t n_users, std::int32_t n_items, const Posit
     return n;
   };
 
-  RankingSums sums(k);
-  auto rank_user = [&](std::int32_t u, const float* scores) {
-    const std::int64_t n_relevant = mark(u);
+  // The users to evaluate, in user order: a test positive that is not a train positive, and a negative.
+  std::vector<Scratch> scratch;
+  scratch.push_back(make_scratch());
+  std::vector<std::int32_t> users;
+  for (std::int32_t u = 0; u < n_users; ++u) {
+    if (only && !(*only)[static_cast<std::size_t>(u)]) continue;
+    if (test.begin_of(u) == test.end_of(u)) continue;
+    const std::int64_t n_relevant = mark(scratch[0], u);
+    unmark(scratch[0], u);
+    if (n_relevant == 0 || n_relevant >= n_candidates(u)) continue;  // no AUC without both labels
+    users.push_back(u);
+  }
+
+  // Each user's metrics, kept by position and summed in user order at the end: the same sums,
+  // bit for bit, on any number of threads and whichever thread finishes first.
+  struct UserMetrics {
+    double auc = 0;
+    TopKHits walk;
+    std::int64_t top = 0, n_relevant = 0;
+  };
+  std::vector<UserMetrics> per_user(users.size());
+  auto rank_user = [&](Scratch& s, std::size_t index, const float* scores) {
+    const std::int32_t u = users[index];
+    const std::int64_t n_relevant = mark(s, u);
     std::size_t n = 0, n_pos = 0, n_neg = 0;
     for (std::int32_t i = 0; i < n_items; ++i) {
-      if (excluded[i]) continue;
-      keys[n++] = rank_key(scores[i], static_cast<std::uint32_t>(i));
-      (relevant[i] ? positive_keys[n_pos++] : negative_keys[n_neg++]) = order_key(scores[i]);
+      if (s.excluded[i]) continue;
+      s.keys[n++] = rank_key(scores[i], static_cast<std::uint32_t>(i));
+      (s.relevant[i] ? s.positive_keys[n_pos++] : s.negative_keys[n_neg++]) = order_key(scores[i]);
     }
     const std::size_t top = std::min<std::size_t>(static_cast<std::size_t>(k), n);
     double auc;
     if (n_pos <= max_positives_for_counting(static_cast<std::size_t>(n_candidates(u)))) {
-      auc = auc_by_counting(positive_keys.data(), n_pos, negative_keys.data(), n_neg);
+      auc = auc_by_counting(s.positive_keys.data(), n_pos, s.negative_keys.data(), n_neg);
       // Only the top k need an order: a heap pass instead of a full sort.
-      std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(top),
-                        keys.begin() + static_cast<std::ptrdiff_t>(n));
+      std::partial_sort(s.keys.begin(), s.keys.begin() + static_cast<std::ptrdiff_t>(top),
+                        s.keys.begin() + static_cast<std::ptrdiff_t>(n));
     } else {
-      std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(n));  // the top k too
-      auc = auc_of_sorted(keys.data(), n, [&](std::uint32_t i) { return relevant[i] != 0; });
+      std::sort(s.keys.begin(), s.keys.begin() + static_cast<std::ptrdiff_t>(n));  // the top k too
+      auc = auc_of_sorted(s.keys.data(), n, [&](std::uint32_t i) { return s.relevant[i] != 0; });
     }
-    TopKHits walk;
+    UserMetrics& metrics = per_user[index];
     for (std::size_t rank = 0; rank < top; ++rank)
-      if (relevant[index_part(keys[rank])]) walk.hit_at(static_cast<std::int64_t>(rank) + 1);
-    sums.add_user(auc, walk, static_cast<std::int64_t>(top), n_relevant);
-    unmark(u);
-  };
-  auto rank_block = [&] {
-    score(block_users.data(), static_cast<int>(block_users.size()), block_scores.data());
-    for (std::size_t r = 0; r < block_users.size(); ++r)
-      rank_user(block_users[r], block_scores.data() + r * static_cast<std::size_t>(n_items));
-    block_users.clear();
+      if (s.relevant[index_part(s.keys[rank])]) metrics.walk.hit_at(static_cast<std::int64_t>(rank) + 1);
+    metrics.auc = auc;
+    metrics.top = static_cast<std::int64_t>(top);
+    metrics.n_relevant = n_relevant;
+    unmark(s, u);
   };
 
-  for (std::int32_t u = 0; u < n_users; ++u) {
-    if (only && !(*only)[static_cast<std::size_t>(u)]) continue;
-    if (test.begin_of(u) == test.end_of(u)) continue;
-    const std::int64_t n_relevant = mark(u);
-    unmark(u);
-    if (n_relevant == 0 || n_relevant >= n_candidates(u)) continue;  // no AUC without both labels
-    block_users.push_back(u);
-    if (static_cast<int>(block_users.size()) == block_size) rank_block();
-  }
-  if (!block_users.empty()) rank_block();
+  // Each thread takes the next block until none is left (a busy core takes fewer), scores it
+  // into its own buffer and ranks its users.
+  const std::size_t blocks = (users.size() + block_size - 1) / block_size;
+  const int parts = pool ? static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(pool->size()), blocks)) : 1;
+  while (scratch.size() < static_cast<std::size_t>(parts)) scratch.push_back(make_scratch());
+  std::atomic<std::size_t> next_block{0};
+  auto rank_blocks = [&](int t) {
+    Scratch& s = scratch[static_cast<std::size_t>(t)];
+    for (std::size_t b; (b = next_block.fetch_add(1, std::memory_order_relaxed)) < blocks;) {
+      const std::size_t begin = b * block_size, count = std::min(block_size, users.size() - begin);
+      score(users.data() + begin, static_cast<int>(count), s.block_scores.data());
+      for (std::size_t r = 0; r < count; ++r) rank_user(s, begin + r, s.block_scores.data() + r * items);
+    }
+  };
+  if (parts > 1)
+    pool->run(parts, rank_blocks);
+  else
+    rank_blocks(0);
+
+  RankingSums sums(k);
+  for (const UserMetrics& m : per_user) sums.add_user(m.auc, m.walk, m.top, m.n_relevant);
   sums.finish(result);
   return result;
 }

@@ -44,7 +44,7 @@ struct Session::State {
   std::int32_t n_cold_items = 0;
   // The popularity baseline depends only on the prepared data: computed once per k.
   std::optional<Evaluation> popularity_evaluation;
-  // Threads for training: the last training's `threads` (before any, the
+  // Threads for training and evaluation: the last training's `threads` (before any, the
   // default), and the pool that runs them (declared before the trainer, which uses it).
   int threads = TrainOptions::defaults_for(ModelKind::Bilinear).threads;
   int pool_threads = 0;  // what the pool was asked for (the platform may have given fewer)
@@ -65,6 +65,8 @@ struct Session::State {
     }
     return pool.get();
   }
+  // Evaluation splits its users over the same pool, as many threads as training last used.
+  ThreadPool* evaluation_pool() { return pool_for(threads); }
 
   void drop_model() noexcept {
     trainer.reset();
@@ -469,12 +471,13 @@ Evaluation Session::evaluate(int k) const {
   check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget);
   if (!parameters_finite(*s_->model))
     throw UsageError("evaluate: the model's weights are not all finite numbers; create or load the model again");
+  ThreadPool* pool = s_->evaluation_pool();
   if (s_->n_cold_items > 0) {
     // Warm items ranked among warm items, cold among cold; each needs the other's flags.
     std::vector<std::uint8_t> warm(s_->cold_items.size());
     for (std::size_t i = 0; i < warm.size(); ++i) warm[i] = s_->cold_items[i] ? 0 : 1;
-    Evaluation result = tripletrec::evaluate(*s_->model, s_->train, s_->test, k, &warm);
-    const Evaluation cold = tripletrec::evaluate(*s_->model, s_->train, s_->test, k, &s_->cold_items);
+    Evaluation result = tripletrec::evaluate(*s_->model, s_->train, s_->test, k, &warm, pool);
+    const Evaluation cold = tripletrec::evaluate(*s_->model, s_->train, s_->test, k, &s_->cold_items, pool);
     result.auc_cold = cold.auc;
     result.cold_users = cold.users;
     result.n_cold_items = s_->n_cold_items;
@@ -483,7 +486,7 @@ Evaluation Session::evaluate(int k) const {
                        "that is not also a train positive; lower the cold item fraction");
     return result;
   }
-  Evaluation result = tripletrec::evaluate(*s_->model, s_->train, s_->test, k);
+  Evaluation result = tripletrec::evaluate(*s_->model, s_->train, s_->test, k, nullptr, pool);
   if (result.users == 0)
     throw UsageError(
         "evaluate: no test user can be evaluated: none has a test positive (rating >= min_positive) "
@@ -847,7 +850,8 @@ Evaluation Session::evaluate_fold_in(int k, const FoldInOptions& options) const 
       model.score_vector(vector.data(), out + static_cast<std::size_t>(r) * n_items);
     }
   };
-  Evaluation result = evaluate_with(model.n_users(), model.n_items(), likes, s_->holdout_test, k, score, &only);
+  Evaluation result = evaluate_with(model.n_users(), model.n_items(), likes, s_->holdout_test, k, score, &only,
+                                    nullptr, s_->evaluation_pool());
   if (result.users == 0)
     throw UsageError("evaluate_fold_in: no held-out user has both a train positive to fold in and a test positive");
   return result;
@@ -866,7 +870,8 @@ Evaluation Session::evaluate_users(const std::vector<std::int64_t>& raw_user_ids
   const Model& model = *s_->model;
   Evaluation result = evaluate_with(
       model.n_users(), model.n_items(), s_->train, s_->test, k,
-      [&model](const std::int32_t* users, int count, float* out) { model.score_users(users, count, out); }, &only);
+      [&model](const std::int32_t* users, int count, float* out) { model.score_users(users, count, out); }, &only,
+      nullptr, s_->evaluation_pool());
   if (result.users == 0) throw UsageError("evaluate_users: none of the given users has a test positive to rank");
   return result;
 }
@@ -887,6 +892,7 @@ std::vector<LikesCurvePoint> Session::likes_curve(const std::vector<int>& counts
   for (std::int32_t u = 0; u < train.n_users; ++u)
     if (train.end_of(u) - train.begin_of(u) < most) only[static_cast<std::size_t>(u)] = 0;
   const auto n_items = static_cast<std::size_t>(model.n_items());
+  ThreadPool* pool = s_->evaluation_pool();
   std::vector<LikesCurvePoint> curve;
   for (const int n : counts) {
     auto score = [&](const std::int32_t* users, int count, float* out) {
@@ -901,7 +907,8 @@ std::vector<LikesCurvePoint> Session::likes_curve(const std::vector<int>& counts
         model.score_vector(vector.data(), out + static_cast<std::size_t>(r) * n_items);
       }
     };
-    const Evaluation e = evaluate_with(model.n_users(), model.n_items(), train, s_->holdout_test, 10, score, &only);
+    const Evaluation e =
+        evaluate_with(model.n_users(), model.n_items(), train, s_->holdout_test, 10, score, &only, nullptr, pool);
     if (e.users == 0)
       throw UsageError("likes curve: no held-out user has " + std::to_string(most) +
                        " train positives and a test positive");

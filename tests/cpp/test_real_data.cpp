@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -235,4 +236,78 @@ TEST(ThreadsOnRealData, TwoThreadsKeepTheMovieLensAucOfOne) {
   const ModelConfig bilinear = ModelConfig::bilinear_defaults();
   EXPECT_NEAR(trained_auc(load_movielens, bilinear, 2, {42}, "movielens"),
               trained_auc(load_movielens, bilinear, 1, {42}, "movielens"), 0.005);
+}
+
+// Evaluation splits its users over the session's threads and sums them in user order: the same
+// bits on 1, 2 and 3 threads, for the warm and cold AUC and ranking metrics, fold-in on held-out
+// users, a chosen set of users and the likes curve. The session evaluates on the threads of its
+// last training; Keras-exact training runs on one thread whatever it is given, so the three
+// sessions hold the same model and differ only in the evaluation's threads.
+namespace {
+
+void expect_same_bits(const Evaluation& a, const Evaluation& b, const char* what, int threads) {
+  SCOPED_TRACE(std::string(what) + " on " + std::to_string(threads) + " threads");
+  EXPECT_EQ(a.users, b.users);
+  EXPECT_EQ(a.auc, b.auc);
+  EXPECT_EQ(a.precision_at_k, b.precision_at_k);
+  EXPECT_EQ(a.recall_at_k, b.recall_at_k);
+  EXPECT_EQ(a.map_at_k, b.map_at_k);
+  EXPECT_EQ(a.ndcg_at_k, b.ndcg_at_k);
+  EXPECT_EQ(a.cold_users, b.cold_users);
+  if (!std::isnan(a.auc_cold) || !std::isnan(b.auc_cold)) EXPECT_EQ(a.auc_cold, b.auc_cold);
+}
+
+struct Evaluated {
+  Evaluation warm_and_cold, fold_in, chosen_users;
+  std::vector<LikesCurvePoint> curve;
+};
+
+Evaluated evaluate_on(const ModelConfig& config, int threads) {
+  Session s;
+  s.load_ratings(tripletrec::testing::read_data("anime/rating_5000users.csv"), "anime/rating_5000users.csv");
+  s.load_items(tripletrec::testing::read_data("anime/anime.csv"), "anime/anime.csv");
+  PrepareOptions p = notebook_prepare();
+  p.cold_items = 0.1;
+  p.holdout_users = 0.1;
+  s.prepare(p);
+  OptimizerConfig exact;
+  exact.keras_exact = true;
+  s.create_model(config, exact, 7);
+  TrainOptions o;
+  o.epochs = 1;
+  o.threads = threads;
+  EXPECT_EQ(s.train(o).threads, 1);  // Keras-exact: one training thread, the same model
+  Evaluated e;
+  e.warm_and_cold = s.evaluate();
+  FoldInOptions fold;
+  fold.steps = 30;  // enough to move the vectors; the bits are what is compared
+  e.fold_in = s.evaluate_fold_in(10, fold);
+  std::vector<std::int64_t> chosen;
+  for (std::size_t u = 0; u < s.dataset().user_raw_id.size(); u += 3) chosen.push_back(s.dataset().user_raw_id[u]);
+  e.chosen_users = s.evaluate_users(chosen);
+  e.curve = s.likes_curve({1, 5}, fold);
+  return e;
+}
+
+}  // namespace
+
+TEST(ThreadsOnRealData, EvaluationHasTheSameBitsOnOneTwoAndThreeThreads) {
+  TRIPLETREC_REQUIRE_THREADS();
+  TRIPLETREC_REQUIRE_DATA("anime/rating_5000users.csv");
+  for (const ModelConfig& config : {ModelConfig::bilinear_defaults(), ModelConfig::deep_defaults()}) {
+    SCOPED_TRACE(config.kind == ModelKind::Deep ? "deep" : "bilinear");
+    const Evaluated one = evaluate_on(config, 1);
+    EXPECT_GT(one.warm_and_cold.cold_users, 0);
+    for (const int threads : {2, 3}) {
+      const Evaluated many = evaluate_on(config, threads);
+      expect_same_bits(many.warm_and_cold, one.warm_and_cold, "evaluate", threads);
+      expect_same_bits(many.fold_in, one.fold_in, "evaluate_fold_in", threads);
+      expect_same_bits(many.chosen_users, one.chosen_users, "evaluate_users", threads);
+      ASSERT_EQ(many.curve.size(), one.curve.size());
+      for (std::size_t i = 0; i < one.curve.size(); ++i) {
+        EXPECT_EQ(many.curve[i].users, one.curve[i].users);
+        EXPECT_EQ(many.curve[i].auc, one.curve[i].auc);
+      }
+    }
+  }
 }

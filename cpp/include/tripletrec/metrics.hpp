@@ -7,6 +7,7 @@
 
 #include "tripletrec/model.hpp"
 #include "tripletrec/split.hpp"
+#include "tripletrec/thread_pool.hpp"
 
 namespace tripletrec {
 
@@ -32,15 +33,19 @@ struct Evaluation {
 // user 0 and item 0; this does not.) Ranking metrics use the same candidate lists.
 // `candidates` (n_items flags, optional) restricts the ranking to the flagged items: the warm or
 // the cold items of a cold-start split.
+// With a pool, the users are split between its threads (each scores and ranks its own blocks of
+// users, so the model's scoring must be safe to call from several threads at once); the sums run
+// in user order afterwards, so the result has the same bits on any number of threads.
 Evaluation evaluate(const Model& model, const Positives& train, const Positives& test, int k = 10,
-                    const std::vector<std::uint8_t>* candidates = nullptr);
+                    const std::vector<std::uint8_t>* candidates = nullptr, ThreadPool* pool = nullptr);
 
 // evaluate() for any scorer: `score(users, count, out)` writes count x n_items scores (row-major).
 // With `only` (n_users entries), just the users where it is nonzero are evaluated (the fold-in
-// evaluation of held-out users, and the same users trained jointly).
+// evaluation of held-out users, and the same users trained jointly). With a pool, `score` is
+// called from its threads at once (each call with its own users and output).
 using ScoreUsers = std::function<void(const std::int32_t* users, int count, float* out)>;
 Evaluation evaluate_with(std::int32_t n_users, std::int32_t n_items, const Positives& train, const Positives& test,
                          int k, const ScoreUsers& score, const std::vector<std::uint8_t>* only = nullptr,
-                         const std::vector<std::uint8_t>* candidates = nullptr);
+                         const std::vector<std::uint8_t>* candidates = nullptr, ThreadPool* pool = nullptr);
 
 }  // namespace tripletrec
