@@ -97,10 +97,18 @@ std::uint64_t model_bytes(const ModelConfig& c, std::int64_t n_users, std::int64
 }
 
 std::uint64_t training_bytes(const ModelConfig& c, const TrainOptions& o, std::int64_t n_positives,
-                             std::int64_t n_items) {
-  // The epoch's triplets: order, users, positives, negatives (4 x 4 bytes per positive pair);
-  // hard negatives score every item of a user.
-  std::uint64_t bytes = add(mul(count(n_positives), 16), mul(count(n_items), 4));
+                             std::int64_t n_users, std::int64_t n_items) {
+  // The epoch's triplets: order, users, positives, negatives (4 x 4 bytes per positive pair),
+  // split between the threads' shards.
+  const std::uint64_t shared = mul(count(n_positives), 16);
+  return add(shared, mul(count(o.threads), training_workspace_bytes(c, o, n_users, n_items)));
+}
+
+std::uint64_t training_workspace_bytes(const ModelConfig& c, const TrainOptions& o, std::int64_t n_users,
+                                       std::int64_t n_items) {
+  // Hard negatives score every item of a user; each embedding table's gradient accumulator keeps
+  // a slot per table row (4 bytes each).
+  std::uint64_t bytes = mul(add(count(n_items), add(count(n_users), count(n_items))), 4);
   // A batch has two lanes per triplet (positive, negative). Per lane: the activations and
   // dropout masks of every layer's input, and three buffers of the widest layer (gathered rows,
   // gradients in and out), 4 bytes each; plus the embedding rows' gradients.
@@ -110,11 +118,20 @@ std::uint64_t training_bytes(const ModelConfig& c, const TrainOptions& o, std::i
     std::uint64_t inputs = add(count(c.user_dim), count(c.item_dim));
     for (const int h : c.hidden) inputs = add(inputs, count(h));
     per_lane = add(per_lane, mul(inputs, 2));
+    // The dense layers' gradients (model_bytes counts one set; each thread has its own).
+    bytes = add(bytes, mul(dense_parameters(c), 4));
   }
   return add(bytes, mul(mul(lanes, per_lane), 4));
 }
 
-std::uint64_t evaluation_bytes(const ModelConfig& c, std::int64_t n_items, std::int64_t k) {
+std::uint64_t evaluation_bytes(const ModelConfig& c, std::int64_t n_users, std::int64_t n_items, std::int64_t k,
+                               int threads) {
+  // Per evaluated user: its index and its metrics, kept until they are summed in user order.
+  const std::uint64_t shared = add(mul(count(n_users), 52), mul(add(count(k), 1), 8));
+  return add(shared, mul(count(threads), evaluation_thread_bytes(c, n_items)));
+}
+
+std::uint64_t evaluation_thread_bytes(const ModelConfig& c, std::int64_t n_items) {
   // Per item: score, sort key, two labels, two split keys (22 bytes). The deep model scores all
   // items of a user at once: its first layer's item part and two activations of the widest
   // layer, per item.
@@ -123,7 +140,7 @@ std::uint64_t evaluation_bytes(const ModelConfig& c, std::int64_t n_items, std::
     const std::uint64_t first = c.hidden.empty() ? 1 : count(c.hidden.front());
     per_item = add(per_item, mul(add(add(count(c.item_dim), first), mul(widest_layer(c), 2)), 4));
   }
-  return add(mul(count(n_items), per_item), mul(add(count(k), 1), 8));
+  return mul(count(n_items), per_item);
 }
 
 std::uint64_t preparation_bytes(std::int64_t loaded_rows) {
@@ -151,24 +168,33 @@ void check_model_fits(const ModelConfig& c, std::int64_t n_users, std::int64_t n
 void check_training_fits(const ModelConfig& c, const TrainOptions& o, std::int64_t n_positives,
                          std::int64_t n_users, std::int64_t n_items, std::uint64_t budget) {
   const std::uint64_t held = model_bytes(c, n_users, n_items);
-  const std::uint64_t bytes = training_bytes(c, o, n_positives, n_items);
-  if (add(held, bytes) > budget)
-    over_budget(OptionId::BatchSize,
-                "training with batches of " + with_commas(count(o.batch_size)) + " triplets (widest layer " +
-                    with_commas(widest_layer(c)) + ")",
-                add(held, bytes), budget);
+  const std::uint64_t needed = add(held, training_bytes(c, o, n_positives, n_users, n_items));
+  if (needed <= budget) return;
+  TrainOptions one_thread = o;
+  one_thread.threads = 1;
+  if (o.threads > 1 && add(held, training_bytes(c, one_thread, n_positives, n_users, n_items)) <= budget)
+    over_budget(OptionId::Threads,
+                "training on " + with_commas(count(o.threads)) + " threads (each with its own buffers of " +
+                    describe_bytes(training_workspace_bytes(c, o, n_users, n_items)) + ")",
+                needed, budget);
+  over_budget(OptionId::BatchSize,
+              "training with batches of " + with_commas(count(o.batch_size)) + " triplets (widest layer " +
+                  with_commas(widest_layer(c)) + ")",
+              needed, budget);
 }
 
 void check_evaluation_fits(const ModelConfig& c, std::int64_t n_users, std::int64_t n_items, std::int64_t k,
-                           std::uint64_t budget) {
+                           std::uint64_t budget, int threads) {
   const std::uint64_t held = model_bytes(c, n_users, n_items);
-  const std::uint64_t bytes = evaluation_bytes(c, n_items, k);
+  const std::uint64_t bytes = evaluation_bytes(c, n_users, n_items, k, threads);
   if (add(held, bytes) <= budget) return;
   const std::uint64_t for_k = mul(add(count(k), 1), 8);
   if (for_k > bytes - for_k)
     over_budget(OptionId::K, "evaluating the top " + with_commas(count(k)) + " items", add(held, bytes), budget);
   over_budget(c.kind == ModelKind::Deep ? OptionId::Hidden : OptionId::EmbeddingDim,
-              "scoring " + with_commas(count(n_items)) + " items per user", add(held, bytes), budget);
+              "scoring " + with_commas(count(n_items)) + " items per user" +
+                  (threads > 1 ? " on " + with_commas(count(threads)) + " threads" : ""),
+              add(held, bytes), budget);
 }
 
 void check_preparation_fits(std::int64_t loaded_rows, std::uint64_t budget) {

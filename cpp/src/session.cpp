@@ -397,7 +397,7 @@ void Session::create_model(const ModelConfig& config, const OptimizerConfig& opt
   const std::int32_t n_users = s_->dataset.n_users, n_items = s_->dataset.n_items;
   check_model_fits(config, n_users, n_items, s_->memory_budget);
   // Scoring every item of a user happens at the first evaluation or recommendation: check it now.
-  check_evaluation_fits(config, n_users, n_items, kDefaultK, s_->memory_budget);
+  check_evaluation_fits(config, n_users, n_items, kDefaultK, s_->memory_budget, runnable_threads(s_->threads));
   const ModelFeatures features = model_features(config, s_->dataset, items(), users());
   std::unique_ptr<Model> model = make_model(config, optimizer, n_users, n_items, seed, &features);
   s_->drop_model();
@@ -429,7 +429,9 @@ TrainResult Session::train(const TrainOptions& options, const ProgressCallback& 
 }
 
 void Session::check_training_budget(const TrainOptions& options) const {
-  check_training_fits(s_->model->config(), options, static_cast<std::int64_t>(s_->train.size()),
+  TrainOptions runnable = options;  // each thread that can start has its own workspace
+  runnable.threads = runnable_threads(options.threads);
+  check_training_fits(s_->model->config(), runnable, static_cast<std::int64_t>(s_->train.size()),
                       s_->dataset.n_users, s_->dataset.n_items, s_->memory_budget);
 }
 
@@ -468,7 +470,8 @@ Evaluation Session::evaluate(int k) const {
   require_step(prepared(), MissingStep::Prepare);  // a serving bundle has no ratings
   require_step(has_model(), MissingStep::Model);
   check_k(k);
-  check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget);
+  check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget,
+                        runnable_threads(s_->threads));
   if (!parameters_finite(*s_->model))
     throw UsageError("evaluate: the model's weights are not all finite numbers; create or load the model again");
   ThreadPool* pool = s_->evaluation_pool();
@@ -835,7 +838,8 @@ Evaluation Session::evaluate_fold_in(int k, const FoldInOptions& options) const 
   check_k(k);
   check_fold_in_options(options);
   require_holdout(s_->holdout_mask);
-  check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget);
+  check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget,
+                        runnable_threads(s_->threads));
   const Model& model = *s_->model;
   const Positives& likes = s_->holdout_train;
   std::vector<std::uint8_t> only = s_->holdout_mask;
@@ -860,7 +864,8 @@ Evaluation Session::evaluate_fold_in(int k, const FoldInOptions& options) const 
 Evaluation Session::evaluate_users(const std::vector<std::int64_t>& raw_user_ids, int k) const {
   require_step(has_model(), MissingStep::Model);
   check_k(k);
-  check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget);
+  check_evaluation_fits(s_->model->config(), s_->dataset.n_users, s_->dataset.n_items, k, s_->memory_budget,
+                        runnable_threads(s_->threads));
   std::vector<std::uint8_t> only(static_cast<std::size_t>(s_->dataset.n_users), 0);
   for (const std::int64_t raw : raw_user_ids) {
     const std::int32_t u = user_index(raw);

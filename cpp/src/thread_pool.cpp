@@ -13,10 +13,17 @@ int hardware_threads() {
 #endif
 }
 
-ThreadPool::ThreadPool(int threads) {
+int runnable_threads(int wanted) {
 #if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
-  threads = 1;
+  (void)wanted;
+  return 1;  // the single-threaded wasm build cannot start a thread
+#else
+  return wanted;
 #endif
+}
+
+ThreadPool::ThreadPool(int threads) {
+  threads = runnable_threads(threads);
   for (int i = 1; i < threads; ++i) {
     try {
       workers_.emplace_back([this, i] { work(i); });

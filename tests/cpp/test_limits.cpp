@@ -12,6 +12,7 @@
 #include "tripletrec/memory_budget.hpp"
 #include "tripletrec/session.hpp"
 #include "session_fixture.hpp"
+#include "test_support.hpp"
 
 using namespace tripletrec;
 using namespace tripletrec::testing;
@@ -100,6 +101,49 @@ TEST(MemoryBudget, TrainingActivationsAreCheckedNamingBatchSize) {
   EXPECT_GT(s.evaluate(10).users, 0);
 }
 
+TEST(MemoryBudget, EachThreadsBuffersCount) {
+  ModelConfig deep = ModelConfig::deep_defaults();
+  TrainOptions one, four;
+  four.threads = 4;
+  const std::uint64_t workspace = training_workspace_bytes(deep, one, 5000, 300);
+  // Deep defaults, batch 64: 128 lanes of activations, the dense gradients, the row slots.
+  EXPECT_GT(workspace, 128u * (deep.user_dim + deep.item_dim) * 4);
+  EXPECT_EQ(training_bytes(deep, four, 100000, 5000, 300) - training_bytes(deep, one, 100000, 5000, 300), 3 * workspace);
+  EXPECT_EQ(evaluation_bytes(deep, 5000, 300, 10, 3) - evaluation_bytes(deep, 5000, 300, 10, 1),
+            2 * evaluation_thread_bytes(deep, 300));
+  EXPECT_GE(evaluation_thread_bytes(deep, 300), 300u * 22);
+}
+
+TEST(MemoryBudget, ThreadsThatWouldNotFitAreNamed) {
+  TRIPLETREC_REQUIRE_THREADS();  // a build without threads gives every training one workspace
+  Session s;
+  ready(s);
+  ModelConfig deep = ModelConfig::deep_defaults();
+  deep.hidden = {1024};
+  s.create_model(deep, OptimizerConfig{}, 1);
+  TrainOptions many;
+  many.epochs = 1;
+  many.batch_size = 1024;
+  many.threads = 64;
+  const Dataset& data = s.dataset();
+  TrainOptions one = many;
+  one.threads = 1;
+  // Room for the model and two threads' buffers, not for 64.
+  const std::uint64_t budget = model_bytes(deep, data.n_users, data.n_items) +
+                               training_bytes(deep, one, static_cast<std::int64_t>(s.train_positives().size()),
+                                              data.n_users, data.n_items) +
+                               training_workspace_bytes(deep, one, data.n_users, data.n_items);
+  ASSERT_GE(budget, kMinMemoryBudget);
+  s.set_memory_budget(budget);
+  const MemoryBudgetError e = budget_error_of([&] { s.train(many); });
+  EXPECT_EQ(e.option, OptionId::Threads);
+  EXPECT_TRUE(contains(e.what(), "threads: training on 64 threads (each with its own buffers of ")) << e.what();
+  EXPECT_EQ(s.training_progress().triplets, 0);
+  // Two threads fit.
+  many.threads = 2;
+  EXPECT_EQ(s.train(many).epochs_completed, 1);
+}
+
 TEST(MemoryBudget, TheBudgetIsASettingWithARange) {
   Session s;
   EXPECT_EQ(s.memory_budget(), kDefaultMemoryBudget);
@@ -120,7 +164,7 @@ TEST(Limits, KIsBoundedAndCountsInTheBudget) {
             "k: expected an integer in [1, 10000], got 2147483647");
   // The ideal-DCG table of k ranks counts in the evaluation's bytes.
   ModelConfig config = ModelConfig::bilinear_defaults();
-  EXPECT_EQ(evaluation_bytes(config, 100, 10000) - evaluation_bytes(config, 100, 0), 10000u * 8);
+  EXPECT_EQ(evaluation_bytes(config, 50, 100, 10000) - evaluation_bytes(config, 50, 100, 0), 10000u * 8);
   EXPECT_TRUE(s.has_model());
 }
 

@@ -42,13 +42,20 @@ std::uint64_t model_parameter_count(const ModelConfig& config, std::int64_t n_us
 
 // A model's weights, Adam's moments, its gradient buffers and transposed copies.
 std::uint64_t model_bytes(const ModelConfig& config, std::int64_t n_users, std::int64_t n_items);
-// Training's buffers: the epoch's triplets (per positive pair) and the activations of a batch
-// (batch x widest layer), which grow with batch_size.
+// Training's buffers: the epoch's triplets (per positive pair) and each training thread's
+// workspace (options.threads of them).
 std::uint64_t training_bytes(const ModelConfig& config, const TrainOptions& options,
-                             std::int64_t n_positives, std::int64_t n_items);
-// Evaluation's per-item buffers (scores, sort keys, labels), the model's scoring buffers and the
-// ideal-DCG table of the ranking metrics at k (8 bytes per rank).
-std::uint64_t evaluation_bytes(const ModelConfig& config, std::int64_t n_items, std::int64_t k);
+                             std::int64_t n_positives, std::int64_t n_users, std::int64_t n_items);
+// One training thread's workspace: the activations of a batch (batch x widest layer, which grow
+// with batch_size), the gradient accumulators of the tables and dense layers, hard negatives' scores.
+std::uint64_t training_workspace_bytes(const ModelConfig& config, const TrainOptions& options,
+                                       std::int64_t n_users, std::int64_t n_items);
+// Evaluation: each user's metrics and the ideal-DCG table of the ranking metrics at k (8 bytes
+// per rank), and per evaluating thread its per-item buffers (evaluation_thread_bytes).
+std::uint64_t evaluation_bytes(const ModelConfig& config, std::int64_t n_users, std::int64_t n_items,
+                               std::int64_t k, int threads = 1);
+// One evaluating thread's per-item buffers (scores, sort keys, labels) and the model's scoring buffers.
+std::uint64_t evaluation_thread_bytes(const ModelConfig& config, std::int64_t n_items);
 // Preprocessing and the split: columns and id maps per loaded row.
 std::uint64_t preparation_bytes(std::int64_t loaded_rows);
 // The sample: its CSV text and its parsed columns.
@@ -56,14 +63,15 @@ std::uint64_t sample_bytes(const SampleOptions& options);
 
 // Each throws MemoryBudgetError (naming the option that makes the size large) when the stage
 // would need more than `budget` bytes, counting what it holds meanwhile (the model while training
-// or evaluating). Preparation names no option: its size is the loaded data's (a UsageError).
+// or evaluating). Training on several threads that would fit on one names the threads option.
+// Preparation names no option: its size is the loaded data's (a UsageError).
 void check_model_fits(const ModelConfig& config, std::int64_t n_users, std::int64_t n_items,
                       std::uint64_t budget);
 void check_training_fits(const ModelConfig& config, const TrainOptions& options,
                          std::int64_t n_positives, std::int64_t n_users, std::int64_t n_items,
                          std::uint64_t budget);
 void check_evaluation_fits(const ModelConfig& config, std::int64_t n_users, std::int64_t n_items,
-                           std::int64_t k, std::uint64_t budget);
+                           std::int64_t k, std::uint64_t budget, int threads = 1);
 void check_preparation_fits(std::int64_t loaded_rows, std::uint64_t budget);
 // Also bounds the generator's work (kMaxSamplePairs).
 void check_sample_fits(const SampleOptions& options, std::uint64_t budget);

@@ -13,6 +13,9 @@ namespace tripletrec {
 // Threads the platform can run at once: the hardware concurrency (navigator.hardwareConcurrency
 // in a threaded wasm build), 1 in a wasm build without threads.
 int hardware_threads();
+// How many of `wanted` threads the platform can start: 1 in a wasm build without threads,
+// `wanted` otherwise (a pool may still get fewer if the platform refuses one).
+int runnable_threads(int wanted);
 
 class ThreadPool {
  public:
