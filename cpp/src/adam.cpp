@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "linalg.hpp"
-
 namespace tripletrec {
 
 Adam::Adam(const OptimizerConfig& config) : config_(config) {}
@@ -66,23 +64,16 @@ void RowGradients::reset(std::int32_t table_rows, int dim) {
   slot_.assign(static_cast<std::size_t>(table_rows), -1);
   rows_.clear();
   grads_.clear();
+  count_ = 0;
 }
 
 void RowGradients::reserve(int max_rows) {
-  rows_.reserve(static_cast<std::size_t>(max_rows));
+  if (rows_.size() < static_cast<std::size_t>(max_rows)) rows_.resize(static_cast<std::size_t>(max_rows));
   if (grads_.size() < static_cast<std::size_t>(max_rows) * dim_)
     grads_.resize(static_cast<std::size_t>(max_rows) * dim_);
 }
 
-float* RowGradients::row(std::int32_t table_row) {
-  std::int32_t& slot = slot_[static_cast<std::size_t>(table_row)];
-  if (slot < 0) {
-    slot = static_cast<std::int32_t>(rows_.size());
-    rows_.push_back(table_row);  // capacity reserved for the batch: no allocation
-    linalg::RowMap(grad(slot), dim_).setZero();
-  }
-  return grad(slot);
-}
+void RowGradients::grow() { reserve(2 * count_ + 1); }
 
 const float* RowGradients::find(std::int32_t table_row) const {
   const std::int32_t slot = slot_[static_cast<std::size_t>(table_row)];
@@ -90,8 +81,8 @@ const float* RowGradients::find(std::int32_t table_row) const {
 }
 
 void RowGradients::clear() {
-  for (const auto r : rows_) slot_[static_cast<std::size_t>(r)] = -1;
-  rows_.clear();
+  for (int k = 0; k < count_; ++k) slot_[static_cast<std::size_t>(rows_[static_cast<std::size_t>(k)])] = -1;
+  count_ = 0;
 }
 
 void apply_embedding_update(const Adam& adam, float lr, bool keras_exact, float l2, float* table,

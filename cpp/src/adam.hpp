@@ -6,6 +6,7 @@
 #include <mutex>
 #include <vector>
 
+#include "kernels.hpp"
 #include "tripletrec/model.hpp"
 
 namespace tripletrec {
@@ -47,9 +48,20 @@ class RowGradients {
  public:
   void reset(std::int32_t table_rows, int dim);
   void reserve(int max_rows);          // distinct rows per batch
-  float* row(std::int32_t table_row);  // the row's accumulator, registered and zeroed on first use
-  int count() const { return static_cast<int>(rows_.size()); }
-  std::int32_t table_row(int k) const { return rows_[k]; }
+  // The row's accumulator, registered and zeroed on first use. Inline and small (a training batch
+  // calls it once per row use): the list of rows is sized by reserve(), grown out of line only past it.
+  float* row(std::int32_t table_row) {
+    std::int32_t& slot = slot_[static_cast<std::size_t>(table_row)];
+    if (slot < 0) {
+      if (count_ == static_cast<int>(rows_.size())) grow();
+      slot = count_++;
+      rows_[static_cast<std::size_t>(slot)] = table_row;
+      kernels::zero(grad(slot), dim_);
+    }
+    return grad(slot);
+  }
+  int count() const { return count_; }
+  std::int32_t table_row(int k) const { return rows_[static_cast<std::size_t>(k)]; }
   float* grad(int k) { return grads_.data() + static_cast<std::size_t>(k) * dim_; }
   const float* find(std::int32_t table_row) const;  // null when the batch did not use it
   void clear();                                     // forget the batch's rows
@@ -58,8 +70,11 @@ class RowGradients {
  private:
   int dim_ = 0;
   std::vector<std::int32_t> slot_;  // table row -> accumulator index or -1
-  std::vector<std::int32_t> rows_;  // accumulator index -> table row
+  std::vector<std::int32_t> rows_;  // accumulator index -> table row, for the first count_
   std::vector<float> grads_;
+  int count_ = 0;
+
+  void grow();  // more rows than reserve() said: one more
 };
 
 // Applies a batch's embedding gradients with step size lr: in sparse mode Adam (and L2) only on

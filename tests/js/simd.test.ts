@@ -51,7 +51,7 @@ describe.skipIf(!haveWasmDis)('SIMD in the wasm build', () => {
     const hot = [
       ['kernels::dot'],                   // dot products (similar items)
       ['kernels::triplet_sums', 'BilinearModel::train_batch'],  // the cosine triplet's five reductions
-      ['BilinearModel::train_batch'],     // the bilinear training step (row gradients)
+      ['BilinearModel::triplet_gradient', 'BilinearModel::train_batch'],  // the bilinear step (row gradients)
       ['apply_embedding_update'],         // Adam on the touched embedding rows
       ['kernels::detail::gemm'],          // the matrix products (MLP, blocked evaluation scores)
     ];
