@@ -94,3 +94,57 @@ set_target_properties(tripletrec_wasm_profiling PROPERTIES
 # The C++ test runner is CommonJS glue (tripletrec_tests.js); the repository's package.json says
 # "type": "module", so mark the build tree as CommonJS for Node.
 file(WRITE "${CMAKE_BINARY_DIR}/package.json" "{ \"type\": \"commonjs\" }\n")
+
+# --- the threaded module: web/dist/mt/tripletrec-mt.{mjs,wasm,worker.js,worker-source.mjs} -------
+# The same engine compiled a second time with -pthread (every object of a threaded module needs
+# it), in this same configure: a browser gives SharedArrayBuffer, hence threads, only to
+# cross-origin-isolated pages, and one binary cannot fall back, so the package ships both and picks
+# one at run time (web/src/module.ts). The single-threaded objects above are untouched.
+# The engine's flags are copied from tripletrec_engine as set up to here (CMakeLists.txt and this
+# file); per-source flags (-Os, -fno-exceptions) are source properties and apply to both.
+add_library(tripletrec_engine_mt STATIC ${TRIPLETREC_ENGINE_SOURCES})
+foreach(property COMPILE_OPTIONS COMPILE_DEFINITIONS INCLUDE_DIRECTORIES LINK_LIBRARIES LINK_OPTIONS
+                 INTERFACE_COMPILE_OPTIONS INTERFACE_COMPILE_DEFINITIONS INTERFACE_INCLUDE_DIRECTORIES
+                 INTERFACE_SYSTEM_INCLUDE_DIRECTORIES INTERFACE_LINK_OPTIONS INTERFACE_LINK_LIBRARIES)
+  get_target_property(value tripletrec_engine ${property})
+  if(value)
+    set_target_properties(tripletrec_engine_mt PROPERTIES ${property} "${value}")
+  endif()
+endforeach()
+target_compile_options(tripletrec_engine_mt PUBLIC -pthread)
+target_link_options(tripletrec_engine_mt INTERFACE -pthread)
+
+# Memory: a threaded module's memory is a SharedArrayBuffer, which cannot move, so the browser
+# reserves its maximum up front. 2 GB holds the engine's 1 GiB memory budget
+# (tripletrec/memory_budget.hpp) plus a loaded file's bytes and the threads' stacks, stays within
+# what browsers give a shared memory (Chromium: 4 GB on 64-bit; less elsewhere), and keeps every
+# pointer below 2^31 (3.1.6 then needs no unsigned-pointer fix-ups in its JS).
+# Threads: a pool of workers started with the module, one per core (the caller's thread is one
+# of the threads, the pool holds the others, and one spare): threads then start synchronously,
+# and PTHREAD_POOL_SIZE_STRICT=2 makes a thread beyond the pool fail at once (the engine then
+# trains on fewer, tripletrec/thread_pool.hpp) instead of waiting for the event loop, which a
+# caller blocked in a join never returns to. std::thread::hardware_concurrency() is the same
+# count (navigator.hardwareConcurrency; os.cpus() under Node): the engine's default `threads`.
+set(TRIPLETREC_WASM_MT_LINK_OPTIONS ${TRIPLETREC_WASM_LINK_OPTIONS})
+list(REMOVE_ITEM TRIPLETREC_WASM_MT_LINK_OPTIONS -sMAXIMUM_MEMORY=4GB)
+list(APPEND TRIPLETREC_WASM_MT_LINK_OPTIONS -sMAXIMUM_MEMORY=2GB
+     "-sPTHREAD_POOL_SIZE=Math.min(256,(typeof navigator==='object'&&navigator.hardwareConcurrency)||require('os').cpus().length)"
+     -sPTHREAD_POOL_SIZE_STRICT=2)
+set(TRIPLETREC_WASM_MT_OUTPUT_DIR "${TRIPLETREC_WASM_OUTPUT_DIR}/mt")
+add_executable(tripletrec_wasm_mt "${CMAKE_CURRENT_LIST_DIR}/embind.cpp")
+target_link_libraries(tripletrec_wasm_mt PRIVATE tripletrec_engine_mt)
+target_link_options(tripletrec_wasm_mt PRIVATE ${TRIPLETREC_WASM_MT_LINK_OPTIONS})
+set_target_properties(tripletrec_wasm_mt PROPERTIES
+    OUTPUT_NAME tripletrec-mt SUFFIX ".mjs"
+    RUNTIME_OUTPUT_DIRECTORY "${TRIPLETREC_WASM_MT_OUTPUT_DIR}"
+    LINK_DEPENDS "${TRIPLETREC_WASM_LINK_DEPENDS};${CMAKE_CURRENT_LIST_DIR}/pthread_worker_source.mjs")
+# The worker made safe under bundlers, and its source as a string module (see the script).
+# Node runs the classic worker script (tripletrec-mt.worker.js) from this folder: it is CommonJS,
+# and the package says "type": "module", hence the folder's own package.json.
+find_program(TRIPLETREC_NODE node REQUIRED)
+file(WRITE "${CMAKE_BINARY_DIR}/mt-package.json" "{ \"type\": \"commonjs\" }\n")
+add_custom_command(TARGET tripletrec_wasm_mt POST_BUILD
+    COMMAND "${TRIPLETREC_NODE}" "${CMAKE_CURRENT_LIST_DIR}/pthread_worker_source.mjs"
+            "${TRIPLETREC_WASM_MT_OUTPUT_DIR}/tripletrec-mt.mjs" "${TRIPLETREC_WASM_MT_OUTPUT_DIR}/tripletrec-mt.worker.js"
+    COMMAND "${CMAKE_COMMAND}" -E copy "${CMAKE_BINARY_DIR}/mt-package.json" "${TRIPLETREC_WASM_MT_OUTPUT_DIR}/package.json"
+    VERBATIM)

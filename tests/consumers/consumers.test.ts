@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveDirectory } from '../e2e/static-server';
+import { crossOriginIsolationHeaders, serveDirectory } from '../e2e/static-server';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,6 +40,9 @@ interface BundlerRecipe {
   command: string[];
   page: { file: 'index.html' | 'dist/index.html'; script: string };
 }
+
+/** The bundlers whose builds also run the threaded build (they emit the package's mt/ files by themselves). */
+const THREADED_BUNDLERS = ['vite', 'webpack'];
 
 const BUNDLERS: BundlerRecipe[] = [
   { name: 'vite', recipeFiles: [], packages: ['vite'], command: ['node_modules/vite/bin/vite.js', 'build'],
@@ -276,6 +279,11 @@ describe('bundled apps, run in headless Chromium', () => {
     renameSync(path.join(cdn.dir, 'dist'), path.join(site, 'app'));
     writeFileSync(path.join(site, 'index.html'), pageHtml('<script type="module" src="./app/main.js"></script>'));
     builds.set('cdn', cdn);
+    // The threaded build: the page of app/threads.js, built by the bundlers that follow
+    // new URL(..., import.meta.url) by themselves.
+    for (const name of THREADED_BUNDLERS) {
+      builds.set(`${name}-threads`, await buildApp(BUNDLERS.find((bundler) => bundler.name === name)!, `${name}-threads`, 'threads.js'));
+    }
     if (existsSync(CHROMIUM)) {
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -284,10 +292,10 @@ describe('bundled apps, run in headless Chromium', () => {
   }, 600_000);
   afterAll(async () => { await browser?.close(); });
 
-  /** Serves `siteDir` and opens the page at `pagePath` in it. */
-  async function openPage(siteDir: string, pagePath: string, missingPaths: string[] = []):
+  /** Serves `siteDir` (cross-origin isolated or not) and opens the page at `pagePath` in it. */
+  async function openPage(siteDir: string, pagePath: string, missingPaths: string[] = [], crossOriginIsolated = false):
       Promise<{ result: unknown; requests: string[]; origin: string }> {
-    const server = await serveDirectory(siteDir);
+    const server = await serveDirectory(siteDir, { crossOriginIsolated });
     try {
       return { ...await openUrl(`${server.url}${pagePath}`, missingPaths), origin: new URL(server.url).origin };
     } finally {
@@ -342,6 +350,40 @@ describe('bundled apps, run in headless Chromium', () => {
     });
   }
 
+  for (const name of THREADED_BUNDLERS) {
+    describe(`${name}, the page cross-origin isolated: the threaded build`, () => {
+      it('builds with no warnings, the threaded build beside the single-threaded one', () => {
+        const { dir, output } = builds.get(`${name}-threads`)!;
+        expect(warningLines(output)).toEqual([]);
+        expect(filesUnder(path.join(dir, 'dist')).filter((file) => file.endsWith('.wasm'))).toHaveLength(2);
+        expect(danglingImports(path.join(dir, 'dist'))).toEqual([]);
+      });
+
+      it.skipIf(!existsSync(CHROMIUM))('both clients train on every core', async () => {
+        const { result, requests } = await openPage(path.join(builds.get(`${name}-threads`)!.dir, 'dist'), '', [], true);
+        expectTrainedOnThreads(result as ThreadsResult);
+        // Only the threaded build's .wasm was fetched (page and worker).
+        const wasm = new Set(requests.filter((url) => url.endsWith('.wasm')).map((url) => path.basename(url)));
+        expect([...wasm].every((file) => file.startsWith('tripletrec-mt')), [...wasm].join(', ')).toBe(true);
+      });
+    });
+  }
+
+  describe('vite dev server, cross-origin isolated: the threaded build', () => {
+    it.skipIf(!existsSync(CHROMIUM))('both clients train on every core', async () => {
+      const { createServer } = await import('vite');
+      const server = await createServer({ root: builds.get('vite-threads')!.dir, configFile: false, logLevel: 'warn',
+        server: { host: '127.0.0.1', port: 0, hmr: false, headers: crossOriginIsolationHeaders } });
+      await server.listen();
+      try {
+        const { result } = await openUrl(server.resolvedUrls!.local[0]!);
+        expectTrainedOnThreads(result as ThreadsResult);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
   describe('vite dev server (no configuration either)', () => {
     it.skipIf(!existsSync(CHROMIUM))('trains the sample through Recommender and WorkerRecommender', async () => {
       const { createServer } = await import('vite');
@@ -375,6 +417,23 @@ describe('bundled apps, run in headless Chromium', () => {
     });
   });
 });
+
+/** What app/threads.js leaves on window.tripletrecResult. */
+interface ThreadsResult {
+  crossOriginIsolated: boolean; cores: number;
+  page: { threads: number; epochs: number; auc: number }; worker: { threads: number; epochs: number; auc: number };
+}
+
+/** Both clients trained on the threaded build with its default threads: every core. */
+function expectTrainedOnThreads(result: ThreadsResult): void {
+  expect(result.crossOriginIsolated).toBe(true);
+  expect(result.cores).toBeGreaterThan(1);  // this machine has 2 cores; on 1 core this proves nothing
+  for (const client of [result.page, result.worker]) {
+    expect(client.epochs).toBe(3);
+    expect(client.threads).toBe(result.cores);
+    expect(client.auc).toBeGreaterThan(0.7);  // default sample, 3 epochs: measured MEASURE on 2 threads (0.755 on 1)
+  }
+}
 
 /** The scenario trained in both clients, with the same seeds, so the same model. */
 function expectTrained(result: ScenarioResult): void {

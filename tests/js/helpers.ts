@@ -8,6 +8,10 @@ export const webDir = path.join(repoRoot, 'web');
 export const distDir = path.join(webDir, 'dist');
 export const shippedWasm = path.join(distDir, 'tripletrec.wasm');
 export const shippedGlue = path.join(distDir, 'tripletrec.mjs');
+/** The threaded build (cpp/bindings/wasm.cmake): what cross-origin-isolated pages load. */
+export const threadedWasm = path.join(distDir, 'mt/tripletrec-mt.wasm');
+export const threadedGlue = path.join(distDir, 'mt/tripletrec-mt.mjs');
+export const threadedWorkerSource = path.join(distDir, 'mt/tripletrec-mt.worker-source.mjs');
 
 export const dataDir = process.env.TRIPLETREC_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');
 export const animeRatings = path.join(dataDir, 'anime/rating_5000users.csv');

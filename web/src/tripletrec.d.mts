@@ -109,6 +109,8 @@ export interface TripletrecModule {
 export interface ModuleOverrides {
   locateFile?: (path: string, scriptDirectory: string) => string;
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Threaded build: the URL its pthread workers import the module from. */
+  mainScriptUrlOrBlob?: string;
   print?: (text: string) => void;
   printErr?: (text: string) => void;
 }

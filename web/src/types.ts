@@ -122,8 +122,9 @@ export interface TrainOptions {
   seed?: number;            // negatives, shuffling, dropout. Default 42
   negatives?: NegativeSampling;  // 'uniform' (the notebook)
   hardCandidates?: number;  // for 'hard': 10
-  /** Training and evaluation threads: as many as the engine can run (the shipped wasm build is
-   * single-threaded: 1). More than 1 trains Hogwild-style: faster, not bit-reproducible. */
+  /** Training and evaluation threads. Default: the platform's cores (navigator.hardwareConcurrency,
+   * os.cpus() under Node) on the threaded engine, 1 on the single-threaded one (see
+   * CreateOptions.engine). More than 1 trains Hogwild-style: faster, not bit-reproducible. */
   threads?: number;
   /** Evaluate the test AUC after each epoch (progress and result epochAucs). One evaluation
    * takes ~20-75 ms in wasm on the notebook's data, outside the reported training time. Default false. */
@@ -438,7 +439,18 @@ export interface CreateOptions {
   wasmUrl?: string | URL;
   /** The bytes of tripletrec.wasm, already fetched. */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /**
+   * Which build of the engine runs. 'auto' (default): the threaded build (dist/mt/) where the page
+   * is cross-origin isolated (`crossOriginIsolated`, which gives SharedArrayBuffer), else the
+   * single-threaded one. 'threaded': that build or an error saying why not (under Node it works
+   * through worker_threads). 'single-threaded': always the single-threaded build. With wasmUrl or
+   * wasmBinary, the single-threaded build (they name its .wasm).
+   */
+  engine?: EngineBuild;
 }
+
+/** The engine's two builds, and 'auto' (see CreateOptions.engine). */
+export type EngineBuild = 'auto' | 'threaded' | 'single-threaded';
 
 /** Details of a load beyond LoadInfo: where the time went. */
 export interface LoadTiming extends LoadInfo {

@@ -61,10 +61,11 @@ export class WorkerRecommender implements AsyncRecommenderApi {
       failed(error);
       client.#failAll(error);
     });
-    const { wasmUrl, wasmBinary } = options;
+    const { wasmUrl, wasmBinary, engine } = options;
     client.#port.post({ type: 'init', options: {
       ...(wasmUrl !== undefined ? { wasmUrl: resolveAgainstPage(wasmUrl) } : {}),
       ...(wasmBinary !== undefined ? { wasmBinary } : {}),
+      ...(engine !== undefined ? { engine } : {}),
     } });
     client.#port.keepAlive(true);
     try {
