@@ -9,12 +9,19 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 declare module 'vitest' {
   export interface ProvidedContext {
     demoUrl: string;
+    /** The same build served cross-origin isolated (COOP/COEP): the threaded engine. */
+    demoUrlIsolated: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await build({ configFile: `${repoRoot}web/demo/vite.config.ts`, logLevel: 'warn' });
   const server = await serveDirectory(`${repoRoot}web/demo/dist`);
+  const isolated = await serveDirectory(`${repoRoot}web/demo/dist`, { crossOriginIsolated: true });
   project.provide('demoUrl', server.url);
-  return server.close;
+  project.provide('demoUrlIsolated', isolated.url);
+  return async () => {
+    await server.close();
+    await isolated.close();
+  };
 }

@@ -1,4 +1,5 @@
-// A minimal static file server: what "any static host" gives (no special headers), on a free port.
+// A minimal static file server: what "any static host" gives (no special headers), on a free port;
+// with `crossOriginIsolated`, the two headers that give the page SharedArrayBuffer (threads).
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -15,7 +16,14 @@ const contentTypes: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-export async function serveDirectory(directory: string): Promise<{ url: string; close: () => Promise<void> }> {
+/** The two headers that make a page cross-origin isolated. */
+export const crossOriginIsolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export async function serveDirectory(directory: string, { crossOriginIsolated = false } = {}):
+    Promise<{ url: string; close: () => Promise<void> }> {
   const root = resolve(directory);
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
@@ -30,6 +38,7 @@ export async function serveDirectory(directory: string): Promise<{ url: string; 
       response.writeHead(200, {
         'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream',
         'Content-Length': size,
+        ...(crossOriginIsolated ? crossOriginIsolationHeaders : {}),
       });
       createReadStream(file).pipe(response);
     } catch {

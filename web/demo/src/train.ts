@@ -285,6 +285,7 @@ export class TrainSection {
       setText('train-loss', progress.loss.toFixed(4));
       setText('train-elapsed', formatSeconds(progress.elapsedSeconds));
       setText('train-speed', formatRate(progress.tripletsPerSecond));
+      setText('train-threads', String(progress.threads));
       // Redrawing the chart is the costliest part of a frame (tens of ms on a busy machine): at a
       // new epoch, at most every 300 ms, and every 1.5 s within a long epoch.
       const now = performance.now();
@@ -304,6 +305,7 @@ export class TrainSection {
       if (last !== undefined) setText('train-loss', last.toFixed(4));
       setText('train-elapsed', formatSeconds(progress.seconds));
       setText('train-speed', formatRate(progress.tripletsPerSecond));
+      setText('train-threads', String(progress.threads));
       this.lossChart.show(progress.epochLosses, null, progress.epochAucs);
       this.showEpochAuc(progress.epochAucs);
     }
