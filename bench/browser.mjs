@@ -30,6 +30,8 @@ const { values } = parseArgs({ options: {
   'interleaved-turns': { type: 'string', default: '9' },
   'skip-fold-in': { type: 'boolean', default: false },  // no fold-in row (older engines have no recommendFor)
   'fold-in-only': { type: 'boolean', default: false },  // just the fold-in row
+  'skip-threads': { type: 'boolean', default: false },  // no threads rows (older packages have one build)
+  'threads-only': { type: 'boolean', default: false },  // just the threads rows
 } });
 
 // umap-js ships CommonJS only: bundled here once as an ES module for the page (the demo's Vite build
@@ -121,22 +123,28 @@ try {
     const rows = await runInPage('interleaved', { turns: Number(values['interleaved-turns']) });
     print({ bench: 'interleaved', runtime: 'wasm-chromium', rows });
   }
-  const wasmResults = values['map-only'] || values['tfjs-only'] || values.interleaved || values['fold-in-only'] ? [] : await runInPage('wasm', {
+  const only = values['map-only'] || values['tfjs-only'] || values.interleaved || values['fold-in-only'] || values['threads-only'];
+  const wasmResults = only ? [] : await runInPage('wasm', {
     deepEpochs: Number(values['deep-epochs']), kerasExactEpochs: Number(values['keras-exact-epochs']),
     featureEpochs: Number(values['feature-epochs']),
     parseRepeats: Number(values['parse-repeats']),
   });
   wasmResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
-  const mapResults = values['skip-map'] || values['tfjs-only'] || values.interleaved || values['fold-in-only'] ? [] : await runInPage('map', {});
+  const mapResults = values['skip-map'] || only ? [] : await runInPage('map', {});
   mapResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
-  const foldInResults = values['skip-fold-in'] || values['map-only'] || values['tfjs-only'] || values.interleaved ? [] : await runInPage('foldIn', {});
+  const foldInResults = values['skip-fold-in'] || (only && !values['fold-in-only']) ? [] : await runInPage('foldIn', {});
   foldInResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
-  if (!values['skip-tfjs'] && !values['map-only'] && !values.interleaved && !values['fold-in-only']) {
+  // The threaded build, on the cross-origin-isolated origin (where the package picks it).
+  const threadsResults = values['skip-threads'] || (only && !values['threads-only']) ? [] : await runInPage('threads', {
+    bilinearEpochs: 10, deepEpochs: Number(values['deep-epochs']) }, { isolated: true });
+  threadsResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
+  if (!values['skip-tfjs'] && !values['map-only'] && !values.interleaved && !values['fold-in-only'] && !values['threads-only']) {
     const tfjsResult = await runInPage('tfjs', { variant: 'tuned', maxEpochs: 1, maxSeconds: Number(values['tfjs-max-seconds']) });
     print({ ...tfjsResult, runtime: 'tfjs-chromium' });
   }
   const tfjsWasmSeconds = Number(values['tfjs-wasm-max-seconds']);
-  if (!values['skip-tfjs'] && !values['map-only'] && !values.interleaved && !values['fold-in-only'] && tfjsWasmSeconds > 0) {
+  if (!values['skip-tfjs'] && !values['map-only'] && !values.interleaved && !values['fold-in-only'] && !values['threads-only'] &&
+      tfjsWasmSeconds > 0) {
     for (const isolated of [false, true]) {
       const options = { variant: values['tfjs-wasm-variant'], maxEpochs: 1, maxSeconds: tfjsWasmSeconds };
       const lines = await runInPage('tfjsWasm', options, { isolated });

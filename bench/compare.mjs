@@ -58,9 +58,9 @@ const deepEpochs = args['deep-epochs'];
 const runners = {
   native: (engine) => runJsonLines(engine.bench, [DATA_DIR, '--parse-repeats', '0', '--bilinear-epochs', '10',
     '--keras-exact-epochs', '3', '--deep-epochs', deepEpochs, '--deep-keras-exact-epochs', '0']),
-  wasm_node: (engine) => runJsonLines(process.execPath, ['bench/node-wasm.mjs', '--parse-repeats', '0', '--skip-map', '--skip-fold-in', '--feature-epochs', '0',
+  wasm_node: (engine) => runJsonLines(process.execPath, ['bench/node-wasm.mjs', '--parse-repeats', '0', '--skip-map', '--skip-fold-in', '--skip-threads', '--feature-epochs', '0',
     '--deep-epochs', deepEpochs, '--keras-exact-epochs', '3'], { TRIPLETREC_BENCH_DIST: engine.dist }),
-  chromium: (engine) => runJsonLines(process.execPath, ['bench/browser.mjs', '--parse-repeats', '0', '--skip-tfjs', '--skip-map', '--skip-fold-in', '--feature-epochs', '0',
+  chromium: (engine) => runJsonLines(process.execPath, ['bench/browser.mjs', '--parse-repeats', '0', '--skip-tfjs', '--skip-map', '--skip-fold-in', '--skip-threads', '--feature-epochs', '0',
     '--deep-epochs', deepEpochs, '--keras-exact-epochs', '3'], { TRIPLETREC_BENCH_DIST: engine.dist }),
 };
 

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { importPackage, readAnimeData } from './lib/node-data.mjs';
 import { UMAP } from 'umap-js';
-import { runFoldInSuite, runMapSuite, runWasmSuite } from './lib/wasm-suite.mjs';
+import { runFoldInSuite, runMapSuite, runThreadsSuite, runWasmSuite } from './lib/wasm-suite.mjs';
 
 const { Recommender } = await importPackage();
 
@@ -15,10 +15,13 @@ const { values } = parseArgs({ options: {
   'skip-map': { type: 'boolean', default: false },  // no map row (bench:compare: older engines have none)
   'skip-fold-in': { type: 'boolean', default: false },  // no fold-in row (older engines have no recommendFor)
   'fold-in-only': { type: 'boolean', default: false },  // just the fold-in row
+  'skip-threads': { type: 'boolean', default: false },  // no threads rows (older packages have one build)
+  'threads-only': { type: 'boolean', default: false },  // just the threads rows
 } });
 const log = (result) => console.log(JSON.stringify(result));
 
-if (!values['fold-in-only']) await runWasmSuite({
+const only = values['fold-in-only'] || values['threads-only'];
+if (!only) await runWasmSuite({
   Recommender, ...readAnimeData(),
   deepEpochs: Number(values['deep-epochs']),
   kerasExactEpochs: Number(values['keras-exact-epochs']),
@@ -29,5 +32,10 @@ if (!values['fold-in-only']) await runWasmSuite({
   log: (result) => console.log(JSON.stringify(result)),
 });
 
-if (!values['skip-map'] && !values['fold-in-only']) await runMapSuite({ Recommender, UMAP, log });
-if (!values['skip-fold-in']) await runFoldInSuite({ Recommender, log });
+if (!values['skip-map'] && !only) await runMapSuite({ Recommender, UMAP, log });
+if (!values['skip-fold-in'] && !values['threads-only']) await runFoldInSuite({ Recommender, log });
+// The threaded build under Node (worker_threads), asked for: Node's default is the single-threaded one.
+if (!values['skip-threads'] && !values['fold-in-only']) {
+  await runThreadsSuite({ Recommender, createOptions: { engine: 'threaded' }, ...readAnimeData(),
+                          bilinearEpochs: 10, deepEpochs: Number(values['deep-epochs']), log });
+}

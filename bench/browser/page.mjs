@@ -5,7 +5,7 @@ import { Recommender } from '/pkg/index.js';
 import { benchPositives } from '/bench/lib/positives.mjs';
 import { runTfjsSuite } from '/bench/lib/tfjs-suite.mjs';
 import { runInterleaved } from '/bench/lib/interleaved.mjs';
-import { runFoldInSuite, runMapSuite, runWasmSuite } from '/bench/lib/wasm-suite.mjs';
+import { runFoldInSuite, runMapSuite, runThreadsSuite, runWasmSuite } from '/bench/lib/wasm-suite.mjs';
 
 /** The anime files from the server, or {} when it has none (the suites then use the sample). */
 async function fetchAnimeData() {
@@ -34,6 +34,13 @@ window.tripletrecBench = {
     const cpuSeconds = window.benchThreadCpuSeconds;
     return runWasmSuite({ Recommender, ...(await fetchAnimeData()), ...options, cpuSeconds,
                           log: (result) => console.log(JSON.stringify(result)) });
+  },
+  // The threaded build: bench/browser.mjs opens this page cross-origin isolated, where the
+  // package picks it by itself.
+  async threads(options) {
+    if (!self.crossOriginIsolated) throw new Error('the threads suite needs a cross-origin-isolated page');
+    return runThreadsSuite({ Recommender, createOptions: {}, ...(await fetchAnimeData()), ...options,
+                             log: (result) => console.log(JSON.stringify(result)) });
   },
   async interleaved({ turns }) {
     const { Recommender: OldRecommender } = await import('/pkg-old/index.js');

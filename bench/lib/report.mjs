@@ -34,7 +34,7 @@ export function formatReport(results) {
   const out = [];
 
   out.push('## Machine', '');
-  out.push(`- CPU: ${machine.cpu} (${machine.cores} logical cores; every measurement is single-threaded)`);
+  out.push(`- CPU: ${machine.cpu} (${machine.cores} logical cores; every measurement is single-threaded but the threads rows)`);
   out.push(`- Node ${machine.node}, Chromium ${machine.chromium ?? '–'} (headless), TF.js ${tfNode?.tfjs_version ?? tfChromium?.tfjs_version ?? '–'} (CPU backend)`);
   out.push(`- Date: ${machine.date}; load average at start ${machine.load_start}, at end ${machine.load_end}` +
            ' (a shared machine: other jobs can slow any column)');
@@ -74,6 +74,15 @@ export function formatReport(results) {
     out.push(row(`${label} training, triplets/s (10 epochs)`,
                  [...cols((l) => featureLine(l, model, features)?.triplets_per_second), '–', '–'], 0, true));
   }
+  // The threads rows: native on every core, wasm on the threaded build (Node: engine 'threaded';
+  // Chromium: a cross-origin-isolated page) with its default threads, every core.
+  const threadsLine = (lines, model) => (lines ?? []).filter((l) => l.bench === 'train_threads' && l.model === model &&
+    l.optimizer === 'sparse' && (l.threads ?? 1) > 1).sort((a, b) => b.threads - a.threads)[0];
+  for (const [label, model, modelEpochs] of [['bilinear', 'bilinear', e.bilinearEpochs], ['deep', 'deep', e.deepEpochs]]) {
+    const threadCounts = [...new Set(cols((l) => threadsLine(l, model)?.threads).filter(Boolean))].join('/') || 'N';
+    out.push(row(`${label} training on ${threadCounts} threads (Hogwild), triplets/s (${epochs(modelEpochs)})⁵`,
+                 [...cols((l) => threadsLine(l, model)?.triplets_per_second), '–', '–'], 0, true));
+  }
   out.push(row(`AUC, bilinear after ${epochs(e.bilinearEpochs)}`,
                [...cols((l) => trainLine(l, 'bilinear', 'sparse')?.auc), '–', '–'], 4, false));
   out.push(row('AUC, bilinear after 1 epoch (TF.js: after its time budget)²',
@@ -112,6 +121,9 @@ export function formatReport(results) {
   out.push('³ TF.js column: scoring all users × items with one matMul plus the JS AUC (AUC only).');
   out.push('⁴ Parse only (the engine\'s time); best of the repeats. Native: generated file best of 3, anime file one load ' +
            '(parse + build the table). The Node and browser generator is a different PRNG from the native one, same format.');
+  out.push('⁵ Every core: native `tripletrec_bench`\'s threads rows; wasm the threaded build (dist/mt/, -pthread), ' +
+           'in Node through worker_threads (create({ engine: \'threaded\' })), in Chromium on a cross-origin-isolated page. ' +
+           'The 1-thread figure of the same build is in bench/results/latest.json (train_threads, threads 1).');
   out.push(`Training rates are the engine's TrainResult (training time only). wasm rows train through the package's Recommender ` +
            '(slices of ~16 ms that yield to the event loop).');
   out.push('');
@@ -164,7 +176,8 @@ const fastest = (lines) => lines.filter((l) => l?.triplets_per_second > 0)
 
 /** The bilinear default (sparse Adam) train lines of one runtime: the 1-thread one and the most-threaded one. */
 function byThreads(lines) {
-  const train = (lines ?? []).filter((l) => l.bench === 'train' && l.model === 'bilinear' && l.optimizer === 'sparse');
+  const train = (lines ?? []).filter((l) => (l.bench === 'train' || l.bench === 'train_threads') &&
+                                            l.model === 'bilinear' && l.optimizer === 'sparse');
   const single = train.find((l) => (l.threads ?? 1) === 1);
   const threaded = train.filter((l) => (l.threads ?? 1) > 1).sort((a, b) => b.threads - a.threads)[0];
   return { single, threaded };

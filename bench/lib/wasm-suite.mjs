@@ -30,11 +30,13 @@ function parseResult(timing, what) {
 // cpuSeconds (optional, async): the CPU time the engine's thread has used, in seconds. On a shared
 // machine, other processes' load stretches wall-clock times but hardly CPU times, so rates per CPU
 // second compare runs made under different load (bench/compare.mjs prefers them).
-async function trainAndEvaluate(recommender, modelOptions, epochs, cpuSeconds) {
+// threads: undefined trains on the package's default (1 on the single-threaded build, every core
+// on the threaded one).
+async function trainAndEvaluate(recommender, modelOptions, epochs, cpuSeconds, threads = undefined) {
   recommender.createModel(modelOptions);
   const cpuStart = await cpuSeconds?.();
   const start = nowSeconds();
-  const result = await recommender.train({ epochs });
+  const result = await recommender.train(threads === undefined ? { epochs } : { epochs, threads });
   const wallSeconds = nowSeconds() - start;
   const cpuTrained = await cpuSeconds?.();
   const evalStart = nowSeconds();
@@ -51,7 +53,7 @@ async function trainAndEvaluate(recommender, modelOptions, epochs, cpuSeconds) {
     triplets_per_second: result.tripletsPerSecond,
     wall_seconds: wallSeconds, wall_triplets_per_second: result.triplets / wallSeconds,
     final_loss: result.epochLosses.at(-1), auc: evaluation.auc, eval_seconds: evalSeconds,
-    eval_users: evaluation.users,
+    eval_users: evaluation.users, threads: result.threads,
   };
 }
 
@@ -116,6 +118,32 @@ export async function runWasmSuite(options) {
     for (const [model, itemFeatures] of [['bilinear', ITEM_FEATURES], ['deep', ITEM_FEATURES], ['fm', []], ['fm', ITEM_FEATURES]]) {
       const result = await trainAndEvaluate(recommender, { model, itemFeatures: [...itemFeatures] }, options.featureEpochs, cpuSeconds);
       record({ ...result, bench: 'train_features', features: itemFeatures.join(',') || 'none' });
+    }
+  }
+  recommender.dispose();
+  return results;
+}
+
+/**
+ * The threads rows (bench "train_threads", as bench/native_bench.cpp): bilinear and deep trained on
+ * the threaded build's default threads (every core) and, for the ratio beside them, on 1 thread of
+ * the same build. options: { Recommender, createOptions (what selects the threaded build: Node
+ * { engine: 'threaded' }, a cross-origin-isolated page {}), ratings?, items?, bilinearEpochs,
+ * deepEpochs, log }. Returns the result lines.
+ */
+export async function runThreadsSuite(options) {
+  const { Recommender, log = () => {} } = options;
+  const results = [];
+  const record = (result) => { results.push(result); log(result); };
+  const recommender = await Recommender.create(options.createOptions);
+  loadBenchData(recommender, options);
+  // Warm-up: every hot function compiled by the optimising tier, on every thread's instance.
+  recommender.createModel({ model: 'bilinear' });
+  await recommender.train({ epochs: 1 });
+  for (const [model, epochs] of [['bilinear', options.bilinearEpochs], ['deep', options.deepEpochs]]) {
+    for (const threads of [1, undefined]) {
+      const result = await trainAndEvaluate(recommender, { model }, epochs, undefined, threads);
+      record({ ...result, bench: 'train_threads', build: 'threaded' });
     }
   }
   recommender.dispose();
