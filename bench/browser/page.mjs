@@ -5,17 +5,9 @@ import { Recommender } from '/pkg/index.js';
 import { benchPositives } from '/bench/lib/positives.mjs';
 import { runTfjsSuite } from '/bench/lib/tfjs-suite.mjs';
 import { runInterleaved } from '/bench/lib/interleaved.mjs';
-import { runFoldInSuite, runMapSuite, runThreadsSuite, runWasmSuite } from '/bench/lib/wasm-suite.mjs';
+import { runFoldInSuite, runMapSuite, runWasmSuite } from '/bench/lib/wasm-suite.mjs';
+import { fetchAnimeData } from '/bench/browser/anime-data.mjs';
 
-/** The anime files from the server, or {} when it has none (the suites then use the sample). */
-async function fetchAnimeData() {
-  const [ratings, items] = await Promise.all(['/data/anime/rating_5000users.csv', '/data/anime/anime.csv']
-    .map(async (url) => {
-      const response = await fetch(url);
-      return response.ok ? new Uint8Array(await response.arrayBuffer()) : undefined;
-    }));
-  return ratings && items ? { ratings, items } : {};
-}
 
 /** A classic (non-module) script, e.g. a UMD build that sets window.tf. */
 function loadClassicScript(src) {
@@ -36,11 +28,21 @@ window.tripletrecBench = {
                           log: (result) => console.log(JSON.stringify(result)) });
   },
   // The threaded build: bench/browser.mjs opens this page cross-origin isolated, where the
-  // package picks it by itself.
+  // package picks it by itself; run in a worker, where the app's engine runs (WorkerRecommender).
   async threads(options) {
     if (!self.crossOriginIsolated) throw new Error('the threads suite needs a cross-origin-isolated page');
-    return runThreadsSuite({ Recommender, createOptions: {}, ...(await fetchAnimeData()), ...options,
-                             log: (result) => console.log(JSON.stringify(result)) });
+    const worker = new Worker('/bench/browser/threads-worker.mjs', { type: 'module' });
+    try {
+      const reply = await new Promise((resolve, reject) => {
+        worker.onmessage = ({ data }) => resolve(data);
+        worker.onerror = (event) => reject(new Error(`threads worker: ${event.message}`));
+        worker.postMessage(options);
+      });
+      if (reply.error) throw new Error(reply.error);
+      return reply.results;
+    } finally {
+      worker.terminate();
+    }
   },
   async interleaved({ turns }) {
     const { Recommender: OldRecommender } = await import('/pkg-old/index.js');

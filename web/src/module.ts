@@ -96,8 +96,8 @@ async function instantiate(options: CreateOptions): Promise<TripletrecModule> {
 }
 
 // The threaded build, loaded so that no bundler follows its pthread worker: Emscripten 3.1.6's
-// glue creates it as `new Worker(new URL('tripletrec-mt.worker.js', import.meta.url))`, and that
-// worker falls back to `import('./tripletrec-mt.mjs')`, a cycle that sends `vite build` into a loop.
+// glue creates it as a Worker of new URL('tripletrec-mt.worker.js', import.meta.url), and that
+// worker falls back to importing ./tripletrec-mt.mjs, a cycle that sends `vite build` into a loop.
 // Here the glue and the .wasm are assets (`new URL(..., import.meta.url)`, which bundlers copy
 // without reading), the glue is imported from its URL, and the worker is made from its source
 // (a string module): browsers get a blob: URL, Node the worker's file beside the glue. The worker
