@@ -163,12 +163,14 @@ std::unique_ptr<Model> make_model(const ModelConfig& config, const OptimizerConf
 }
 
 std::unique_ptr<Model> make_item_side_model(const ModelConfig& config, const OptimizerConfig& optimizer,
-                                            std::int32_t n_items) {
+                                            std::int32_t n_items, const ModelFeatures* features) {
   check_model_config(config, optimizer, 1, n_items);
   Rng init(0);
-  if (config.kind == ModelKind::Bilinear) return make_bilinear_model(config, optimizer, 0, n_items, nullptr, init);
-  if (config.kind == ModelKind::Deep) return make_deep_model(config, optimizer, 0, n_items, nullptr, init);
-  throw UsageError("model: only bilinear and deep models are built from their item side");
+  switch (config.kind) {
+    case ModelKind::Deep: return make_deep_model(config, optimizer, 0, n_items, features, init);
+    case ModelKind::FM: return make_fm_model(config, optimizer, 0, n_items, features, init);
+    default: return make_bilinear_model(config, optimizer, 0, n_items, features, init);
+  }
 }
 
 float Model::score(std::int32_t user, std::int32_t item) const {

@@ -52,9 +52,10 @@ std::unique_ptr<Model> make_fm_model(const ModelConfig& config, const OptimizerC
                                      const ModelFeatures* features, Rng& init);
 
 // A model of `n_items` items and no users (a serving bundle's: visitors are folded in), its
-// weights to be filled by the caller. Checks the configuration as make_model does.
+// weights to be filled by the caller. Checks the configuration as make_model does; `features`
+// (checked by the caller): item rows for the n items, the user vocabulary with no rows.
 std::unique_ptr<Model> make_item_side_model(const ModelConfig& config, const OptimizerConfig& optimizer,
-                                            std::int32_t n_items);
+                                            std::int32_t n_items, const ModelFeatures* features = nullptr);
 
 // Keras' summary() layout: one row per layer, then the totals.
 struct SummaryRow {

@@ -4,15 +4,27 @@
 //   the rest  the tensors' bytes, little-endian, row-major, back to back from offset 0
 // The header maps each tensor's name to {"dtype", "shape", "data_offsets": [begin, end)} (offsets
 // into the bytes after the header) and "__metadata__" to string values:
-//   format "tripletrec-serving", version "1", model (JSON of the model configuration),
+//   format "tripletrec-serving", version "1", model (JSON of the model configuration; with side
+//   features also "item_features", "user_features" (the fields) and "id_embeddings"),
 //   optimizer (JSON: fold-in uses its betas and epsilon), dtype ("float32", "float16", "int8").
-// Tensors, n items:
-//   item_embedding             F32 / F16 / I8 [n, d]   (d: embedding_dim, or item_dim for deep)
+// Tensors, n items (d: embedding_dim, or item_dim / user_dim for deep):
+//   item_embedding             F32 / F16 / I8 [n, d]   the item id embedding (absent when features
+//                                                      stand in for ids); the only tensor quantised
 //   item_embedding_scales      F32 [n]                 int8 only: row r = item_embedding[r] * scales[r]
+//   item_feature_embedding     F32 [V, d]              item features: one row per vocabulary value
+//   user_feature_embedding     F32 [U, d]              user features: what a visitor's values add
+//   item_bias, item_feature_bias   F32 [n, 1], [V, 1]  fm: the item side's linear weights
 //   dense_L/kernel, dense_L/bias   F32                 deep: the MLP, user rows of dense_0 included
+//   item_feature_offsets       I32 [n + 1]             item features, CSR: item r has the values
+//   item_feature_index, item_feature_weights  I32, F32 [nnz]   index[k], weight[k] for k in
+//                                                      [offsets[r], offsets[r+1]); its vector is
+//                                                      item_embedding[r] + sum weight * item_feature_embedding[index]
+//   item_feature_vocabulary, user_feature_vocabulary   U8 + I64 offsets: the values ("genre=Action")
 //   item_ids, item_popularity  I64 [n]                 raw ids; rows in the loaded ratings file
 //   item_names, item_genres, item_types   U8 [bytes]   UTF-8 text of all items, concatenated;
 //   item_names_offsets, ...    I64 [n + 1]            item r is bytes [offsets[r], offsets[r+1])
+// A bundle without "item_features" in its model (an id-only model, or one written before
+// features were carried, whose item_embedding held the composed vectors) reads as ids only.
 // Readers ignore tensors they do not know (later versions may add some).
 #include "tripletrec/serving_bundle.hpp"
 
@@ -26,6 +38,7 @@
 
 #include "models_internal.hpp"
 #include "tripletrec/error.hpp"
+#include "tripletrec/features.hpp"
 #include "tripletrec/options.hpp"
 
 namespace tripletrec {
@@ -42,7 +55,7 @@ struct DtypeInfo {
   std::size_t size;
 };
 const std::map<std::string, std::size_t>& dtype_sizes() {
-  static const std::map<std::string, std::size_t> sizes = {{"F32", 4}, {"F16", 2}, {"I8", 1}, {"U8", 1}, {"I64", 8}};
+  static const std::map<std::string, std::size_t> sizes = {{"F32", 4}, {"F16", 2}, {"I8", 1}, {"U8", 1}, {"I32", 4}, {"I64", 8}};
   return sizes;
 }
 
@@ -66,6 +79,11 @@ class TensorWriter {
     std::vector<std::uint8_t> bytes(8 * values.size());
     for (std::size_t i = 0; i < values.size(); ++i) put_le(bytes.data() + 8 * i, static_cast<std::uint64_t>(values[i]), 8);
     add(name, "I64", {static_cast<std::int64_t>(values.size())}, bytes.data(), bytes.size());
+  }
+  void i32(const std::string& name, const std::vector<std::int32_t>& values) {
+    std::vector<std::uint8_t> bytes(4 * values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) put_le(bytes.data() + 4 * i, static_cast<std::uint32_t>(values[i]), 4);
+    add(name, "I32", {static_cast<std::int64_t>(values.size())}, bytes.data(), bytes.size());
   }
   void texts(const std::string& name, const std::vector<std::string>& values) {
     std::string joined;
@@ -114,11 +132,19 @@ double as_written(float value) {
   return std::strtod(buffer, nullptr);
 }
 
+const char* kind_name(ModelKind kind) { return kind == ModelKind::Deep ? "deep" : kind == ModelKind::FM ? "fm" : "bilinear"; }
+
 Json config_json(const ModelConfig& c) {
-  Json j = {{"kind", c.kind == ModelKind::Deep ? "deep" : "bilinear"},
-            {"margin", as_written(c.margin)},
-            {"l2", as_written(c.l2)}};
-  if (c.kind == ModelKind::Bilinear) {
+  Json j = {{"kind", kind_name(c.kind)}, {"margin", as_written(c.margin)}, {"l2", as_written(c.l2)}};
+  // Written only with features, so that id-only bundles keep their bytes.
+  if (!c.item_features.empty() || !c.user_features.empty()) {
+    j["item_features"] = c.item_features;
+    j["user_features"] = c.user_features;
+    j["id_embeddings"] = c.id_embeddings;
+  }
+  if (c.kind == ModelKind::FM) {
+    j["embedding_dim"] = c.embedding_dim;
+  } else if (c.kind == ModelKind::Bilinear) {
     j["embedding_dim"] = c.embedding_dim;
     j["similarity"] = c.similarity == Similarity::Dot ? "dot" : "cosine";
   } else {
@@ -302,6 +328,39 @@ class BundleReader {
     return out;
   }
 
+  std::vector<std::int32_t> read_i32(const std::string& name, std::int64_t n) const {
+    const View v = tensor(name, "I32", {n});
+    std::vector<std::int32_t> out(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<std::int32_t>(le(v.data + 4 * i, 4));
+    return out;
+  }
+  std::vector<std::string> read_vocabulary(const std::string& name) const {
+    const std::int64_t values = length(name + "_offsets") - 1;
+    if (values < 1) fail_header("tensor \"" + name + "_offsets\": expected at least one feature value");
+    return read_texts(name, values);
+  }
+  // The items' feature rows (CSR), checked as the model file's are: ascending offsets from 0 to
+  // the value count, indices within the vocabulary, finite weights.
+  FeatureRows read_item_rows(std::int32_t n) const {
+    FeatureRows rows;
+    rows.rows = n;
+    rows.names = read_vocabulary("item_feature_vocabulary");
+    const std::vector<std::int32_t> offsets = read_i32("item_feature_offsets", std::int64_t{n} + 1);
+    const std::int64_t nnz = length("item_feature_index");
+    rows.index = read_i32("item_feature_index", nnz);
+    rows.weight.resize(static_cast<std::size_t>(nnz));
+    read_f32(tensor("item_feature_weights", "F32", {nnz}), "item_feature_weights", rows.weight.data());
+    const bool ordered = offsets.front() == 0 && offsets.back() == nnz && std::is_sorted(offsets.begin(), offsets.end());
+    if (!ordered)
+      fail_header("tensor \"item_feature_offsets\": expected ascending offsets from 0 to " + std::to_string(nnz));
+    for (std::size_t k = 0; k < rows.index.size(); ++k)
+      if (rows.index[k] < 0 || rows.index[k] >= rows.n_features())
+        fail_header("tensor \"item_feature_index\": value " + std::to_string(rows.index[k]) + " at " + std::to_string(k) +
+                    " is outside the vocabulary of " + std::to_string(rows.n_features()));
+    rows.offsets.assign(offsets.begin(), offsets.end());
+    return rows;
+  }
+
  private:
   const std::uint8_t* bytes_;
   std::size_t size_, data_ = 0;
@@ -379,18 +438,12 @@ std::vector<std::uint8_t> write_serving_bundle(Model& model, const BundleItems& 
       items.names.size() != items.ids.size() || items.genres.size() != items.ids.size() ||
       items.types.size() != items.ids.size())
     throw UsageError("serving bundle: the item metadata does not match the model's " + std::to_string(n) + " items");
-  if (model.kind() != ModelKind::Bilinear && model.kind() != ModelKind::Deep)
-    throw UsageError("serving bundle: only bilinear and deep models can be exported for serving (not yet the FM)");
   TensorWriter w;
-  // The item side as scoring sees it: each item's vector (with side features, the id embedding
-  // plus the mean of its feature embeddings, composed here), then the deep model's MLP. Users are
-  // folded in, not stored.
-  int item_dim = 0;
-  std::vector<float> item_vectors = model.item_vectors(item_dim);
-  std::vector<Tensor> tensors = {{"item_embedding", {n, item_dim}, item_vectors.data()}};
-  for (const Tensor& t : model.parameters())
-    if (t.name.rfind("dense_", 0) == 0) tensors.push_back(t);
-  for (const Tensor& t : tensors) {
+  // The item side as the model holds it (id table, feature tables, the FM's linear weights, the
+  // deep model's MLP) and the user side's feature tables: the bundle rebuilds the same model, so
+  // scores and fold-in are the trained session's. Users are folded in, not stored.
+  for (const Tensor& t : model.parameters()) {
+    if (t.name == "user_embedding") continue;
     std::vector<std::int64_t> shape(t.shape.begin(), t.shape.end());
     if (t.name != "item_embedding" || dtype == BundleDtype::Float32) {
       w.f32(t.name, shape, t.data, t.size());
@@ -421,8 +474,15 @@ std::vector<std::uint8_t> write_serving_bundle(Model& model, const BundleItems& 
   w.texts("item_names", items.names);
   w.texts("item_genres", items.genres);
   w.texts("item_types", items.types);
-  // The feature vocabularies (issue 9), for readers: the bundle's item vectors already include them.
-  if (!model.features().item.empty()) w.texts("item_feature_vocabulary", model.features().item.names);
+  // The feature vocabularies and which values each item has (what scoring composes).
+  const FeatureRows& item_rows = model.features().item;
+  if (!item_rows.empty()) {
+    w.texts("item_feature_vocabulary", item_rows.names);
+    w.i32("item_feature_offsets", std::vector<std::int32_t>(item_rows.offsets.begin(), item_rows.offsets.end()));
+    w.i32("item_feature_index", item_rows.index);
+    w.f32("item_feature_weights", {static_cast<std::int64_t>(item_rows.weight.size())}, item_rows.weight.data(),
+          item_rows.weight.size());
+  }
   if (!model.features().user.empty()) w.texts("user_feature_vocabulary", model.features().user.names);
   Json& meta = w.metadata();
   meta["format"] = kFormat;
@@ -452,11 +512,18 @@ ServingBundle read_serving_bundle(const std::uint8_t* bytes, std::size_t size, c
   if (!model_json.is_object() || !optimizer.is_object()) r.fail_header("\"__metadata__\": model and optimizer must be JSON objects");
   ModelConfig c;
   const std::string kind = json_field<std::string>(r, model_json, "kind", "model");
-  if (kind != "bilinear" && kind != "deep") r.fail_header("\"__metadata__\": unknown model kind \"" + kind + "\"");
-  c.kind = kind == "deep" ? ModelKind::Deep : ModelKind::Bilinear;
+  if (kind != "bilinear" && kind != "deep" && kind != "fm") r.fail_header("\"__metadata__\": unknown model kind \"" + kind + "\"");
+  c = ModelConfig::defaults_for(kind == "deep" ? ModelKind::Deep : kind == "fm" ? ModelKind::FM : ModelKind::Bilinear);
   c.margin = json_field<float>(r, model_json, "margin", "model");
   c.l2 = json_field<float>(r, model_json, "l2", "model");
-  if (c.kind == ModelKind::Bilinear) {
+  if (model_json.contains("item_features")) {
+    c.item_features = json_field<std::vector<std::string>>(r, model_json, "item_features", "model");
+    c.user_features = json_field<std::vector<std::string>>(r, model_json, "user_features", "model");
+    c.id_embeddings = json_field<bool>(r, model_json, "id_embeddings", "model");
+  }
+  if (c.kind == ModelKind::FM) {
+    c.embedding_dim = json_field<int>(r, model_json, "embedding_dim", "model");
+  } else if (c.kind == ModelKind::Bilinear) {
     c.embedding_dim = json_field<int>(r, model_json, "embedding_dim", "model");
     const std::string similarity = json_field<std::string>(r, model_json, "similarity", "model");
     if (similarity != "cosine" && similarity != "dot") r.fail_header("\"__metadata__\": unknown similarity \"" + similarity + "\"");
@@ -476,17 +543,33 @@ ServingBundle read_serving_bundle(const std::uint8_t* bytes, std::size_t size, c
   if (n < 1 || n > (std::int64_t{1} << 28)) r.fail_header("tensor \"item_ids\": expected 1 to 2^28 items, found " + std::to_string(n));
   try {
     check_model_config(c, o, 1, static_cast<std::int32_t>(n));
+    check_feature_fields(OptionId::ItemFeatures, c.item_features);
+    check_feature_fields(OptionId::UserFeatures, c.user_features);
   } catch (const UsageError& e) {
     r.fail_header(std::string("invalid model configuration (") + e.what() + ")");
+  }
+  ModelFeatures features;
+  if (!c.item_features.empty()) features.item = r.read_item_rows(static_cast<std::int32_t>(n));
+  if (!c.user_features.empty()) {
+    features.user.names = r.read_vocabulary("user_feature_vocabulary");
+    features.user.offsets = {0};  // no users: a visitor's values are given at fold-in
   }
   // Every tensor the configuration implies must be there with its shape before the model is
   // built: then every size is backed by bytes of the file, and building allocates no more than a
   // small multiple of the file's size.
   const char* embedding_dtype = bundle.dtype == BundleDtype::Float16 ? "F16" : bundle.dtype == BundleDtype::Int8 ? "I8" : "F32";
-  const std::int64_t item_width = c.kind == ModelKind::Deep ? c.item_dim : c.embedding_dim;
-  r.tensor("item_embedding", embedding_dtype, {n, item_width});
-  if (bundle.dtype == BundleDtype::Int8) r.tensor("item_embedding_scales", "F32", {n});
-  if (c.kind == ModelKind::Deep) {
+  const bool deep = c.kind == ModelKind::Deep;
+  const std::int64_t item_width = deep ? c.item_dim : c.embedding_dim, user_width = deep ? c.user_dim : c.embedding_dim;
+  const bool item_ids = keeps_ids(c, features.item);
+  if (item_ids) r.tensor("item_embedding", embedding_dtype, {n, item_width});
+  if (item_ids && bundle.dtype == BundleDtype::Int8) r.tensor("item_embedding_scales", "F32", {n});
+  if (!features.item.empty()) r.tensor("item_feature_embedding", "F32", {features.item.n_features(), item_width});
+  if (!features.user.empty()) r.tensor("user_feature_embedding", "F32", {features.user.n_features(), user_width});
+  if (c.kind == ModelKind::FM) {
+    if (item_ids) r.tensor("item_bias", "F32", {n, 1});
+    if (!features.item.empty()) r.tensor("item_feature_bias", "F32", {features.item.n_features(), 1});
+  }
+  if (deep) {
     std::int64_t in = c.user_dim + c.item_dim;
     std::vector<int> widths = c.hidden;
     widths.push_back(1);
@@ -496,7 +579,7 @@ ServingBundle read_serving_bundle(const std::uint8_t* bytes, std::size_t size, c
       in = widths[l];
     }
   }
-  std::unique_ptr<Model> model = make_item_side_model(c, o, static_cast<std::int32_t>(n));
+  std::unique_ptr<Model> model = make_item_side_model(c, o, static_cast<std::int32_t>(n), &features);
   for (Tensor& t : model->parameters()) {
     if (t.name == "user_embedding") continue;  // no users: visitors are folded in
     const std::vector<std::int64_t> shape(t.shape.begin(), t.shape.end());

@@ -17,6 +17,7 @@
 namespace tripletrec {
 namespace {
 
+using testing::hand_made_session;
 using testing::usage_error_of;
 
 TEST(UserFile, ReadsMl100kUUser) {
@@ -85,30 +86,6 @@ TEST(Buckets, EpisodesMembersYearsAges) {
   EXPECT_EQ(age_bucket(1), "under 18");  // users.dat's band code
   EXPECT_EQ(age_bucket(24), "18-24");
   EXPECT_EQ(age_bucket(56), "56+");
-}
-
-// Four anime with multi-valued genres, a missing type, an `Unknown` episode count and a missing
-// member count; three users who rate all of them.
-void hand_made_session(Session& s) {
-  s.load_ratings(
-      "user_id,anime_id,rating\n"
-      "1,10,9\n1,11,9\n1,12,3\n1,13,9\n"
-      "2,10,9\n2,11,2\n2,12,9\n2,13,9\n"
-      "3,10,2\n3,11,9\n3,12,9\n3,13,9\n",
-      "rating.csv");
-  s.load_items(
-      "anime_id,name,genre,type,episodes,rating,members\n"
-      "10,A,\"Action, Comedy\",TV,12,8.1,250000\n"
-      "11,B,Action,,Unknown,7.0,\n"
-      "12,C,\"Comedy, Drama, Action\",Movie,1,6.5,999\n"
-      "13,D,,TV,26,7.7,1200\n",
-      "anime.csv");
-  s.load_users("1|24|M|student|11111\n2|61|F|Unknown|22222\n", "u.user");  // user 3 has no row
-  PrepareOptions p;
-  p.preprocess.item_type = "any";
-  p.preprocess.min_popularity = 0;
-  p.test_fraction = 0.25;
-  s.prepare(p);
 }
 
 const FeatureFieldStats& field(const std::vector<FeatureFieldStats>& fields, const std::string& name) {

@@ -205,3 +205,103 @@ TEST(BundleErrors, CorruptOrTruncatedBundlesAreClearErrorsAndChangeNothing) {
   ASSERT_EQ(before.size(), after.size());
   for (std::size_t r = 0; r < before.size(); ++r) EXPECT_EQ(before[r].item.raw_id, after[r].item.raw_id);
 }
+
+// ---- feature models and the FM: the bundle carries the vocabularies and the feature rows ----
+
+namespace {
+
+struct FeatureCase {
+  const char* name;
+  ModelKind kind;
+  bool id_embeddings;
+};
+
+class FeatureBundle : public ::testing::TestWithParam<FeatureCase> {};
+
+void trained_with_features(Session& s, const FeatureCase& c) {
+  hand_made_session(s);
+  ModelConfig config = ModelConfig::defaults_for(c.kind);
+  config.item_features = {"genre", "episodes"};
+  config.user_features = {"age", "gender"};
+  config.id_embeddings = c.id_embeddings;
+  s.create_model(config, {}, 3);
+  TrainOptions t;
+  t.epochs = 3;
+  t.batch_size = 4;
+  s.train(t);
+}
+
+}  // namespace
+
+TEST_P(FeatureBundle, RoundTripCarriesTheVocabularyAndFoldsInTheSame) {
+  Session trained_session;
+  trained_with_features(trained_session, GetParam());
+  const std::vector<std::uint8_t> bytes = trained_session.save_serving();
+  Session served;
+  served.load_serving(bytes.data(), bytes.size(), "features.safetensors");
+  const Model& model = served.model();
+  EXPECT_EQ(model.config().item_features, (std::vector<std::string>{"genre", "episodes"}));
+  EXPECT_EQ(model.config().user_features, (std::vector<std::string>{"age", "gender"}));
+  EXPECT_EQ(model.config().id_embeddings, GetParam().id_embeddings);
+  EXPECT_EQ(model.features().item.names, trained_session.model().features().item.names);
+  EXPECT_EQ(model.features().item.offsets, trained_session.model().features().item.offsets);
+  EXPECT_EQ(model.features().item.index, trained_session.model().features().item.index);
+  EXPECT_EQ(model.features().item.weight, trained_session.model().features().item.weight);
+  EXPECT_EQ(model.features().user.names, trained_session.model().features().user.names);
+  int dim_a = 0, dim_b = 0;
+  EXPECT_EQ(served.model().item_vectors(dim_a), trained_session.model().item_vectors(dim_b));
+  for (const std::vector<std::int64_t>& likes : std::vector<std::vector<std::int64_t>>{{10}, {11, 12}, {10, 12, 13}}) {
+    const auto a = trained_session.recommend_for(likes, {}, 10), b = served.recommend_for(likes, {}, 10);
+    ASSERT_EQ(a.size(), b.size());
+    ASSERT_FALSE(a.empty());
+    for (std::size_t r = 0; r < a.size(); ++r) {
+      EXPECT_EQ(a[r].item.raw_id, b[r].item.raw_id);
+      EXPECT_EQ(a[r].item.score, b[r].item.score);  // the same model: the same bits
+      EXPECT_EQ(a[r].because.raw_id, b[r].because.raw_id);
+    }
+  }
+  EXPECT_EQ(served.save_serving(), bytes);
+  // Quantised bundles of feature models load and serve too (only the id table is quantised).
+  for (const BundleDtype dtype : {BundleDtype::Float16, BundleDtype::Int8}) {
+    const std::vector<std::uint8_t> quantised = trained_session.save_serving(dtype);
+    Session q;
+    q.load_serving(quantised.data(), quantised.size(), "q.safetensors");
+    EXPECT_EQ(q.recommend_for({10, 12}, {}, 10).size(), trained_session.recommend_for({10, 12}, {}, 10).size());
+    EXPECT_LE(quantised.size(), bytes.size());
+  }
+}
+
+TEST_P(FeatureBundle, CorruptFeatureRowsAreClearErrors) {
+  Session s;
+  trained_with_features(s, GetParam());
+  const std::vector<std::uint8_t> good = s.save_serving();
+  EXPECT_EQ(parse_error_of(good), "(no ParseError)");
+  EXPECT_NE(parse_error_of(with_header(good, [](std::string& h) { replace_once(h, "\"item_feature_index\"", "\"item_feature_indes\""); }))
+                .find("no tensor \"item_feature_index\""),
+            std::string::npos);
+  EXPECT_NE(parse_error_of(with_header(good, [](std::string& h) { replace_once(h, "\\\"genre\\\"", "\\\"genus\\\""); }))
+                .find("got \"genus\""),
+            std::string::npos)
+      << parse_error_of(with_header(good, [](std::string& h) { replace_once(h, "\\\"genre\\\"", "\\\"genus\\\""); }));
+  // An index outside the vocabulary (the first index set to 1000).
+  std::uint64_t header = 0;
+  for (int i = 0; i < 8; ++i) header |= static_cast<std::uint64_t>(good[i]) << (8 * i);
+  const std::string header_text(good.begin() + 8, good.begin() + 8 + static_cast<std::ptrdiff_t>(header));
+  const std::string key = "\"item_feature_index\":{\"data_offsets\":[";
+  ASSERT_NE(header_text.find(key), std::string::npos);
+  const std::size_t begin = std::stoull(header_text.substr(header_text.find(key) + key.size()));
+  std::vector<std::uint8_t> bad = good;
+  const std::int32_t outside = 1000;
+  std::memcpy(bad.data() + 8 + header + begin, &outside, 4);
+  EXPECT_NE(parse_error_of(bad).find("tensor \"item_feature_index\": value 1000 at 0 is outside the vocabulary"),
+            std::string::npos)
+      << parse_error_of(bad);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, FeatureBundle,
+                         ::testing::Values(FeatureCase{"Bilinear", ModelKind::Bilinear, true},
+                                           FeatureCase{"DeepFeaturesOnly", ModelKind::Deep, false},
+                                           FeatureCase{"Deep", ModelKind::Deep, true},
+                                           FeatureCase{"Fm", ModelKind::FM, true},
+                                           FeatureCase{"FmFeaturesOnly", ModelKind::FM, false}),
+                         [](const auto& info) { return std::string(info.param.name); });
