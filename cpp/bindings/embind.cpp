@@ -289,6 +289,37 @@ val option_field(const val& options, const char* key) {
   return options[key];
 }
 
+// A visitor's user features, { field: value or [values] } (absent: none); the engine checks the
+// names against the model's vocabulary.
+tripletrec::UserFeatureValues read_user_features(const val& options) {
+  const val object = option_field(options, "userFeatures");
+  tripletrec::UserFeatureValues values;
+  if (object.isUndefined()) return values;
+  auto wrong = [](const std::string& what) {
+    throw tripletrec::UsageError("userFeatures: expected an object of field names to a value or an array of values, got " + what);
+  };
+  if (object.isNull() || object.isArray() || object.typeOf().as<std::string>() != "object") wrong(describe(object));
+  const val keys = val::global("Object").call<val>("keys", object);
+  const std::size_t length = keys["length"].as<std::size_t>();
+  for (std::size_t i = 0; i < length; ++i) {
+    const std::string field = keys[i].as<std::string>();
+    const val value = object[field];
+    std::vector<std::string>& list = values[field];
+    if (value.typeOf().as<std::string>() == "string") {
+      list.push_back(value.as<std::string>());
+      continue;
+    }
+    if (!value.isArray()) wrong(describe(value) + " for " + field);
+    const std::size_t n = value["length"].as<std::size_t>();
+    for (std::size_t j = 0; j < n; ++j) {
+      const val entry = value[j];
+      if (entry.typeOf().as<std::string>() != "string") wrong(describe(entry) + " in " + field);
+      list.push_back(entry.as<std::string>());
+    }
+  }
+  return values;
+}
+
 // "\"float32\", \"float16\" or \"int8\"": the serving bundle's dtypes for messages.
 std::string dtype_list() {
   const std::vector<std::string>& names = tripletrec::bundle_dtype_names();
@@ -621,18 +652,19 @@ class Engine {
   val popular(const val& k) const { return guarded([&] { return item_list(session_.popular(read_k(k))); }); }
 
   // --- new visitors: fold-in from raw liked item ids, no retraining ---
-  // options: { k, exclude, ...the foldIn group (steps, learningRate, seed) }.
+  // options: { k, exclude, userFeatures, ...the foldIn group (steps, learningRate, seed) }.
   val recommendFor(const val& likes, const val& options) const {
     return guarded([&] {
       const val exclude = option_field(options, "exclude");
       return recommendation_list(session_.recommend_for(
           read_item_ids(likes, "likes"), exclude.isUndefined() ? std::vector<std::int64_t>{} : read_item_ids(exclude, "exclude"),
-          read_k(option_field(options, "k")), read_fold_in(options)));
+          read_k(option_field(options, "k")), read_fold_in(options), read_user_features(options)));
     });
   }
   val scoreFor(const val& likes, const val& itemIds, const val& options) const {
     return guarded([&] {
-      return item_list(session_.score_for(read_item_ids(likes, "likes"), read_item_ids(itemIds, "itemIds"), read_fold_in(options)));
+      return item_list(session_.score_for(read_item_ids(likes, "likes"), read_item_ids(itemIds, "itemIds"),
+                                          read_fold_in(options), read_user_features(options)));
     });
   }
   std::string contributionMeaning() const { return guarded([&] { return session_.contribution_meaning(); }); }

@@ -321,6 +321,15 @@ std::vector<Flag> recommend_flags() {
        [](CliOptions& o, const std::string& v) {
          o.excludes.push_back(parse_integer_at_least<std::int64_t>("--exclude", v, INT64_MIN));
        }},
+      {"--user-feature", "FIELD=VALUE", "",
+       "the visitor's user feature, named as in the model's vocabulary, e.g. gender=F (repeatable; "
+       "models trained with --user-features)",
+       [](CliOptions& o, const std::string& v) {
+         const std::size_t at = v.find('=');
+         if (at == std::string::npos || at == 0 || at + 1 == v.size())
+           throw CliError("--user-feature: expected FIELD=VALUE (e.g. gender=F), got \"" + v + "\"");
+         o.visitor_features[v.substr(0, at)].push_back(v.substr(at + 1));
+       }},
   };
   for (Flag& f : train_flags())
     for (const char* name : {"--k", "--fold-in-steps", "--fold-in-learning-rate", "--fold-in-seed", "--json"})

@@ -55,6 +55,7 @@ struct CliOptions {
   // recommend: a serving bundle and a visitor's likes and exclusions (raw item ids)
   std::string bundle;
   std::vector<std::int64_t> likes, excludes;
+  UserFeatureValues visitor_features;  // --user-feature FIELD=VALUE (repeatable)
 };
 
 // One command-line flag: its spelling, value placeholder ("" for a switch), default and help.

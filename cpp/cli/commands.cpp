@@ -524,7 +524,7 @@ int run_recommend(const CliOptions& o) {
   Session session;
   session.load_serving(bytes.data(), bytes.size(), o.bundle);
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<Recommendation> recs = session.recommend_for(o.likes, o.excludes, o.k, o.fold_in);
+  const std::vector<Recommendation> recs = session.recommend_for(o.likes, o.excludes, o.k, o.fold_in, o.visitor_features);
   const double seconds = seconds_since(start);
   if (o.json) {
     std::cout << JsonObject()

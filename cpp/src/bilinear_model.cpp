@@ -193,7 +193,9 @@ class BilinearModel final : public ModelWithOptimizer {
         }
       }
     };
-    return fold_in_user(dim_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient);
+    const std::vector<float> fixed = visitor_feature_part(user_, options);
+    return fold_in_user(dim_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient,
+                        fixed.empty() ? nullptr : fixed.data());
   }
 
   // The like most similar to the item in the model's own item space: the cosine of their

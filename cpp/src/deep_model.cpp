@@ -295,7 +295,9 @@ class DeepModel final : public ModelWithOptimizer {
         du[k] += sum;
       }
     };
-    return fold_in_user(user_dim_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient);
+    const std::vector<float> fixed = visitor_feature_part(user_, options);
+    return fold_in_user(user_dim_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient,
+                        fixed.empty() ? nullptr : fixed.data());
   }
 
   std::string contribution_meaning() const override {

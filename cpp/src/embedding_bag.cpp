@@ -48,6 +48,15 @@ const float* EmbeddingBag::vector(std::int32_t row, float* scratch) const {
   return scratch;
 }
 
+std::vector<float> EmbeddingBag::feature_mean(const std::vector<std::int32_t>& features) const {
+  std::vector<float> out(static_cast<std::size_t>(dim_), 0.0f);
+  std::vector<std::int32_t> sorted = features;  // index order, as the rows list their values
+  std::sort(sorted.begin(), sorted.end());
+  const float weight = 1.0f / static_cast<float>(sorted.size());
+  for (const std::int32_t f : sorted) kernels::axpy(weight, table_.row(f).data(), out.data(), dim_);
+  return out;
+}
+
 linalg::Matrix EmbeddingBag::compose_all() const {
   if (plain()) return ids_;
   linalg::Matrix all(rows_, dim_);

@@ -45,6 +45,9 @@ class EmbeddingBag {
   void compose(std::int32_t row, float* out) const;
   // Every row's vector (rows x dim).
   linalg::Matrix compose_all() const;
+  // The feature part of a row that is not in the table (a visitor's): the mean of the feature
+  // rows `features` (valid, distinct indices), composed as compose() composes a row's. dim floats.
+  std::vector<float> feature_mean(const std::vector<std::int32_t>& features) const;
 
   // Training: where d loss / d vector of `row` accumulates for one use of the row. Plain: the id
   // row's gradient accumulator. Else `scratch`, zeroed; scatter() then adds it to the id row and,

@@ -292,6 +292,41 @@ std::vector<std::string> parse_feature_fields(OptionId option, std::string_view 
   return fields;
 }
 
+std::vector<std::int32_t> user_feature_indices(const FeatureRows& vocabulary, const UserFeatureValues& values) {
+  if (values.empty()) return {};
+  if (vocabulary.empty()) throw UsageError("user features: the model was trained without user features");
+  // field -> (value -> index), in vocabulary order
+  std::vector<std::string> fields;
+  std::map<std::string, std::vector<std::pair<std::string, std::int32_t>>> known;
+  for (std::int32_t f = 0; f < vocabulary.n_features(); ++f) {
+    const std::string& name = vocabulary.names[static_cast<std::size_t>(f)];
+    const std::size_t at = name.find('=');
+    const std::string field = name.substr(0, at);
+    if (!known.count(field)) fields.push_back(field);
+    known[field].emplace_back(at == std::string::npos ? "" : name.substr(at + 1), f);
+  }
+  std::vector<std::int32_t> indices;
+  for (const auto& [field, given] : values) {
+    const auto it = known.find(field);
+    if (it == known.end())
+      throw UsageError("user features: unknown field \"" + field + "\" (the model's user fields: " + joined(fields) + ")");
+    if (given.empty()) throw UsageError("user features: give at least one value of " + field);
+    for (const std::string& value : given) {
+      const auto match = std::find_if(it->second.begin(), it->second.end(), [&](const auto& v) { return v.first == value; });
+      if (match == it->second.end()) {
+        std::vector<std::string> options;
+        for (const auto& v : it->second) options.push_back(v.first);
+        throw UsageError("user features: " + field + " has no value \"" + value + "\" in the model (its values: " +
+                         joined(options) + ")");
+      }
+      indices.push_back(match->second);
+    }
+  }
+  std::sort(indices.begin(), indices.end());
+  indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
+  return indices;
+}
+
 void check_feature_fields(OptionId option, const std::vector<std::string>& fields) {
   const std::vector<std::string>& valid = fields_of(option);
   for (std::size_t i = 0; i < fields.size(); ++i) {

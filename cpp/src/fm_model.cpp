@@ -158,7 +158,9 @@ class FmModel final : public ModelWithOptimizer {
         if (loss > 0.0f) kernels::axpy3(-scale, p, scale, q, 0.0f, p, du, k_);  // d s / d U = I
       }
     };
-    return fold_in_user(k_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient);
+    const std::vector<float> fixed = visitor_feature_part(user_, options);
+    return fold_in_user(k_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient,
+                        fixed.empty() ? nullptr : fixed.data());
   }
 
   std::vector<float> item_vectors(int& dim) const override {

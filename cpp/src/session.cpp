@@ -667,12 +667,15 @@ std::vector<std::int32_t> dense_items(const std::unordered_map<std::int64_t, std
 
 std::vector<Recommendation> Session::recommend_for(const std::vector<std::int64_t>& likes,
                                                    const std::vector<std::int64_t>& exclude, int k,
-                                                   const FoldInOptions& options) const {
+                                                   const FoldInOptions& given_options,
+                                                   const UserFeatureValues& user_features) const {
   require_step(has_model(), MissingStep::Model);
   check_k(k);
-  check_fold_in_options(options);
+  check_fold_in_options(given_options);
   if (likes.empty()) throw UsageError("likes: give at least one liked item id");
   const Model& model = *s_->model;
+  FoldInOptions options = given_options;
+  options.user_features = user_feature_indices(model.features().user, user_features);
   const std::vector<std::int32_t> liked = dense_items(s_->item_of_raw_id, likes, "likes");
   const std::vector<float> user = model.fold_in(liked.data(), static_cast<int>(liked.size()), options);
   std::vector<float> scores(static_cast<std::size_t>(model.n_items()));
@@ -708,11 +711,14 @@ std::vector<Recommendation> Session::recommend_for(const std::vector<std::int64_
 
 std::vector<ItemView> Session::score_for(const std::vector<std::int64_t>& likes,
                                          const std::vector<std::int64_t>& item_ids,
-                                         const FoldInOptions& options) const {
+                                         const FoldInOptions& given_options,
+                                         const UserFeatureValues& user_features) const {
   require_step(has_model(), MissingStep::Model);
-  check_fold_in_options(options);
+  check_fold_in_options(given_options);
   if (likes.empty()) throw UsageError("likes: give at least one liked item id");
   const Model& model = *s_->model;
+  FoldInOptions options = given_options;
+  options.user_features = user_feature_indices(model.features().user, user_features);
   const std::vector<std::int32_t> liked = dense_items(s_->item_of_raw_id, likes, "likes");
   dense_items(s_->item_of_raw_id, item_ids, "itemIds");  // every id known, before any work
   const std::vector<float> user = model.fold_in(liked.data(), static_cast<int>(liked.size()), options);

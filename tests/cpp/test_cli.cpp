@@ -408,6 +408,14 @@ TEST(Cli, ExportAServingBundleAndRecommendFromItAlone) {
   const CliRun unknown = run_cli("recommend --bundle " + bundle + " --like 99999999");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("likes: unknown item id 99999999"), std::string::npos) << unknown.err;
+  const CliRun no_value = run_cli("recommend --bundle " + bundle + " --like " + a + " --user-feature gender");
+  EXPECT_EQ(no_value.exit_code, 2);
+  EXPECT_NE(no_value.err.find("--user-feature: expected FIELD=VALUE (e.g. gender=F), got \"gender\""), std::string::npos)
+      << no_value.err;
+  const CliRun no_user_features = run_cli("recommend --bundle " + bundle + " --like " + a + " --user-feature gender=F");
+  EXPECT_EQ(no_user_features.exit_code, 2);
+  EXPECT_NE(no_user_features.err.find("user features: the model was trained without user features"), std::string::npos)
+      << no_user_features.err;
   std::filesystem::resize_file(bundle, std::filesystem::file_size(bundle) - 10);
   const CliRun truncated = run_cli("recommend --bundle " + bundle + " --like " + a);
   EXPECT_EQ(truncated.exit_code, 1);

@@ -117,3 +117,61 @@ describe('serving bundle', () => {
     }
   });
 });
+
+/** A MovieLens 100k u.user file for the sample's users 1..count: id|age|gender|occupation|zip. */
+function uUser(count: number): string {
+  const lines: string[] = [];
+  for (let id = 1; id <= count; id++) lines.push(`${id}|${15 + ((id * 7) % 50)}|${id % 3 === 0 ? 'F' : 'M'}|student|${10000 + id}`);
+  return lines.join('\n') + '\n';
+}
+
+describe('serving bundles of feature models and the FM', () => {
+  const cases = [
+    { model: 'fm', itemFeatures: ['genre', 'type'], userFeatures: ['gender'], idEmbeddings: true },
+    { model: 'deep', itemFeatures: ['genre'], userFeatures: ['gender', 'age'], idEmbeddings: false },
+  ] as const;
+  for (const options of cases) {
+    it(`${options.model} (features-only: ${!options.idEmbeddings}): the bundle carries the vocabulary and folds in the same`, async () => {
+      const trained = await Recommender.create();
+      try {
+        trained.loadSample({ users: 300, items: 60, seed: 5 });
+        trained.loadUsers(uUser(300), 'u.user');
+        trained.prepare(trained.samplePreprocessOptions());
+        trained.createModel({ ...options, seed: 2 });
+        await trained.train({ epochs: 2, threads: 1 });
+        const bundle = trained.exportServing();
+        const served = await Recommender.fromModel(bundle, { fileName: 'features.safetensors' });
+        try {
+          const likes = trained.popular(12).filter((_, i) => i % 4 === 0).map((item) => item.id);
+          expect(served.recommendFor(likes)).toEqual(trained.recommendFor(likes));
+          const withGender = { userFeatures: { gender: 'F' } };
+          expect(served.recommendFor(likes, withGender)).toEqual(trained.recommendFor(likes, withGender));
+          expect(served.scoreFor(likes, [trained.popular(1)[0]!.id], withGender))
+            .toEqual(trained.scoreFor(likes, [trained.popular(1)[0]!.id], withGender));
+          const popular = trained.popular(20).map((v) => v.id);
+          expect(served.scoreFor(likes, popular, withGender)).not.toEqual(served.scoreFor(likes, popular));
+          expect(served.summary().kind).toBe(options.model);
+          expect(served.exportServing()).toEqual(bundle);
+          expect(() => served.recommendFor(likes, { userFeatures: { gender: 'X' } }))
+            .toThrowError('user features: gender has no value "X" in the model (its values: F, M)');
+          expect(() => served.recommendFor(likes, { userFeatures: { occupation: 'writer' } }))
+            .toThrowError(/user features: unknown field "occupation"/);
+          expect(() => served.recommendFor(likes, { userFeatures: { gender: 3 } as never }))
+            .toThrowError(/userFeatures: expected an object of field names/);
+          const worker = await WorkerRecommender.fromModel(bundle.slice(), { fileName: 'features.safetensors' });
+          try {
+            expect(await worker.recommendFor(likes, withGender)).toEqual(trained.recommendFor(likes, withGender));
+          } finally {
+            worker.terminate();
+          }
+          const truncated = bundle.slice(0, bundle.length - 12);
+          await expect(Recommender.fromModel(truncated, { fileName: 'cut.safetensors' })).rejects.toThrow(/cut\.safetensors/);
+        } finally {
+          served.dispose();
+        }
+      } finally {
+        trained.dispose();
+      }
+    }, 120_000);
+  }
+});

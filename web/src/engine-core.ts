@@ -9,7 +9,7 @@ import { runTraining, type SliceControl } from './training.js';
 import type { EngineHandle, TripletrecModule } from './tripletrec.mjs';
 import type {
   CreateOptions, EngineDefaults, Evaluation, FileData, FoldInOptions, HeapStats, ItemVectors, ItemView, LikesCurvePoint,
-  LoadTiming, MapQuality, Metrics, ModelOptions, Recommendation, RecommendForOptions, ServingDtype, ServingOptions,
+  LoadTiming, MapQuality, Metrics, ModelOptions, Recommendation, RecommendForOptions, ScoreForOptions, ServingDtype, ServingOptions,
   ModelSummary, NeighbourLists, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport, RatingStats, SampleOptions,
   TrainOptions,
   TrainResultDetails,
@@ -191,13 +191,13 @@ export class EngineCore {
   }
   recommendFor(likes: number[], options?: RecommendForOptions): Recommendation[] {
     const engine = this.#live();
-    this.#checkTypes('foldIn', 'recommendFor', options, ['k', 'exclude']);
+    this.#checkTypes('foldIn', 'recommendFor', options, ['k', 'exclude', 'userFeatures']);
     checkK(this.#module, options?.k);
     return engine.recommendFor(likes, options);
   }
-  scoreFor(likes: number[], itemIds: number[], options?: FoldInOptions): ItemView[] {
+  scoreFor(likes: number[], itemIds: number[], options?: ScoreForOptions): ItemView[] {
     const engine = this.#live();
-    this.#checkTypes('foldIn', 'scoreFor', options);
+    this.#checkTypes('foldIn', 'scoreFor', options, ['userFeatures']);
     return engine.scoreFor(likes, itemIds, options);
   }
   contributionMeaning(): string { return this.#live().contributionMeaning(); }

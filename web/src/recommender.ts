@@ -4,7 +4,7 @@
 import { EngineCore } from './engine-core.js';
 import type {
   CreateOptions, EngineDefaults, Evaluation, FileData, FoldInOptions, HeapStats, ItemVectors, ItemView, LikesCurvePoint,
-  FromModelOptions, LoadTiming, MapQuality, Metrics, ModelOptions, NeighbourLists, Recommendation, RecommendForOptions,
+  FromModelOptions, LoadTiming, MapQuality, Metrics, ModelOptions, NeighbourLists, Recommendation, RecommendForOptions, ScoreForOptions,
   ServingDtype, ServingOptions,
   ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions, PreprocessReport,
   RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainResultDetails,
@@ -107,7 +107,7 @@ export class Recommender implements RecommenderApi {
   // ---- new visitors: fold-in from liked items, no retraining ----
   searchItems(query: string, k?: number): ItemView[] { return this.#core.searchItems(query, k); }
   recommendFor(likes: number[], options?: RecommendForOptions): Recommendation[] { return this.#core.recommendFor(likes, options); }
-  scoreFor(likes: number[], itemIds: number[], options?: FoldInOptions): ItemView[] {
+  scoreFor(likes: number[], itemIds: number[], options?: ScoreForOptions): ItemView[] {
     return this.#core.scoreFor(likes, itemIds, options);
   }
   contributionMeaning(): string { return this.#core.contributionMeaning(); }

@@ -254,7 +254,17 @@ export interface FoldInOptions {
   seed?: number;
 }
 
-export interface RecommendForOptions extends FoldInOptions {
+/** A visitor's user feature values, named as in the model's vocabulary ({ gender: 'F', age: '25-34' },
+ * or an array for several values of one field). Models trained with user features only; an unknown
+ * field or value throws, naming it. */
+export type UserFeatureValues = Record<string, string | string[]>;
+
+export interface ScoreForOptions extends FoldInOptions {
+  /** The visitor's user features: their mean embedding is the fixed part of the folded-in vector. */
+  userFeatures?: UserFeatureValues;
+}
+
+export interface RecommendForOptions extends ScoreForOptions {
   /** How many items (default: defaults().evaluate.k). */
   k?: number;
   /** Raw item ids never to recommend, besides the likes (unknown ids exclude nothing). */
@@ -399,7 +409,7 @@ export interface RecommenderApi {
    * explains it. Deterministic: the same likes and options give the same list. */
   recommendFor(likes: number[], options?: RecommendForOptions): Recommendation[];
   /** Scores of `itemIds` for the visitor folded in from `likes`, in the order given; likes are left out. */
-  scoreFor(likes: number[], itemIds: number[], options?: FoldInOptions): ItemView[];
+  scoreFor(likes: number[], itemIds: number[], options?: ScoreForOptions): ItemView[];
   /** What an explanation's contribution measures for the current model (one sentence). */
   contributionMeaning(): string;
   /** Raw ids of the held-out users fold-in can be evaluated on (prepare's holdoutUsers). */

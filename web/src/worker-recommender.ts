@@ -9,7 +9,7 @@ import {
 } from './worker-protocol.js';
 import type {
   CreateOptions, EngineDefaults, Evaluation, FileSource, FoldInOptions, HeapStats, ItemVectors, ItemView, LikesCurvePoint,
-  FromModelOptions, MapQuality, Metrics, NeighbourLists, LoadOptions, Recommendation, RecommendForOptions, ServingDtype, ServingOptions,
+  FromModelOptions, MapQuality, Metrics, NeighbourLists, LoadOptions, Recommendation, RecommendForOptions, ScoreForOptions, ServingDtype, ServingOptions,
   LoadTiming,
   ModelOptions, ModelSummary, PreparedStats, PrepareOptions, PreprocessOptions,
   PreprocessReport, RatingStats, RecommenderApi, SampleOptions, TrainOptions, TrainProgress,
@@ -182,7 +182,7 @@ export class WorkerRecommender implements AsyncRecommenderApi {
   recommendFor(likes: number[], options?: RecommendForOptions): Promise<Recommendation[]> {
     return this.#call('recommendFor', [likes, options]);
   }
-  scoreFor(likes: number[], itemIds: number[], options?: FoldInOptions): Promise<ItemView[]> {
+  scoreFor(likes: number[], itemIds: number[], options?: ScoreForOptions): Promise<ItemView[]> {
     return this.#call('scoreFor', [likes, itemIds, options]);
   }
   contributionMeaning(): Promise<string> { return this.#call('contributionMeaning', []); }

@@ -12,6 +12,7 @@
 // its metadata alone and cannot leak held-out rows into training.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,14 @@ FeatureRows item_feature_rows(const Dataset& data, const ItemCatalog* items, con
                               OptionId option = OptionId::ItemFeatures);
 FeatureRows user_feature_rows(const Dataset& data, const UserCatalog* users, const std::vector<std::string>& fields,
                               OptionId option = OptionId::UserFeatures);
+
+// A visitor's user feature values for fold-in: field -> its values, named as in the vocabulary
+// ({"gender", {"F"}}, {"age", {"25-34"}}); a value given twice counts once.
+using UserFeatureValues = std::map<std::string, std::vector<std::string>>;
+// Their indices in a model's user vocabulary (names "field=value"). An unknown field or value, or
+// a model without user features, is a UsageError ("user features: ...") naming it and saying
+// what the model knows.
+std::vector<std::int32_t> user_feature_indices(const FeatureRows& vocabulary, const UserFeatureValues& values);
 
 // "genre,type" -> {"genre", "type"}; "none" or "" -> {}. Names are checked (check_feature_fields).
 std::vector<std::string> parse_feature_fields(OptionId option, std::string_view text);

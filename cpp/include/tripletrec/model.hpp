@@ -77,6 +77,10 @@ struct FoldInOptions {
   // deep model's visitors: README, "Fold-in against joint training").
   float learning_rate = 0.005f;
   std::uint64_t seed = 42;      // initial vector and negatives
+  // The visitor's user feature values (models with user features): indices into the model's user
+  // vocabulary (features().user.names), as Session resolves them from names. Their mean embedding
+  // is the fixed part of the visitor's vector; the likes fit the rest, as an id embedding would be.
+  std::vector<std::int32_t> user_features;
 };
 
 // One named parameter tensor, for summaries, model files and gradient checks.

@@ -187,13 +187,17 @@ class Session {
   // Likes and exclusions are raw item ids. An unknown like is an error naming it ("likes: unknown
   // item id 123 ..."); a like given twice counts once; an unknown exclusion excludes nothing.
   // The k best items that are neither liked nor excluded, each with the like that explains it.
+  // `user_features`: the visitor's user feature values (models with user features; names as in
+  // the vocabulary, an unknown one is an error naming it), the fixed part of the folded vector.
   std::vector<Recommendation> recommend_for(const std::vector<std::int64_t>& likes,
                                             const std::vector<std::int64_t>& exclude, int k,
-                                            const FoldInOptions& options = {}) const;
+                                            const FoldInOptions& options = {},
+                                            const UserFeatureValues& user_features = {}) const;
   // Scores of `item_ids` (raw ids, each must be known) for the visitor folded in from `likes`, in
   // the order given; items that are likes are left out (never returned).
   std::vector<ItemView> score_for(const std::vector<std::int64_t>& likes, const std::vector<std::int64_t>& item_ids,
-                                  const FoldInOptions& options = {}) const;
+                                  const FoldInOptions& options = {},
+                                  const UserFeatureValues& user_features = {}) const;
   // What an explanation's contribution measures for the current model (one sentence).
   std::string contribution_meaning() const;
   // Items whose name contains `query` (case-insensitive for ASCII letters; other characters,
