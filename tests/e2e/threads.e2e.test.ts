@@ -42,7 +42,7 @@ describe('threads in the demo page', () => {
     console.log(`[measure] isolated host: threads ${await text(page, '#train-threads')}, AUC ${before} -> ${after}, ` +
                 `${await text(page, '#train-speed')} triplets/s`);
     expect(Number(await text(page, '#train-threads'))).toBe(cores);
-    expect(after).toBeGreaterThan(before + 0.1);  // it learns: measured 0.496 -> 0.842 on 2 threads
+    expect(after).toBeGreaterThan(before + 0.1);  // it learns: measured 0.496 -> 0.841-0.842 on 2 threads
     expect(errors).toEqual([]);
     await page.close();
   });
