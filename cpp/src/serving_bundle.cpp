@@ -10,7 +10,9 @@
 // Tensors, n items (d: embedding_dim, or item_dim / user_dim for deep):
 //   item_embedding             F32 / F16 / I8 [n, d]   the item id embedding (absent when features
 //                                                      stand in for ids); the only tensor quantised
-//   item_embedding_scales      F32 [n]                 int8 only: row r = item_embedding[r] * scales[r]
+//   item_embedding_scales      F32 [n]                 int8 only: one scale per row
+//   item_embedding_residual    U8 [n, (d + 1) / 2]     int8 only: 4-bit cells k (column 2j low nibble,
+//                                                      2j + 1 high): x = (q + (k + 0.5) / 16 - 0.5) * scale
 //   item_feature_embedding     F32 [V, d]              item features: one row per vocabulary value
 //   user_feature_embedding     F32 [U, d]              user features: what a visitor's values add
 //   item_bias, item_feature_bias   F32 [n, 1], [V, 1]  fm: the item side's linear weights
@@ -432,6 +434,46 @@ float half_to_float(std::uint16_t h) {
   return out;
 }
 
+// int8 with a 4-bit residual. Plain int8 (one scale per row, max |row| / 127) kept the top 10
+// lists of only 94.9% (anime) and 82.7% (MovieLens, 9,724 items) of positions; about half the
+// loss came from scoring against the rounded rows, half from the visitor folded in against them
+// (measured apart). Each weight's rounding error, in [-scale/2, scale/2], is itself stored in 4
+// bits (16 cells), which brings the error to 1/16 and the lists to 99.5% / 98.9% for 1.5 bytes a
+// weight (float16: 2). README, "The serving bundle".
+Int8Rows quantise_int8(const float* values, std::size_t rows, std::size_t dim) {
+  Int8Rows q;
+  q.codes.resize(rows * dim);
+  q.scales.resize(rows);
+  const std::size_t packed = (dim + 1) / 2;
+  q.residual.assign(rows * packed, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = values + r * dim;
+    float largest = 0;
+    for (std::size_t c = 0; c < dim; ++c) largest = std::max(largest, std::fabs(row[c]));
+    const float scale = largest / 127.0f;
+    q.scales[r] = scale;
+    for (std::size_t c = 0; c < dim; ++c) {
+      const long code = scale > 0 ? std::lround(std::clamp(row[c] / scale, -127.0f, 127.0f)) : 0;
+      q.codes[r * dim + c] = static_cast<std::int8_t>(code);
+      // The cell of row[c] within [code - 1/2, code + 1/2] (in units of the scale).
+      const float within = scale > 0 ? row[c] / scale - static_cast<float>(code) + 0.5f : 0.5f;
+      const auto cell = static_cast<std::uint8_t>(std::clamp(static_cast<int>(std::floor(within * 16.0f)), 0, 15));
+      q.residual[r * packed + c / 2] |= static_cast<std::uint8_t>(c % 2 ? cell << 4 : cell);
+    }
+  }
+  return q;
+}
+
+void dequantise_int8(const Int8Rows& q, std::size_t rows, std::size_t dim, float* out) {
+  const std::size_t packed = (dim + 1) / 2;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < dim; ++c) {
+      const int cell = (q.residual[r * packed + c / 2] >> (c % 2 ? 4 : 0)) & 15;
+      const float value = static_cast<float>(q.codes[r * dim + c]) + (static_cast<float>(cell) + 0.5f) / 16.0f - 0.5f;
+      out[r * dim + c] = value * q.scales[r];
+    }
+}
+
 std::vector<std::uint8_t> write_serving_bundle(Model& model, const BundleItems& items, BundleDtype dtype) {
   const std::int32_t n = model.n_items();
   if (items.ids.size() != static_cast<std::size_t>(n) || items.popularity.size() != items.ids.size() ||
@@ -455,18 +497,11 @@ std::vector<std::uint8_t> write_serving_bundle(Model& model, const BundleItems& 
       for (std::size_t i = 0; i < t.size(); ++i) TensorWriter::put_le(bytes.data() + 2 * i, float_to_half(t.data[i]), 2);
       w.add(t.name, "F16", shape, bytes.data(), bytes.size());
     } else {
-      std::vector<std::int8_t> q(t.size());
-      std::vector<float> scales(rows);
-      for (std::size_t r = 0; r < rows; ++r) {
-        const float* row = t.data + r * dim;
-        float largest = 0;
-        for (std::size_t c = 0; c < dim; ++c) largest = std::max(largest, std::fabs(row[c]));
-        scales[r] = largest / 127.0f;
-        for (std::size_t c = 0; c < dim; ++c)
-          q[r * dim + c] = static_cast<std::int8_t>(scales[r] > 0 ? std::lround(std::clamp(row[c] / scales[r], -127.0f, 127.0f)) : 0);
-      }
-      w.add(t.name, "I8", shape, q.data(), q.size());
-      w.f32(t.name + "_scales", {static_cast<std::int64_t>(rows)}, scales.data(), rows);
+      const Int8Rows q = quantise_int8(t.data, rows, dim);
+      w.add(t.name, "I8", shape, q.codes.data(), q.codes.size());
+      w.f32(t.name + "_scales", {static_cast<std::int64_t>(rows)}, q.scales.data(), rows);
+      w.add(t.name + "_residual", "U8", {static_cast<std::int64_t>(rows), static_cast<std::int64_t>((dim + 1) / 2)},
+            q.residual.data(), q.residual.size());
     }
   }
   w.i64("item_ids", items.ids);
@@ -562,7 +597,10 @@ ServingBundle read_serving_bundle(const std::uint8_t* bytes, std::size_t size, c
   const std::int64_t item_width = deep ? c.item_dim : c.embedding_dim, user_width = deep ? c.user_dim : c.embedding_dim;
   const bool item_ids = keeps_ids(c, features.item);
   if (item_ids) r.tensor("item_embedding", embedding_dtype, {n, item_width});
-  if (item_ids && bundle.dtype == BundleDtype::Int8) r.tensor("item_embedding_scales", "F32", {n});
+  if (item_ids && bundle.dtype == BundleDtype::Int8) {
+    r.tensor("item_embedding_scales", "F32", {n});
+    r.tensor("item_embedding_residual", "U8", {n, (item_width + 1) / 2});
+  }
   if (!features.item.empty()) r.tensor("item_feature_embedding", "F32", {features.item.n_features(), item_width});
   if (!features.user.empty()) r.tensor("user_feature_embedding", "F32", {features.user.n_features(), user_width});
   if (c.kind == ModelKind::FM) {
@@ -596,11 +634,14 @@ ServingBundle read_serving_bundle(const std::uint8_t* bytes, std::size_t size, c
           r.fail(view.offset + 2 * i, "tensor \"item_embedding\": expected finite numbers at index " + std::to_string(i));
       }
     } else {
-      const auto view = r.tensor(t.name, "I8", shape);
-      std::vector<float> scales(rows);
-      r.read_f32(r.tensor(t.name + "_scales", "F32", {static_cast<std::int64_t>(rows)}), t.name + "_scales", scales.data());
-      for (std::size_t i = 0; i < t.size(); ++i)
-        t.data[i] = static_cast<float>(static_cast<std::int8_t>(view.data[i])) * scales[i / dim];
+      Int8Rows q;
+      const auto codes = r.tensor(t.name, "I8", shape);
+      const auto residual = r.tensor(t.name + "_residual", "U8", {shape[0], (shape[1] + 1) / 2});
+      q.codes.assign(reinterpret_cast<const std::int8_t*>(codes.data), reinterpret_cast<const std::int8_t*>(codes.data) + t.size());
+      q.residual.assign(residual.data, residual.data + residual.count);
+      q.scales.resize(rows);
+      r.read_f32(r.tensor(t.name + "_scales", "F32", {static_cast<std::int64_t>(rows)}), t.name + "_scales", q.scales.data());
+      dequantise_int8(q, rows, dim, t.data);
     }
   }
   model->parameters_changed();

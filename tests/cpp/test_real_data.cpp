@@ -141,16 +141,21 @@ TEST(AnimeColdStart, FactorizationMachineWithFeaturesScoresColdItems) {
 
 // Quantised serving bundles recommend what the float32 bundle recommends: the top-10 lists of
 // visitors folded in from the first 300 users' train positives, position by position.
-TEST(AnimeNotebook, QuantisedBundlesKeepTheTop10Lists) {
-  TRIPLETREC_REQUIRE_DATA("anime/rating_5000users.csv");
-  Session s;
-  load_anime(s);
+namespace {
+
+// Share of top-10 positions where the float16 and the int8 bundles recommend what the float32 one
+// does, for visitors folded in from the first 300 users' train positives (the CLI's export
+// measures the same with 500). The model: the bilinear defaults, 10 epochs, one thread.
+std::pair<double, double> quantised_top10_agreement(Session& s, const char* name) {
   s.create_model(ModelConfig::bilinear_defaults(), OptimizerConfig{}, 42);
-  s.train(TrainOptions{});
+  TrainOptions t;
+  t.threads = 1;
+  s.train(t);
   auto served = [&](BundleDtype dtype) {
     auto session = std::make_unique<Session>();
     const std::vector<std::uint8_t> bytes = s.save_serving(dtype);
-    session->load_serving(bytes.data(), bytes.size(), "anime.safetensors");
+    session->load_serving(bytes.data(), bytes.size(), "bundle.safetensors");
+    std::printf("[ %s ] %s bundle: %zu bytes\n", name, bundle_dtype_names()[static_cast<int>(dtype)].c_str(), bytes.size());
     return session;
   };
   const auto full = served(BundleDtype::Float32), half = served(BundleDtype::Float16), int8 = served(BundleDtype::Int8);
@@ -169,12 +174,22 @@ TEST(AnimeNotebook, QuantisedBundlesKeepTheTop10Lists) {
   }
   const double half_agreement = static_cast<double>(same_half) / positions,
                int8_agreement = static_cast<double>(same_int8) / positions;
-  std::printf("[ anime ] top-10 agreement with float32: float16 %.4f, int8 %.4f (%lld positions)\n", half_agreement,
+  std::printf("[ %s ] top-10 agreement with float32: float16 %.4f, int8 %.4f (%lld positions)\n", name, half_agreement,
               int8_agreement, static_cast<long long>(positions));
-  // The bar is 98% of positions. Measured: float16 0.9976, int8 0.9507 (2,940 positions):
-  // float16 clears it, int8 (one scale per row) does not; README says so.
-  EXPECT_GE(half_agreement, 0.99);
-  EXPECT_GE(int8_agreement, 0.94);
+  return {half_agreement, int8_agreement};
+}
+
+}  // namespace
+
+TEST(AnimeNotebook, QuantisedBundlesKeepTheTop10Lists) {
+  TRIPLETREC_REQUIRE_DATA("anime/rating_5000users.csv");
+  Session s;
+  load_anime(s);
+  const auto [half, int8] = quantised_top10_agreement(s, "anime");
+  // The bar is 98% of positions. Measured: float16 0.9976, int8 0.9949 (2,940 positions)
+  // (int8 with its 4-bit residual; plain int8 with one scale per row gave 0.9517).
+  EXPECT_GE(half, 0.98);
+  EXPECT_GE(int8, 0.98);
 }
 
 // Hogwild on 2 threads against 1 thread (same seeds): the AUC moves by collisions on shared rows
@@ -191,6 +206,21 @@ void load_movielens(Session& s) {
   p.min_positive = 4;
   s.prepare(p);
 }
+
+}  // namespace
+
+TEST(MovieLens, QuantisedBundlesKeepTheTop10Lists) {
+  TRIPLETREC_REQUIRE_DATA("movielens-latest-small/ratings.csv");
+  Session s;
+  load_movielens(s);
+  const auto [half, int8] = quantised_top10_agreement(s, "ml-latest-small");
+  // 9,724 items crowd the top 10 with near-ties. Measured: float16 0.9887, int8 0.9893 (3,000 positions)
+  // (plain int8 with one scale per row gave 0.8327).
+  EXPECT_GE(half, 0.98);
+  EXPECT_GE(int8, 0.98);
+}
+
+namespace {
 
 // Mean test AUC over `seeds` after the notebook's training on `threads` threads.
 template <class Load>

@@ -13,7 +13,8 @@
 namespace tripletrec {
 
 // How the item embedding is stored: as is, as IEEE half floats, or as int8 with one float32
-// scale per row (value = q * scale, |error| <= scale / 2).
+// scale per row (max |row| / 127) and a 4-bit residual per weight: value = (q + (k + 0.5) / 16
+// - 0.5) * scale, |error| <= scale / 32 (1.5 bytes a weight; quantise_int8 says why).
 enum class BundleDtype { Float32, Float16, Int8 };
 // "float32", "float16", "int8" (the CLI's --dtype names).
 const std::vector<std::string>& bundle_dtype_names();
@@ -39,6 +40,16 @@ std::vector<std::uint8_t> write_serving_bundle(Model& model, const BundleItems& 
 // weights) before anything is built. Errors are ParseErrors naming `source`, line 1 and the byte
 // offset as the column.
 ServingBundle read_serving_bundle(const std::uint8_t* bytes, std::size_t size, const std::string& source);
+
+// The int8 storage of a rows x dim table: codes, one scale per row, 4-bit residual cells packed
+// two per byte (column 2j in the low nibble).
+struct Int8Rows {
+  std::vector<std::int8_t> codes;
+  std::vector<float> scales;
+  std::vector<std::uint8_t> residual;
+};
+Int8Rows quantise_int8(const float* values, std::size_t rows, std::size_t dim);
+void dequantise_int8(const Int8Rows& q, std::size_t rows, std::size_t dim, float* out);
 
 // IEEE 754 binary16 conversions (round to nearest even), exposed for the quantisation tests.
 std::uint16_t float_to_half(float value);
