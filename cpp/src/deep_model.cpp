@@ -223,40 +223,21 @@ class DeepModel final : public ModelWithOptimizer {
 
   // The triplet loss of training through the frozen MLP (dropout off: the network the scores come
   // from), back to the user vector only. The first layer's pre-activation of a lane is
-  // user part + item part (item_part_t_, cached), so the user part is computed once per step and
-  // the gradient reaches the user through one sum over the active lanes.
+  // user part + item part (item_part_rows_, cached item-major so that a lane reads its units
+  // contiguously), so the user part is computed once per step and the gradient reaches the user
+  // through one sum over the active lanes. The positive and the negative lane keep their own
+  // activations for their backward passes.
   std::vector<float> fold_in(const std::int32_t* liked, int n_liked, const FoldInOptions& options) const override {
     ensure_item_part();
     const int n_layers = static_cast<int>(layers_.size());
     const DenseLayer& first = layers_[0];
     const int h0 = first.out;
-    std::vector<std::vector<float>> pre(static_cast<std::size_t>(n_layers));  // per layer, one lane's pre-activations
-    std::vector<std::vector<float>> post(static_cast<std::size_t>(n_layers));
-    for (int l = 0; l < n_layers; ++l) {
-      pre[l].resize(static_cast<std::size_t>(layers_[l].out));
-      post[l].resize(static_cast<std::size_t>(layers_[l].out));
-    }
+    Lane lanes[2] = {make_lane(), make_lane()};  // 0: the positive, 1: the negative
     std::vector<float> user_part(static_cast<std::size_t>(h0)), dfirst(static_cast<std::size_t>(h0)), delta, next_delta;
-    // Forward of one lane; returns the output's pre-activation.
-    auto forward = [&](std::int32_t item) {
-      for (int j = 0; j < h0; ++j) {
-        pre[0][j] = item_part_t_(j, item) + user_part[j];
-        post[0][j] = pre[0][j] > 0.0f ? pre[0][j] : 0.0f;
-      }
-      for (int l = 1; l < n_layers; ++l) {
-        const DenseLayer& layer = layers_[l];
-        for (int j = 0; j < layer.out; ++j) pre[l][j] = layer.bias[j];
-        for (int k = 0; k < layer.in; ++k) {
-          const float x = post[l - 1][k];
-          if (x == 0.0f) continue;
-          for (int j = 0; j < layer.out; ++j) pre[l][j] += x * layer.kernel(k, j);
-        }
-        for (int j = 0; j < layer.out; ++j) post[l][j] = pre[l][j] > 0.0f ? pre[l][j] : 0.0f;
-      }
-      return pre[n_layers - 1][0];
-    };
-    // Adds dz * d(output pre-activation) / d(first layer's pre-activation) of the last forward lane.
-    auto backward = [&](float dz) {
+    auto forward = [&](Lane& lane, std::int32_t item) { return forward_lane(lane, user_part.data(), item); };
+    // Adds dz * d(output pre-activation) / d(first layer's pre-activation) of the lane.
+    auto backward = [&](const Lane& lane, float dz) {
+      const auto& pre = lane.pre;
       delta.assign(1, dz);
       for (int l = n_layers - 1; l >= 1; --l) {
         const DenseLayer& layer = layers_[l];
@@ -273,21 +254,16 @@ class DeepModel final : public ModelWithOptimizer {
     };
     const float margin = config_.margin;
     auto gradient = [&](const float* u, const std::int32_t* pos, const std::int32_t* neg, int count, float* du) {
-      for (int j = 0; j < h0; ++j) user_part[j] = 0.0f;
-      for (int k = 0; k < user_dim_; ++k)
-        for (int j = 0; j < h0; ++j) user_part[j] += u[k] * first.kernel(k, j);
+      first_layer_user_part(u, user_part.data());
       std::fill(dfirst.begin(), dfirst.end(), 0.0f);
       const float scale = 1.0f / static_cast<float>(count);
       for (int t = 0; t < count; ++t) {
-        const float z_neg = forward(neg[t]);
-        const float z_pos = forward(pos[t]);  // the positive lane's activations stay for its backward
+        const float z_neg = forward(lanes[1], neg[t]);
+        const float z_pos = forward(lanes[0], pos[t]);
         const float s_pos = z_pos > 0.0f ? z_pos : 0.0f, s_neg = z_neg > 0.0f ? z_neg : 0.0f;
         if (!(margin + s_neg - s_pos > 0.0f)) continue;
-        if (z_pos > 0.0f) backward(-scale);
-        if (z_neg > 0.0f) {
-          forward(neg[t]);
-          backward(scale);
-        }
+        if (z_pos > 0.0f) backward(lanes[0], -scale);
+        if (z_neg > 0.0f) backward(lanes[1], scale);
       }
       for (int k = 0; k < user_dim_; ++k) {
         float sum = 0.0f;
@@ -298,6 +274,20 @@ class DeepModel final : public ModelWithOptimizer {
     const std::vector<float> fixed = visitor_feature_part(user_, options);
     return fold_in_user(user_dim_, liked, n_liked, n_items_, options, optimizer_, config_.l2, gradient,
                         fixed.empty() ? nullptr : fixed.data());
+  }
+
+  // A few items' scores, one lane each (the leave-one-out explanations score only the items they
+  // explain, not every item per left-out like). The same network as score_block, summed in the
+  // lanes' order (scores may differ from score_vector's in the last bit).
+  void score_vector_items(const float* user_vector, const std::int32_t* items, int n, float* out) const override {
+    ensure_item_part();
+    std::vector<float> user_part(static_cast<std::size_t>(layers_[0].out));
+    first_layer_user_part(user_vector, user_part.data());
+    Lane lane = make_lane();
+    for (int r = 0; r < n; ++r) {
+      const float z = forward_lane(lane, user_part.data(), items[r]);
+      out[r] = z > 0.0f ? z : 0.0f;
+    }
   }
 
   std::string contribution_meaning() const override {
@@ -518,6 +508,48 @@ class DeepModel final : public ModelWithOptimizer {
     }
   }
 
+  // One lane's activations through the MLP: pre-activations and relu outputs per layer.
+  struct Lane {
+    std::vector<std::vector<float>> pre, post;
+  };
+  Lane make_lane() const {
+    Lane lane;
+    for (const DenseLayer& layer : layers_) {
+      lane.pre.emplace_back(static_cast<std::size_t>(layer.out));
+      lane.post.emplace_back(static_cast<std::size_t>(layer.out));
+    }
+    return lane;
+  }
+  // The first layer's pre-activation from a user vector (user_dim floats) -> part (h0 floats).
+  void first_layer_user_part(const float* u, float* part) const {
+    const DenseLayer& first = layers_[0];
+    for (int j = 0; j < first.out; ++j) part[j] = 0.0f;
+    for (int k = 0; k < user_dim_; ++k)
+      for (int j = 0; j < first.out; ++j) part[j] += u[k] * first.kernel(k, j);
+  }
+  // Forward of one (user, item) lane; returns the output's pre-activation.
+  float forward_lane(Lane& lane, const float* user_part, std::int32_t item) const {
+    auto& pre = lane.pre;
+    auto& post = lane.post;
+    const int n_layers = static_cast<int>(layers_.size()), h0 = layers_[0].out;
+    const float* item_part = item_part_rows_.row(item).data();
+    for (int j = 0; j < h0; ++j) {
+      pre[0][j] = item_part[j] + user_part[j];
+      post[0][j] = pre[0][j] > 0.0f ? pre[0][j] : 0.0f;
+    }
+    for (int l = 1; l < n_layers; ++l) {
+      const DenseLayer& layer = layers_[l];
+      for (int j = 0; j < layer.out; ++j) pre[l][j] = layer.bias[j];
+      for (int k = 0; k < layer.in; ++k) {
+        const float x = post[l - 1][k];
+        if (x == 0.0f) continue;
+        for (int j = 0; j < layer.out; ++j) pre[l][j] += x * layer.kernel(k, j);
+      }
+      for (int j = 0; j < layer.out; ++j) post[l][j] = pre[l][j] > 0.0f ? pre[l][j] : 0.0f;
+    }
+    return pre[n_layers - 1][0];
+  }
+
   static void grow(std::vector<float>& buffer, std::size_t size) {
     if (buffer.size() < size) buffer.resize(size);
   }
@@ -534,6 +566,7 @@ class DeepModel final : public ModelWithOptimizer {
     item_part_t_ = first.bias.transpose().replicate(1, n);
     kernels::gemm_add(first.kernel.data() + static_cast<std::size_t>(user_dim_) * h0, 1, h0, items_t.data(), n,
                       item_part_t_.data(), n, h0, item_dim_, n);
+    item_part_rows_ = item_part_t_.transpose();
     cache_valid_.store(true, std::memory_order_release);
   }
 
@@ -547,7 +580,8 @@ class DeepModel final : public ModelWithOptimizer {
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};
-  mutable Matrix item_part_t_;  // units x items
+  mutable Matrix item_part_t_;     // units x items
+  mutable Matrix item_part_rows_;  // items x units: the same values item-major, for fold-in's lanes
 };
 
 }  // namespace

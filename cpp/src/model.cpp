@@ -240,10 +240,11 @@ void Model::like_contributions(const float* user_vector, const std::int32_t* lik
     if (items[r] < 0 || items[r] >= n_items_)
       throw UsageError("like_contributions: item " + std::to_string(items[r]) + " out of range [0, " +
                        std::to_string(n_items_) + ")");
-  std::vector<float> full(static_cast<std::size_t>(n_items_)), without(full.size());
-  score_vector(user_vector, full.data());
+  // Only the explained items are scored (a refit's scores of every item would be wasted work).
+  std::vector<float> full(static_cast<std::size_t>(n_items)), without(full.size());
+  score_vector_items(user_vector, items, n_items, full.data());
   if (n_liked == 1) {
-    for (int r = 0; r < n_items; ++r) out[r] = full[static_cast<std::size_t>(items[r])];
+    std::copy(full.begin(), full.end(), out);
     return;
   }
   std::vector<std::int32_t> others;
@@ -251,12 +252,15 @@ void Model::like_contributions(const float* user_vector, const std::int32_t* lik
     others.assign(liked, liked + j);
     others.insert(others.end(), liked + j + 1, liked + n_liked);
     const std::vector<float> refit = fold_in(others.data(), n_liked - 1, options);
-    score_vector(refit.data(), without.data());
-    for (int r = 0; r < n_items; ++r) {
-      const auto i = static_cast<std::size_t>(items[r]);
-      out[static_cast<std::size_t>(r) * n_liked + j] = full[i] - without[i];
-    }
+    score_vector_items(refit.data(), items, n_items, without.data());
+    for (int r = 0; r < n_items; ++r) out[static_cast<std::size_t>(r) * n_liked + j] = full[r] - without[r];
   }
+}
+
+void Model::score_vector_items(const float* user_vector, const std::int32_t* items, int n, float* out) const {
+  std::vector<float> all(static_cast<std::size_t>(n_items_));
+  score_vector(user_vector, all.data());
+  for (int r = 0; r < n; ++r) out[r] = all[static_cast<std::size_t>(items[r])];
 }
 
 std::string Model::contribution_meaning() const {

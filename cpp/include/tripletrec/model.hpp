@@ -149,6 +149,8 @@ class Model {
   virtual std::vector<float> fold_in(const std::int32_t* liked, int n_liked, const FoldInOptions& options) const = 0;
   // Match scores of every item for a user vector of user_vector_size() (inference mode).
   virtual void score_vector(const float* user_vector, float* out) const = 0;
+  // The scores of `n` items only (out[r] for items[r], valid ids); the default scores every item.
+  virtual void score_vector_items(const float* user_vector, const std::int32_t* items, int n, float* out) const;
   // How much each like contributes to the score of each of `items` for the user folded in from
   // `liked`: out[r * n_liked + j] for items[r] and liked[j]; larger = contributes more. The
   // default is leave-one-out: the item's score minus its score after folding in without like j
