@@ -1,6 +1,9 @@
 #include "adam.hpp"
 
 #include <cmath>
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 namespace tripletrec {
 
@@ -40,6 +43,27 @@ void Adam::update(float lr, float* w, const float* g, float* m, float* v, std::s
 void Adam::update_l2(float lr, float* w, const float* g, float l2, float* m, float* v, std::size_t n) const {
   const float b1 = config_.beta1, b2 = config_.beta2, c1 = 1.0f - b1, c2 = 1.0f - b2;
   const float eps = config_.epsilon, two_l2 = 2.0f * l2;
+#if defined(__wasm_simd128__)
+  // The loop below written in f32x4 (same operations, same order, same bits): clang 14's version
+  // checks the four rows for overlap on every call and reloads m and w after storing them. With
+  // clang's loop, bilinear training in wasm ran at 0.96x (median of 31 interleaved epochs, CPU
+  // time, Node, load average 8.5-8.7; 0.98x as the median of the per-turn ratios).
+  if (n % 4 == 0) {
+    const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), vc1 = wasm_f32x4_splat(c1),
+                 vc2 = wasm_f32x4_splat(c2), veps = wasm_f32x4_splat(eps), vl2 = wasm_f32x4_splat(two_l2),
+                 vlr = wasm_f32x4_splat(lr);
+    for (std::size_t i = 0; i < n; i += 4) {
+      const v128_t wi = wasm_v128_load(w + i);
+      const v128_t gi = wasm_f32x4_add(wasm_v128_load(g + i), wasm_f32x4_mul(vl2, wi));
+      const v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + i)), wasm_f32x4_mul(vc1, gi));
+      const v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + i)), wasm_f32x4_mul(vc2, wasm_f32x4_mul(gi, gi)));
+      wasm_v128_store(m + i, mi);
+      wasm_v128_store(v + i, vi);
+      wasm_v128_store(w + i, wasm_f32x4_sub(wi, wasm_f32x4_div(wasm_f32x4_mul(vlr, mi), wasm_f32x4_add(wasm_f32x4_sqrt(vi), veps))));
+    }
+    return;
+  }
+#endif
   for (std::size_t i = 0; i < n; ++i) {
     const float gi = g[i] + two_l2 * w[i];
     m[i] = b1 * m[i] + c1 * gi;

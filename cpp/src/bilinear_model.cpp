@@ -132,9 +132,10 @@ class BilinearModel final : public ModelWithOptimizer {
       const float kp = sums.pp > kNormEpsilon ? ip * ip : 0.0f;
       const float kq = sums.nn > kNormEpsilon ? iq * iq : 0.0f;
       const float gp = -scale, gq = scale;  // d loss / d s_pos, d s_neg
-      kernels::axpy3(gp * iu * ip, p, gq * iu * iq, q, -(gp * sp + gq * sq) * ku, u, du, dim_);
-      kernels::axpy3(gp * iu * ip, u, -gp * sp * kp, p, 0.0f, p, dp, dim_);
-      kernels::axpy3(gq * iu * iq, u, -gq * sq * kq, q, 0.0f, q, dq, dim_);
+      kernels::cosine_triplet_gradients(u, p, q, gp * iu * ip, gq * iu * iq, -(gp * sp + gq * sq) * ku,  // du
+                                        gp * iu * ip, -gp * sp * kp,                                   // dp
+                                        gq * iu * iq, -gq * sq * kq,                                   // dq
+                                        du, dp, dq, dim_);
       return loss;
     }
     const float loss = margin + sums.un - sums.up;

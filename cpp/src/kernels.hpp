@@ -59,7 +59,47 @@ inline float sum_squares(const float* a, int n) { return dot(a, a, n); }
 struct TripletSums {
   float uu, pp, nn, up, un;
 };
+#if defined(__wasm_simd128__)
+namespace detail {
+// sum_lanes() of the eight lanes lo = acc[0..3], hi = acc[4..7], in its order:
+// ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)).
+inline float sum_lanes(v128_t lo, v128_t hi) {
+  const v128_t pairs = wasm_f32x4_add(wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6), wasm_i32x4_shuffle(lo, hi, 1, 3, 5, 7));
+  const v128_t halves = wasm_f32x4_add(wasm_i32x4_shuffle(pairs, pairs, 0, 2, 0, 2), wasm_i32x4_shuffle(pairs, pairs, 1, 3, 1, 3));
+  return wasm_f32x4_extract_lane(halves, 0) + wasm_f32x4_extract_lane(halves, 1);
+}
+}  // namespace detail
+#endif
+
 inline TripletSums triplet_sums(const float* u, const float* p, const float* q, int n) {
+#if defined(__wasm_simd128__)
+  // The loop below with its eight lanes as two f32x4 per sum, and the lanes summed in registers
+  // (clang 14 keeps them in registers in the loop, then writes them to the stack and sums them
+  // with 40 scalar loads): the same bits. This function is a fifth of bilinear training in wasm;
+  // without this path bilinear training ran at 0.98x (median of 31 interleaved epochs, CPU time,
+  // Node, load average 8.5-8.7; 0.996x as the median of the per-turn ratios).
+  if (n % kLanes == 0) {
+    v128_t uu0 = wasm_f32x4_splat(0.0f), uu1 = uu0, pp0 = uu0, pp1 = uu0, qq0 = uu0, qq1 = uu0, up0 = uu0,
+           up1 = uu0, uq0 = uu0, uq1 = uu0;
+    for (int i = 0; i < n; i += kLanes) {
+      const v128_t a0 = wasm_v128_load(u + i), a1 = wasm_v128_load(u + i + 4);
+      const v128_t b0 = wasm_v128_load(p + i), b1 = wasm_v128_load(p + i + 4);
+      const v128_t c0 = wasm_v128_load(q + i), c1 = wasm_v128_load(q + i + 4);
+      uu0 = wasm_f32x4_add(uu0, wasm_f32x4_mul(a0, a0));
+      uu1 = wasm_f32x4_add(uu1, wasm_f32x4_mul(a1, a1));
+      pp0 = wasm_f32x4_add(pp0, wasm_f32x4_mul(b0, b0));
+      pp1 = wasm_f32x4_add(pp1, wasm_f32x4_mul(b1, b1));
+      qq0 = wasm_f32x4_add(qq0, wasm_f32x4_mul(c0, c0));
+      qq1 = wasm_f32x4_add(qq1, wasm_f32x4_mul(c1, c1));
+      up0 = wasm_f32x4_add(up0, wasm_f32x4_mul(a0, b0));
+      up1 = wasm_f32x4_add(up1, wasm_f32x4_mul(a1, b1));
+      uq0 = wasm_f32x4_add(uq0, wasm_f32x4_mul(a0, c0));
+      uq1 = wasm_f32x4_add(uq1, wasm_f32x4_mul(a1, c1));
+    }
+    return {detail::sum_lanes(uu0, uu1), detail::sum_lanes(pp0, pp1), detail::sum_lanes(qq0, qq1),
+            detail::sum_lanes(up0, up1), detail::sum_lanes(uq0, uq1)};
+  }
+#endif
   float uu[kLanes] = {}, pp[kLanes] = {}, qq[kLanes] = {}, up[kLanes] = {}, uq[kLanes] = {};
   int i = 0;
   for (; i + kLanes <= n; i += kLanes)
@@ -92,6 +132,40 @@ inline void axpy(float a, const float* x, float* y, int n) {
 inline void axpy3(float a, const float* x, float b, const float* z, float c, const float* w, float* y,
                   int n) {
   for (int i = 0; i < n; ++i) y[i] += (a * x[i] + b * z[i]) + c * w[i];
+}
+
+// The cosine triplet's three row gradients (the bilinear model's backward step) in one pass:
+//   du += (a_u * p + b_u * q) + c_u * u
+//   dp += (a_p * u + b_p * p) + 0 * p
+//   dq += (a_q * u + b_q * q) + 0 * q
+// element by element in this order: the bits of three axpy3 calls, also when dp and dq are the
+// same row (a negative drawn equal to the positive). In wasm one loop reads u, p and q once
+// (three axpy3 loops instead: bilinear training at 0.97x, per-turn median 0.997x; measured as
+// triplet_sums' path above).
+inline void cosine_triplet_gradients(const float* u, const float* p, const float* q, float a_u, float b_u, float c_u,
+                                     float a_p, float b_p, float a_q, float b_q, float* du, float* dp, float* dq,
+                                     int n) {
+#if defined(__wasm_simd128__)
+  if (n % 4 == 0) {
+    const v128_t au = wasm_f32x4_splat(a_u), bu = wasm_f32x4_splat(b_u), cu = wasm_f32x4_splat(c_u);
+    const v128_t ap = wasm_f32x4_splat(a_p), bp = wasm_f32x4_splat(b_p);
+    const v128_t aq = wasm_f32x4_splat(a_q), bq = wasm_f32x4_splat(b_q);
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    for (int i = 0; i < n; i += 4) {
+      const v128_t x = wasm_v128_load(u + i), y = wasm_v128_load(p + i), z = wasm_v128_load(q + i);
+      const v128_t gu = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(au, y), wasm_f32x4_mul(bu, z)), wasm_f32x4_mul(cu, x));
+      const v128_t gp = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(ap, x), wasm_f32x4_mul(bp, y)), wasm_f32x4_mul(zero, y));
+      const v128_t gq = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(aq, x), wasm_f32x4_mul(bq, z)), wasm_f32x4_mul(zero, z));
+      wasm_v128_store(du + i, wasm_f32x4_add(wasm_v128_load(du + i), gu));
+      wasm_v128_store(dp + i, wasm_f32x4_add(wasm_v128_load(dp + i), gp));
+      wasm_v128_store(dq + i, wasm_f32x4_add(wasm_v128_load(dq + i), gq));  // after dp's store: dq may be dp
+    }
+    return;
+  }
+#endif
+  axpy3(a_u, p, b_u, q, c_u, u, du, n);
+  axpy3(a_p, u, b_p, p, 0.0f, p, dp, n);
+  axpy3(a_q, u, b_q, q, 0.0f, q, dq, n);
 }
 
 inline void copy(const float* x, float* y, int n) {
