@@ -28,6 +28,7 @@ struct BilinearWorkspace final : TrainingWorkspace {
   BagGradients user_grads, item_grads;
   int capacity = 0;                                 // the largest batch the accumulators are sized for
   std::vector<float> su, sp, sq, gu, gp, gq;        // composed vectors and their gradients (features)
+  IdReplica items;  // several threads, few items: this thread's copy of the item rows (embedding_bag.hpp)
 };
 
 class BilinearModel final : public ModelWithOptimizer {
@@ -58,26 +59,38 @@ class BilinearModel final : public ModelWithOptimizer {
 
   // Hogwild: threads read and update the rows they use without locks (the rows' floats and
   // their Adam moments may interleave between threads; each thread's gradients are its own).
+  // A small item table is the exception: each thread trains a copy, synced every few batches.
   bool parallel_training() const override { return true; }
+
+  void end_round(TrainingWorkspace& workspace) override {
+    auto& ws = static_cast<BilinearWorkspace&>(workspace);
+    if (ws.items.active()) ws.items.sync(item_);
+  }
 
   float train_batch(TrainingWorkspace& workspace, const std::int32_t* users, const std::int32_t* pos,
                     const std::int32_t* neg, int count, Rng&) override {
     check_triplet_ids(users, pos, neg, count);
     if (count == 0) return 0.0f;
     auto& ws = static_cast<BilinearWorkspace&>(workspace);
+    const bool exact = optimizer_.keras_exact;
     if (count > ws.capacity) {  // warm-up: size the accumulators for the largest batch seen
       user_.reserve(ws.user_grads, count);
       item_.reserve(ws.item_grads, 2 * count);
       ws.capacity = count;
+      if (ws.other_threads && !exact && !ws.items.active() && IdReplica::suits(item_)) ws.items.attach(item_);
     }
-    cache_valid_.store(false, std::memory_order_relaxed);
+    // Only a valid cache is invalidated: a store every batch would move this cache line between
+    // the training threads on every batch (they all read the model's fields).
+    if (cache_valid_.load(std::memory_order_relaxed)) cache_valid_.store(false, std::memory_order_relaxed);
     const float lr = adam_.begin_step();
 
     const double loss_sum = user_.plain() && item_.plain() ? accumulate_gradients<true>(ws, users, pos, neg, count)
                                                            : accumulate_gradients<false>(ws, users, pos, neg, count);
-    const bool exact = optimizer_.keras_exact;
     user_.apply(ws.user_grads, adam_, lr, exact, config_.l2);
-    item_.apply(ws.item_grads, adam_, lr, exact, config_.l2);
+    if (ws.items.active())
+      ws.items.apply(item_, ws.item_grads.ids, adam_, lr, config_.l2);
+    else
+      item_.apply(ws.item_grads, adam_, lr, exact, config_.l2);
     return static_cast<float>(loss_sum / count);
   }
 
@@ -90,14 +103,17 @@ class BilinearModel final : public ModelWithOptimizer {
                               const std::int32_t* neg, int count) const {
     const bool cosine = config_.similarity == Similarity::Cosine;
     const float margin = config_.margin, scale = 1.0f / static_cast<float>(count);
+    // The item rows this thread reads: its copy on several threads with few items (IdReplica).
+    const float* item_rows = nullptr;
+    if constexpr (kPlain) item_rows = ws.items.active() ? ws.items.row(0) : item_.id_row(0);
     double loss_sum = 0;
     for (int t = 0; t < count; ++t) {
       // The vectors (the id rows themselves without features) and their gradient accumulators;
       // every row the batch used is registered (as Keras' sparse gradients do), even at zero loss.
       if constexpr (kPlain) {
         const float* u = user_.id_row(users[t]);
-        const float* p = item_.id_row(pos[t]);
-        const float* q = item_.id_row(neg[t]);
+        const float* p = item_rows + static_cast<std::size_t>(pos[t]) * static_cast<std::size_t>(dim_);
+        const float* q = item_rows + static_cast<std::size_t>(neg[t]) * static_cast<std::size_t>(dim_);
         float* du = EmbeddingBag::id_gradient(ws.user_grads, users[t]);
         float* dp = EmbeddingBag::id_gradient(ws.item_grads, pos[t]);
         float* dq = EmbeddingBag::id_gradient(ws.item_grads, neg[t]);

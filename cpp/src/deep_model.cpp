@@ -109,7 +109,9 @@ class DeepModel final : public ModelWithOptimizer {
     if (count == 0) return 0.0f;
     auto& ws = static_cast<DeepWorkspace&>(workspace);
     reserve(ws, count);
-    cache_valid_.store(false, std::memory_order_relaxed);
+    // Only a valid cache is invalidated: a store every batch would move this cache line between
+    // the training threads on every batch (they all read the model's fields).
+    if (cache_valid_.load(std::memory_order_relaxed)) cache_valid_.store(false, std::memory_order_relaxed);
     const float lr = adam_.begin_step();
 
     const int lanes = 2 * count;  // [0, count): positive item, [count, 2 count): negative item

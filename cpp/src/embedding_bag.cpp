@@ -118,4 +118,44 @@ void EmbeddingBag::tensors(const std::string& side, std::vector<Tensor>& out, co
   if (features_) out.push_back({side + "_feature_" + what, {features_->n_features(), dim_}, table_.data()});
 }
 
+void IdReplica::attach(EmbeddingBag& bag) {
+  dim_ = bag.dim();
+  const std::size_t size = static_cast<std::size_t>(bag.rows()) * static_cast<std::size_t>(dim_);
+  rows_.assign(bag.id_table(), bag.id_table() + size);
+  at_sync_ = rows_;
+  moments_ = bag.id_moments();
+  touched_.assign(static_cast<std::size_t>(bag.rows()), 0);
+  touched_rows_.clear();
+  touched_rows_.reserve(static_cast<std::size_t>(bag.rows()));
+  batches_ = 0;
+}
+
+void IdReplica::apply(EmbeddingBag& bag, RowGradients& grads, const Adam& adam, float lr, float l2) {
+  for (int k = 0; k < grads.count(); ++k) {
+    const std::int32_t r = grads.table_row(k);
+    if (!touched_[static_cast<std::size_t>(r)]) touched_[static_cast<std::size_t>(r)] = 1, touched_rows_.push_back(r);
+  }
+  apply_embedding_update(adam, lr, false, l2, rows_.data(), bag.rows(), moments_, grads);
+  if (++batches_ >= kSyncBatches) sync(bag);
+}
+
+void IdReplica::sync(EmbeddingBag& bag) {
+  float* shared = bag.id_table();
+  AdamMoments& shared_moments = bag.id_moments();
+  for (const std::int32_t r : touched_rows_) {
+    const std::size_t offset = static_cast<std::size_t>(r) * static_cast<std::size_t>(dim_);
+    for (std::size_t d = offset; d < offset + static_cast<std::size_t>(dim_); ++d) {
+      shared[d] += rows_[d] - at_sync_[d];
+      shared_moments.m[d] = moments_.m[d];
+      shared_moments.v[d] = moments_.v[d];
+    }
+    touched_[static_cast<std::size_t>(r)] = 0;
+  }
+  touched_rows_.clear();
+  // Every row back from the shared table (a small table: kMaxRows), the other threads' steps included.
+  std::copy(shared, shared + rows_.size(), rows_.begin());
+  std::copy(shared, shared + rows_.size(), at_sync_.begin());
+  batches_ = 0;
+}
+
 }  // namespace tripletrec

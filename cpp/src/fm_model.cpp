@@ -78,7 +78,9 @@ class FmModel final : public ModelWithOptimizer {
       bias_.reserve(ws.bias_grads, 2 * count);
       ws.capacity = count;
     }
-    cache_valid_.store(false, std::memory_order_relaxed);
+    // Only a valid cache is invalidated: a store every batch would move this cache line between
+    // the training threads on every batch (they all read the model's fields).
+    if (cache_valid_.load(std::memory_order_relaxed)) cache_valid_.store(false, std::memory_order_relaxed);
     const float lr = adam_.begin_step();
     const float scale = 1.0f / static_cast<float>(count);
     double loss_sum = 0;

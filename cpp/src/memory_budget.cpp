@@ -2,6 +2,8 @@
 // taken in 64 bits and saturates, so no option, however large, can wrap a size around.
 #include "tripletrec/memory_budget.hpp"
 
+#include "embedding_bag.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -113,6 +115,10 @@ std::uint64_t training_workspace_bytes(const ModelConfig& c, const TrainOptions&
   // dropout masks of every layer's input, and three buffers of the widest layer (gathered rows,
   // gradients in and out), 4 bytes each; plus the embedding rows' gradients.
   const std::uint64_t lanes = mul(count(o.batch_size), 2);
+  // On several threads, the bilinear model's copy of a small item table: rows, rows at the last
+  // sync, two moments (16 bytes per weight) and 5 bytes per row of bookkeeping.
+  if (c.kind == ModelKind::Bilinear && o.threads > 1 && n_items <= IdReplica::kMaxRows)
+    bytes = add(bytes, add(mul(mul(count(n_items), count(c.embedding_dim)), 16), mul(count(n_items), 5)));
   std::uint64_t per_lane = mul(widest_layer(c), 3);
   if (c.kind == ModelKind::Deep) {
     std::uint64_t inputs = add(count(c.user_dim), count(c.item_dim));

@@ -87,6 +87,32 @@ TEST(Threads, SteppedTrainingOnTwoThreadsStopsAtEachEpochsEnd) {
   s.end_training();
 }
 
+// The bilinear model's threads train copies of a small item table (the sample's 400 items) and
+// write them back every few batches and at the end of every step: what a caller evaluates after a
+// step has every thread's item updates.
+TEST(Threads, EachStepOnTwoThreadsReachesTheSharedItemTable) {
+  TRIPLETREC_REQUIRE_THREADS();
+  Session s;
+  ready(s);
+  auto item_table = [&] {
+    for (const Tensor& t : s.model().parameters())
+      if (t.name == "item_embedding") return std::vector<float>(t.data, t.data + t.size());
+    ADD_FAILURE() << "no item_embedding";
+    return std::vector<float>{};
+  };
+  ASSERT_LE(s.dataset().n_items, 1024);  // small enough for the copies (IdReplica::kMaxRows)
+  s.begin_training(on_threads(2, 1));
+  ASSERT_EQ(s.training_progress().threads, 2);
+  const std::vector<float> before = item_table();
+  s.train_step(2);  // one batch per thread: far fewer than a sync's 32
+  const std::vector<float> after = item_table();
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < before.size(); ++i) changed += before[i] != after[i];
+  // Two batches of 64 triplets touch at most 256 item rows of 64 floats, and at least a few.
+  EXPECT_GT(changed, 64u * 10);
+  s.end_training();
+}
+
 TEST(Threads, KerasExactTrainingStaysOnOneThread) {
   Session s;
   s.load_sample(small_sample());

@@ -98,6 +98,8 @@ struct Tensor {
 class TrainingWorkspace {
  public:
   virtual ~TrainingWorkspace() = default;
+  // Set by the trainer when other threads train the same model at once.
+  bool other_threads = false;
 };
 
 class Model {
@@ -125,6 +127,9 @@ class Model {
   // True when train_batch is safe on several threads at once (lock-free updates of shared rows
   // are this model's design); the trainer runs other models on one thread.
   virtual bool parallel_training() const { return false; }
+  // Called by each training thread after its share of a round of batches: a workspace that holds
+  // updates back (the bilinear model's copy of a small item table) writes them to the model.
+  virtual void end_round(TrainingWorkspace&) {}
 
   // Match scores of every item for one user (inference mode); out has n_items() entries.
   virtual void score_items(std::int32_t user, float* out) const = 0;
