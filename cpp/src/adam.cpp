@@ -63,6 +63,9 @@ void Adam::update_l2(float lr, float* w, const float* g, float l2, float* m, flo
     }
     return;
   }
+  // Rows of other widths: left scalar here (clang's vectorised copy with its overlap checks would
+  // only add download size to the wasm build).
+#pragma clang loop vectorize(disable) interleave(disable)
 #endif
   for (std::size_t i = 0; i < n; ++i) {
     const float gi = g[i] + two_l2 * w[i];
