@@ -20,15 +20,20 @@ set_source_files_properties("${CMAKE_SOURCE_DIR}/cpp/src/plain_ratings.cpp"
 
 # Download size: the code that runs once per call, not per triplet or per item (loaders of
 # metadata and user files, the option table, the session's orchestration, model files and the
-# serving bundle's JSON header, the sample generator, the bindings) is compiled for size. At -O3
-# the single-threaded .wasm + glue measured 320,267 B gzipped, over the 300 KB budget; training,
-# scoring, evaluation, fold-in and the ratings fast path stay -O3. (-Os changes no float result:
-# no fast-math, no FMA contraction in either.)
+# serving bundle's JSON header, the sample generator, the thread pool, the popularity baseline's
+# counts, the bindings) is compiled for size. At -O3 the single-threaded .wasm + glue measured
+# 320,267 B gzipped, over the 300 KB budget; training, scoring, evaluation, fold-in, the embedding
+# map and the ratings fast path stay -O3. -Oz rather than -Os: 1.3 KB smaller gzipped, and loading
+# and preparing the anime files took the same CPU time (Node, 7 runs: ratings 26-29 ms, anime.csv
+# 31-33 ms, prepare 114-117 ms with either). The embedding map was tried too: 5 KB smaller at
+# -Os, but its neighbour lists ran 1.9x slower, so it stays -O3. (Neither changes a float result:
+# no fast-math, no FMA contraction.)
 foreach(cold_source data.cpp features.cpp options.cpp session.cpp serving_bundle.cpp model_file.cpp
-                    memory_budget.cpp text_encoding.cpp preprocess.cpp sample_data.cpp split.cpp)
-  set_property(SOURCE "${CMAKE_SOURCE_DIR}/cpp/src/${cold_source}" APPEND PROPERTY COMPILE_OPTIONS -Os)
+                    memory_budget.cpp text_encoding.cpp preprocess.cpp sample_data.cpp split.cpp
+                    thread_pool.cpp popularity_baseline.cpp)
+  set_property(SOURCE "${CMAKE_SOURCE_DIR}/cpp/src/${cold_source}" APPEND PROPERTY COMPILE_OPTIONS -Oz)
 endforeach()
-set_property(SOURCE "${CMAKE_CURRENT_LIST_DIR}/embind.cpp" APPEND PROPERTY COMPILE_OPTIONS -Os)
+set_property(SOURCE "${CMAKE_CURRENT_LIST_DIR}/embind.cpp" APPEND PROPERTY COMPILE_OPTIONS -Oz)
 
 # libc++ 13 of Emscripten 3.1.6 misses C++20 pieces the engine uses (std::bit_cast).
 target_compile_options(tripletrec_engine PUBLIC
