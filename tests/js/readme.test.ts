@@ -55,8 +55,8 @@ describe('package README example', () => {
       const auc = Number(/AUC ([\d.]+)/.exec(output)?.[1]);
       report('package README example AUC (default sample, 5 epochs)', auc);
       // onProgress fires once per slice of ~16 ms, not once per epoch: on a quiet machine a slice can
-      // span a whole epoch, so which epochs print varies (epoch 1 was once skipped); the last one always does.
-      expect(output).toMatch(/^epoch 4 loss \d\.\d{4}$/m);
+      // span whole epochs, so which epochs print varies (epochs 1, then 3 and 4, were skipped in CI).
+      expect(output).toMatch(/^epoch [0-4] loss \d\.\d{4}$/m);
       // Measured 0.817 on the default sample after 5 epochs (chance is 0.5).
       expect(auc).toBeGreaterThan(0.75);
       expect(output.trim().split('\n').slice(-5).every((line) => /^\S.* -?\d+\.\d{3}$/.test(line))).toBe(true);
