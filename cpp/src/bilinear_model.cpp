@@ -24,10 +24,8 @@ inline float inverse_norm(float squared_norm) {
 }
 
 // One training thread's state: the batch's gradient accumulators and the composed vectors.
-struct BilinearWorkspace final : TrainingWorkspace {
-  BagGradients user_grads, item_grads;
-  int capacity = 0;                                 // the largest batch the accumulators are sized for
-  std::vector<float> su, sp, sq, gu, gp, gq;        // composed vectors and their gradients (features)
+struct BilinearWorkspace final : TripletBagsWorkspace {
+  using TripletBagsWorkspace::TripletBagsWorkspace;
   IdReplica items;  // several threads, few items: this thread's copy of the item rows (embedding_bag.hpp)
 };
 
@@ -49,12 +47,7 @@ class BilinearModel final : public ModelWithOptimizer {
   const ModelConfig& config() const override { return config_; }
 
   std::unique_ptr<TrainingWorkspace> make_workspace() const override {
-    auto ws = std::make_unique<BilinearWorkspace>();
-    ws->user_grads = user_.make_gradients();
-    ws->item_grads = item_.make_gradients();
-    for (auto* buffer : {&ws->su, &ws->sp, &ws->sq, &ws->gu, &ws->gp, &ws->gq})
-      buffer->assign(static_cast<std::size_t>(dim_), 0.0f);
-    return ws;
+    return std::make_unique<BilinearWorkspace>(user_, item_, dim_);
   }
 
   // Hogwild: threads read and update the rows they use without locks (the rows' floats and
@@ -73,12 +66,8 @@ class BilinearModel final : public ModelWithOptimizer {
     if (count == 0) return 0.0f;
     auto& ws = static_cast<BilinearWorkspace&>(workspace);
     const bool exact = optimizer_.keras_exact;
-    if (count > ws.capacity) {  // warm-up: size the accumulators for the largest batch seen
-      user_.reserve(ws.user_grads, count);
-      item_.reserve(ws.item_grads, 2 * count);
-      ws.capacity = count;
-      if (ws.other_threads && !exact && !ws.items.active() && IdReplica::suits(item_)) ws.items.attach(item_);
-    }
+    if (ws.grow(user_, item_, count) && ws.other_threads && !exact && !ws.items.active() && IdReplica::suits(item_))
+      ws.items.attach(item_);  // warm-up, as the accumulators: several threads train a copy of a small item table
     // Only a valid cache is invalidated: a store every batch would move this cache line between
     // the training threads on every batch (they all read the model's fields).
     if (cache_valid_.load(std::memory_order_relaxed)) cache_valid_.store(false, std::memory_order_relaxed);

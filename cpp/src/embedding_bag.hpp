@@ -94,6 +94,29 @@ class EmbeddingBag {
   int max_features_per_row_ = 0;
 };
 
+// One training thread's state for a model scoring a user bag against two item-bag rows (the
+// bilinear model, the FM): the bags' gradient accumulators, sized at warm-up for the largest batch
+// seen, and the composed vectors of the batch's user, positive and negative with their gradients.
+struct TripletBagsWorkspace : TrainingWorkspace {
+  TripletBagsWorkspace(const EmbeddingBag& user, const EmbeddingBag& item, int width)
+      : user_grads(user.make_gradients()), item_grads(item.make_gradients()) {
+    for (auto* buffer : {&su, &sp, &sq, &gu, &gp, &gq}) buffer->assign(static_cast<std::size_t>(width), 0.0f);
+  }
+  // True (and the accumulators sized: allocates, the warm-up) when `count` triplets is the largest
+  // batch yet: a user row and two item rows per triplet.
+  bool grow(const EmbeddingBag& user, const EmbeddingBag& item, int count) {
+    if (count <= capacity) return false;
+    user.reserve(user_grads, count);
+    item.reserve(item_grads, 2 * count);
+    capacity = count;
+    return true;
+  }
+
+  BagGradients user_grads, item_grads;
+  int capacity = 0;                           // the largest batch the accumulators are sized for
+  std::vector<float> su, sp, sq, gu, gp, gq;  // composed vectors and their gradients
+};
+
 // One training thread's copy of a small id table that every thread writes (the bilinear model's
 // items: on anime 293 rows, a third of them in every batch). Hogwild on such a table moves the
 // rows' cache lines between the cores on every batch: measured on 2 cores (the bench at real-time

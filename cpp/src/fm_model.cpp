@@ -29,10 +29,10 @@ namespace tripletrec {
 namespace {
 
 // One training thread's state: gradient accumulators and composed vectors.
-struct FmWorkspace final : TrainingWorkspace {
-  BagGradients user_grads, item_grads, bias_grads;
-  int capacity = 0;                           // the largest batch the accumulators are sized for
-  std::vector<float> su, sp, sq, gu, gp, gq;  // composed vectors and their gradients
+struct FmWorkspace final : TripletBagsWorkspace {
+  FmWorkspace(const EmbeddingBag& user, const EmbeddingBag& item, const EmbeddingBag& bias, int factors)
+      : TripletBagsWorkspace(user, item, factors), bias_grads(bias.make_gradients()) {}
+  BagGradients bias_grads;  // the items' linear weights
 };
 
 class FmModel final : public ModelWithOptimizer {
@@ -55,13 +55,7 @@ class FmModel final : public ModelWithOptimizer {
   const ModelConfig& config() const override { return config_; }
 
   std::unique_ptr<TrainingWorkspace> make_workspace() const override {
-    auto ws = std::make_unique<FmWorkspace>();
-    ws->user_grads = user_.make_gradients();
-    ws->item_grads = item_.make_gradients();
-    ws->bias_grads = bias_.make_gradients();
-    for (auto* buffer : {&ws->su, &ws->sp, &ws->sq, &ws->gu, &ws->gp, &ws->gq})
-      buffer->assign(static_cast<std::size_t>(k_), 0.0f);
-    return ws;
+    return std::make_unique<FmWorkspace>(user_, item_, bias_, k_);
   }
 
   // Hogwild, as the bilinear model: rows lock-free, gradients each thread's own.
@@ -72,12 +66,7 @@ class FmModel final : public ModelWithOptimizer {
     check_triplet_ids(users, pos, neg, count);
     if (count == 0) return 0.0f;
     auto& ws = static_cast<FmWorkspace&>(workspace);
-    if (count > ws.capacity) {  // warm-up: size the accumulators for the largest batch seen
-      user_.reserve(ws.user_grads, count);
-      item_.reserve(ws.item_grads, 2 * count);
-      bias_.reserve(ws.bias_grads, 2 * count);
-      ws.capacity = count;
-    }
+    if (ws.grow(user_, item_, count)) bias_.reserve(ws.bias_grads, 2 * count);  // warm-up, as the accumulators
     // Only a valid cache is invalidated: a store every batch would move this cache line between
     // the training threads on every batch (they all read the model's fields).
     if (cache_valid_.load(std::memory_order_relaxed)) cache_valid_.store(false, std::memory_order_relaxed);
