@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { profilingWasm, report, shippedGlue, shippedWasm, threadedGlue, threadedWasm, threadedWorkerSource } from './helpers';
+import { measureSizes, SIZE_TARGET_GZIP_BYTES } from '../../bench/lib/sizes.mjs';
+import { distDir, profilingWasm, report, shippedGlue, shippedWasm, threadedGlue, threadedWasm, threadedWorkerSource } from './helpers';
 
 function disassemble(file: string): string {
   return execFileSync('wasm-dis', [file], { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
@@ -73,7 +74,7 @@ describe.skipIf(!haveWasmDis)('SIMD in the wasm build', () => {
     expect(withNames).toBe(shipped);
   });
 
-  it('reports the package size (target <= 300 KB gzipped for .wasm + glue)', () => {
+  it('reports the package size (target <= 300 KB gzipped: .wasm + glue + the package JS)', () => {
     const wasm = readFileSync(shippedWasm);
     const glue = readFileSync(shippedGlue);
     const sizes = {
@@ -81,7 +82,12 @@ describe.skipIf(!haveWasmDis)('SIMD in the wasm build', () => {
       glueBytes: glue.length, glueGzip: gzipSync(glue, { level: 9 }).length,
     };
     report('sizes', sizes);
-    expect(sizes.wasmGzip + sizes.glueGzip).toBeLessThanOrEqual(300 * 1024);
+    expect(sizes.wasmGzip + sizes.glueGzip).toBeLessThanOrEqual(SIZE_TARGET_GZIP_BYTES);
+    // The total the README and `npm run bench` report (each dist file gzipped on its own): it went
+    // 444 B over while the check above still passed. Measured 306,300 B at the end of the session.
+    const { total } = measureSizes(distDir);
+    report('single-threaded download, gzip -9', total.gzip_bytes);
+    expect(total.gzip_bytes).toBeLessThanOrEqual(SIZE_TARGET_GZIP_BYTES);
   });
 
   it('the threaded build (dist/mt/) has SIMD and threads (atomics, shared memory); reports its size', () => {
