@@ -57,7 +57,7 @@ class BilinearModel final : public ModelWithOptimizer {
 
   void end_round(TrainingWorkspace& workspace) override {
     auto& ws = static_cast<BilinearWorkspace&>(workspace);
-    if (ws.items.active()) ws.items.sync(item_);
+    if (ws.items.active()) ws.items.sync(item_, true);
   }
 
   float train_batch(TrainingWorkspace& workspace, const std::int32_t* users, const std::int32_t* pos,

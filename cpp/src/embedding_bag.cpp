@@ -136,22 +136,22 @@ void IdReplica::apply(EmbeddingBag& bag, RowGradients& grads, const Adam& adam, 
     if (!touched_[static_cast<std::size_t>(r)]) touched_[static_cast<std::size_t>(r)] = 1, touched_rows_.push_back(r);
   }
   apply_embedding_update(adam, lr, false, l2, rows_.data(), bag.rows(), moments_, grads);
-  if (++batches_ >= kSyncBatches) sync(bag);
+  if (++batches_ >= kSyncBatches) sync(bag, false);
 }
 
-void IdReplica::sync(EmbeddingBag& bag) {
+void IdReplica::sync(EmbeddingBag& bag, bool with_moments) {
   float* shared = bag.id_table();
-  AdamMoments& shared_moments = bag.id_moments();
   for (const std::int32_t r : touched_rows_) {
     const std::size_t offset = static_cast<std::size_t>(r) * static_cast<std::size_t>(dim_);
-    for (std::size_t d = offset; d < offset + static_cast<std::size_t>(dim_); ++d) {
-      shared[d] += rows_[d] - at_sync_[d];
-      shared_moments.m[d] = moments_.m[d];
-      shared_moments.v[d] = moments_.v[d];
-    }
+    for (std::size_t d = offset; d < offset + static_cast<std::size_t>(dim_); ++d) shared[d] += rows_[d] - at_sync_[d];
     touched_[static_cast<std::size_t>(r)] = 0;
   }
   touched_rows_.clear();
+  if (with_moments) {
+    AdamMoments& shared_moments = bag.id_moments();
+    std::copy(moments_.m.begin(), moments_.m.end(), shared_moments.m.begin());
+    std::copy(moments_.v.begin(), moments_.v.end(), shared_moments.v.begin());
+  }
   // Every row back from the shared table (a small table: kMaxRows), the other threads' steps included.
   std::copy(shared, shared + rows_.size(), rows_.begin());
   std::copy(shared, shared + rows_.size(), at_sync_.begin());

@@ -126,6 +126,9 @@ std::uint64_t training_workspace_bytes(const ModelConfig& c, const TrainOptions&
     per_lane = add(per_lane, mul(inputs, 2));
     // The dense layers' gradients (model_bytes counts one set; each thread has its own).
     bytes = add(bytes, mul(dense_parameters(c), 4));
+    // On several threads, each thread's copy of the MLP (weights and two moments) and the copy as
+    // it was at the last sync (the same), 24 bytes per weight.
+    if (o.threads > 1) bytes = add(bytes, mul(dense_parameters(c), 24));
   }
   return add(bytes, mul(mul(lanes, per_lane), 4));
 }

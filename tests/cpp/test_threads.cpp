@@ -113,6 +113,34 @@ TEST(Threads, EachStepOnTwoThreadsReachesTheSharedItemTable) {
   s.end_training();
 }
 
+// The deep model's threads train copies of the MLP and add their changes to the shared one every
+// few batches and at the end of every step: what a caller evaluates after a step has them.
+TEST(Threads, EachStepOnTwoThreadsReachesTheSharedMlp) {
+  TRIPLETREC_REQUIRE_THREADS();
+  Session s;
+  s.load_sample(small_sample());
+  s.prepare(sample_prepare());
+  s.create_model(ModelConfig::deep_defaults(), OptimizerConfig{}, 1);
+  auto mlp = [&] {
+    std::vector<float> weights;
+    for (const Tensor& t : s.model().parameters())
+      if (t.name.find("/kernel") != std::string::npos || t.name.find("/bias") != std::string::npos)
+        weights.insert(weights.end(), t.data, t.data + t.size());
+    return weights;
+  };
+  s.begin_training(on_threads(2, 1));
+  ASSERT_EQ(s.training_progress().threads, 2);
+  const std::vector<float> before = mlp();
+  ASSERT_GT(before.size(), 96u * 128u);  // the 96 x 128 kernel, its bias and the output layer
+  s.train_step(2);  // one batch per thread: fewer than a sync's kMlpSyncBatches
+  const std::vector<float> after = mlp();
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < before.size(); ++i) changed += before[i] != after[i];
+  // Adam moves every weight whose gradient is not zero; dropout and relu leave some at zero.
+  EXPECT_GT(changed, before.size() / 2);
+  s.end_training();
+}
+
 TEST(Threads, KerasExactTrainingStaysOnOneThread) {
   Session s;
   s.load_sample(small_sample());

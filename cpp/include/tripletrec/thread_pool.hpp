@@ -10,6 +10,14 @@
 
 namespace tripletrec {
 
+// False in the wasm build without threads: code for several threads compiles away there (a
+// smaller download).
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+inline constexpr bool kThreadsAvailable = false;
+#else
+inline constexpr bool kThreadsAvailable = true;
+#endif
+
 // Threads the platform can run at once: the hardware concurrency (navigator.hardwareConcurrency
 // in a threaded wasm build), 1 in a wasm build without threads.
 int hardware_threads();
