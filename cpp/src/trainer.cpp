@@ -3,6 +3,7 @@
 #include "tripletrec/trainer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -79,8 +80,10 @@ bool parameters_finite(Model& model) {
   return true;
 }
 
-// One training thread's share of an epoch: its positives, its generator and workspace, and its
-// triplets of the epoch (sampled and shuffled by that thread).
+// One training thread's share of an epoch (its positives and their triplets, sampled and shuffled
+// by that thread) and its state: generator, workspace, and what it trained. A thread trains its own
+// shard's batches first, then takes what is left of the others' (work stealing, batch by batch), so
+// a slower core does not hold the faster ones at the end of every round and epoch.
 struct Trainer::Shard {
   std::size_t begin = 0, end = 0;  // its positives in the train list
   std::unique_ptr<TrainingWorkspace> workspace;
@@ -89,12 +92,16 @@ struct Trainer::Shard {
   std::vector<std::int32_t> users, pos, neg;
   std::vector<float> scores;     // hard negatives: the scores of one user
   std::int64_t batches = 0;      // per epoch
-  std::int64_t done = 0;         // batches done in this epoch
-  double loss_sum = 0;           // of the batches done in this epoch
+  std::atomic<std::int64_t> claimed{0};  // its batches handed to a thread this epoch (may pass `batches`)
+  // What this shard's thread trained, from any shard: batches and loss sum in this epoch, and in
+  // this round.
+  std::int64_t trained = 0;
+  double loss_sum = 0;
   std::int64_t round_triplets = 0;
   std::int64_t round_batches = 0;
   bool diverged = false;
   float bad_loss = 0;
+  bool exhausted() const { return claimed.load(std::memory_order_relaxed) >= batches; }
   std::size_t size() const { return end - begin; }
 };
 
@@ -203,7 +210,8 @@ void Trainer::sample_shard(Shard& shard, std::uint64_t stream) {
     shard.neg[k] = shard.pos[from];
   }
   for (std::size_t k = 0; k < n; ++k) shard.pos[k] = train_.item[shard.begin + shard.order[k]];
-  shard.done = 0;
+  shard.claimed.store(0, std::memory_order_relaxed);
+  shard.trained = 0;
   shard.loss_sum = 0;
 }
 
@@ -218,25 +226,43 @@ void Trainer::begin_epoch() {
   progress_.loss = 0;
 }
 
-void Trainer::train_shard(Shard& shard, std::int64_t max_batches) {
-  const std::int64_t n = static_cast<std::int64_t>(shard.size());
-  shard.round_batches = shard.round_triplets = 0;
-  for (std::int64_t b = 0; b < max_batches && shard.done < shard.batches; ++b) {
-    const std::int64_t first = shard.done * options_.batch_size;
-    const int count = static_cast<int>(std::min<std::int64_t>(options_.batch_size, n - first));
-    const float loss = model_.train_batch(*shard.workspace, shard.users.data() + first, shard.pos.data() + first,
-                                          shard.neg.data() + first, count, shard.rng);
-    if (!std::isfinite(loss)) {
-      shard.diverged = true;
-      shard.bad_loss = loss;
-      return;
+void Trainer::train_thread(std::size_t thread, std::atomic<std::int64_t>& budget) {
+  // Batches are taken from the round's budget a few at a time: an atomic per batch on a cache line
+  // that every thread writes would cost more than the stealing gains.
+  constexpr std::int64_t kTake = 8;
+  Shard& own = *shards_[thread];
+  own.round_batches = own.round_triplets = 0;
+  std::int64_t allowance = 0;  // batches taken from the budget and not yet trained
+  const std::size_t n_shards = shards_.size();
+  for (std::size_t k = 0; k < n_shards && !own.diverged; ++k) {
+    Shard& shard = *shards_[(thread + k) % n_shards];  // its own shard first, then the others' leftovers
+    while (!own.diverged && !shard.exhausted()) {
+      if (allowance == 0) {
+        const std::int64_t left = budget.fetch_sub(kTake, std::memory_order_relaxed);
+        if (left <= 0) break;  // the round is spent
+        allowance = std::min(kTake, left);
+      }
+      const std::int64_t b = shard.claimed.fetch_add(1, std::memory_order_relaxed);
+      if (b >= shard.batches) break;
+      --allowance;
+      const std::int64_t first = b * options_.batch_size;
+      const int count = static_cast<int>(std::min<std::int64_t>(options_.batch_size,
+                                                                static_cast<std::int64_t>(shard.size()) - first));
+      const float loss = model_.train_batch(*own.workspace, shard.users.data() + first, shard.pos.data() + first,
+                                            shard.neg.data() + first, count, own.rng);
+      if (!std::isfinite(loss)) {
+        own.diverged = true;
+        own.bad_loss = loss;
+        break;
+      }
+      own.loss_sum += loss;
+      ++own.trained;
+      ++own.round_batches;
+      own.round_triplets += count;
     }
-    shard.loss_sum += loss;
-    ++shard.done;
-    ++shard.round_batches;
-    shard.round_triplets += count;
+    if (allowance == 0 && budget.load(std::memory_order_relaxed) <= 0) break;
   }
-  model_.end_round(*shard.workspace);
+  model_.end_round(*own.workspace);
 }
 
 bool Trainer::finished() const { return progress_.epoch >= progress_.epochs; }
@@ -246,23 +272,23 @@ bool Trainer::step(std::int64_t max_batches) {
   const int threads = this->threads();
   std::int64_t left = max_batches;
   while (left > 0 && !finished()) {
-    // One round: every thread trains its share of the batches left, within the epoch.
-    const std::int64_t quota = (left + threads - 1) / threads;
+    // One round: the threads train up to `left` batches between them, within the epoch.
+    std::atomic<std::int64_t> budget{left};
     if (threads == 1) {
-      train_shard(*shards_[0], quota);
+      train_thread(0, budget);
     } else {
-      auto train_part = [this, quota](int t) { train_shard(*shards_[static_cast<std::size_t>(t)], quota); };
+      auto train_part = [this, &budget](int t) { train_thread(static_cast<std::size_t>(t), budget); };
       pool_->run(threads, train_part);
     }
     std::int64_t batches = 0, round = 0;
     double loss_sum = 0;
     bool epoch_done = true;
     for (const auto& shard : shards_) {  // in shard order: the same sums on one thread as ever
-      batches += shard->done;
+      batches += shard->trained;
       loss_sum += shard->loss_sum;
       round += shard->round_batches;
       progress_.triplets += shard->round_triplets;
-      epoch_done = epoch_done && shard->done == shard->batches;
+      epoch_done = epoch_done && shard->exhausted();
     }
     progress_.batch = batches;
     progress_.loss = batches > 0 ? loss_sum / static_cast<double>(batches) : 0;
