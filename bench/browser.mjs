@@ -135,8 +135,8 @@ try {
   const foldInResults = values['skip-fold-in'] || (only && !values['fold-in-only']) ? [] : await runInPage('foldIn', {});
   foldInResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
   // The threaded build, on the cross-origin-isolated origin (where the package picks it).
-  const threadsResults = values['skip-threads'] || (only && !values['threads-only']) ? [] : await runInPage('threads', {
-    bilinearEpochs: 10, deepEpochs: Number(values['deep-epochs']) }, { isolated: true });
+  const threadsResults = values['skip-threads'] || (only && !values['threads-only']) ? [] : await runInPage('threads', {},
+    { isolated: true });
   threadsResults.forEach((result) => print({ ...result, runtime: 'wasm-chromium' }));
   if (!values['skip-tfjs'] && !values['map-only'] && !values.interleaved && !values['fold-in-only'] && !values['threads-only']) {
     const tfjsResult = await runInPage('tfjs', { variant: 'tuned', maxEpochs: 1, maxSeconds: Number(values['tfjs-max-seconds']) });

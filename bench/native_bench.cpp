@@ -5,6 +5,7 @@
 // Usage: tripletrec_bench [DATA_DIR] [--bilinear-epochs N] [--keras-exact-epochs N]
 //                         [--deep-epochs N] [--deep-keras-exact-epochs N] [--feature-epochs N]
 //                         [--parse-repeats N] [--fold-in-repeats N]
+//                         [--scaling-pairs N] [--scaling-bilinear-epochs N] [--scaling-deep-epochs N]
 // (an epoch count of 0 skips that run).
 #include <algorithm>
 #include <chrono>
@@ -108,6 +109,73 @@ static void bench_training(Session& session, ModelKind kind, bool keras_exact, i
   std::fflush(stdout);
 }
 
+// The anime items and the notebook's preprocessing, on a session with the ratings loaded.
+static void prepare_anime(Session& session, const std::string& items) {
+  session.load_items(items, "anime.csv");
+  PrepareOptions prepare;
+  prepare.preprocess.min_popularity = 340;  // the notebook's 5000 scaled to the 5,000-user file
+  session.prepare(prepare);
+}
+
+static double train_rate(Session& session, ModelKind kind, int epochs, int threads, double* auc = nullptr) {
+  session.create_model(ModelConfig::defaults_for(kind), OptimizerConfig{}, 42);
+  TrainOptions options;
+  options.epochs = epochs;
+  options.threads = threads;
+  const TrainResult r = session.train(options);
+  if (auc) *auc = session.evaluate(10).auc;
+  return r.triplets_per_second;
+}
+
+static double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n == 0 ? 0 : n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// The threads rows: `pairs` pairs of a 1-thread and an every-core run, interleaved (the order
+// alternates), so that the machine's drift (other tenants of the host) falls on both sides; one
+// "train_threads" line per run, then a "scaling" line with the medians. The machine's own
+// ceiling beside it: two independent sessions, each training on one thread, at the same time
+// (nothing shared but the hardware; on a VM, two vCPUs may share a physical core's resources).
+static void bench_scaling(Session& session, Session& second, ModelKind kind, int epochs, int pairs) {
+  if (epochs <= 0 || pairs <= 0) return;
+  const int threads = hardware_threads();
+  const char* model = kind == ModelKind::Deep ? "deep" : "bilinear";
+  std::vector<double> single, multi, ratios, single_auc, multi_auc;
+  for (int p = 0; p < pairs; ++p) {
+    double rate[2] = {0, 0}, auc[2] = {0, 0};
+    for (int k = 0; k < 2; ++k) {
+      const int which = (p % 2 == 0) ? k : 1 - k;  // 0: one thread, 1: every core
+      rate[which] = train_rate(session, kind, epochs, which == 0 ? 1 : threads, &auc[which]);
+      std::printf("{\"bench\":\"train_threads\",\"model\":\"%s\",\"optimizer\":\"sparse\",\"epochs\":%d,"
+                  "\"threads\":%d,\"pair\":%d,\"triplets_per_second\":%.0f,\"auc\":%.4f}\n",
+                  model, epochs, which == 0 ? 1 : threads, p, rate[which], auc[which]);
+    }
+    single.push_back(rate[0]);
+    multi.push_back(rate[1]);
+    ratios.push_back(rate[1] / rate[0]);
+    single_auc.push_back(auc[0]);
+    multi_auc.push_back(auc[1]);
+  }
+  // The ceiling: as many independent one-thread trainings at once as there are cores (two here:
+  // this session and `second`; a larger machine gets two as well, its ceiling is then a lower bound).
+  double together[2] = {0, 0};
+  std::thread other([&] { together[1] = train_rate(second, kind, epochs, 1); });
+  together[0] = train_rate(session, kind, epochs, 1);
+  other.join();
+  const double alone = median(single);
+  std::string list;
+  for (const double r : ratios) list += (list.empty() ? "" : ",") + std::to_string(r).substr(0, 5);
+  std::printf("{\"bench\":\"scaling\",\"model\":\"%s\",\"epochs\":%d,\"threads\":%d,\"pairs\":%d,"
+              "\"single_median\":%.0f,\"threaded_median\":%.0f,\"ratio_median\":%.3f,\"ratios\":[%s],"
+              "\"auc_single_median\":%.4f,\"auc_threaded_median\":%.4f,"
+              "\"two_processes_ratio\":%.3f}\n",
+              model, epochs, threads, pairs, alone, median(multi), median(ratios), list.c_str(), median(single_auc),
+              median(multi_auc), (together[0] + together[1]) / alone);
+  std::fflush(stdout);
+}
+
 // The side-feature models and the factorization machine (issue 9): training throughput with the
 // anime item features, on the same data (rows "train_features"; `features` "none" = ids only).
 static void bench_feature_training(Session& session, ModelKind kind, const std::vector<std::string>& features,
@@ -190,6 +258,9 @@ struct Options {
   int feature_epochs = 10;  // the feature models and the FM
   int parse_repeats = 3;
   int fold_in_repeats = 21;
+  int scaling_pairs = 5;  // the threads rows: pairs of 1-thread and every-core runs, of
+  int scaling_bilinear_epochs = 30;  // (10 epochs on 2 threads take ~0.15 s: too short against the drift)
+  int scaling_deep_epochs = 20;      // the notebook's default: the AUC of 1 and 2 threads compared there
 };
 
 static Options parse_options(int argc, char** argv) {
@@ -203,6 +274,9 @@ static Options parse_options(int argc, char** argv) {
                   : arg == "--parse-repeats"           ? &options.parse_repeats
                   : arg == "--feature-epochs"          ? &options.feature_epochs
                   : arg == "--fold-in-repeats"         ? &options.fold_in_repeats
+                  : arg == "--scaling-pairs"           ? &options.scaling_pairs
+                  : arg == "--scaling-bilinear-epochs" ? &options.scaling_bilinear_epochs
+                  : arg == "--scaling-deep-epochs"     ? &options.scaling_deep_epochs
                                                        : nullptr;
     if (target != nullptr) {
       if (i + 1 >= argc) {
@@ -239,10 +313,7 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   session.load_ratings(ratings, "rating_5000users.csv");
   double load_seconds = seconds_since(t0);
-  session.load_items(items, "anime.csv");
-  PrepareOptions prepare;
-  prepare.preprocess.min_popularity = 340;  // the notebook's 5000 scaled to the 5,000-user file
-  session.prepare(prepare);
+  prepare_anime(session, items);
   PreparedStats st = session.prepared_stats();
   std::printf("{\"bench\":\"data\",\"file\":\"anime/rating_5000users.csv\",\"bytes\":%zu,\"load_seconds\":%.4f,"
               "\"users\":%lld,\"items\":%lld,\"train_positives\":%lld,\"test_positives\":%lld}\n",
@@ -258,10 +329,13 @@ int main(int argc, char** argv) {
   bench_feature_training(session, ModelKind::Deep, anime_features, options.feature_epochs);
   bench_feature_training(session, ModelKind::FM, {}, options.feature_epochs);
   bench_feature_training(session, ModelKind::FM, anime_features, options.feature_epochs);
-  // The same on every core (Hogwild training; the trained evaluation split by users): the threads rows.
+  // The same on every core (Hogwild training): the threads rows.
   if (hardware_threads() > 1) {
-    bench_training(session, ModelKind::Bilinear, false, options.bilinear_epochs, hardware_threads(), "train_threads");
-    bench_training(session, ModelKind::Deep, false, options.deep_epochs, hardware_threads(), "train_threads");
+    Session second;
+    second.load_ratings(ratings, "rating_5000users.csv");
+    prepare_anime(second, items);
+    bench_scaling(session, second, ModelKind::Bilinear, options.scaling_bilinear_epochs, options.scaling_pairs);
+    bench_scaling(session, second, ModelKind::Deep, options.scaling_deep_epochs, options.scaling_pairs);
   }
   return 0;
 }

@@ -36,6 +36,5 @@ if (!values['skip-map'] && !only) await runMapSuite({ Recommender, UMAP, log });
 if (!values['skip-fold-in'] && !values['threads-only']) await runFoldInSuite({ Recommender, log });
 // The threaded build under Node (worker_threads), asked for: Node's default is the single-threaded one.
 if (!values['skip-threads'] && !values['fold-in-only']) {
-  await runThreadsSuite({ Recommender, createOptions: { engine: 'threaded' }, ...readAnimeData(),
-                          bilinearEpochs: 10, deepEpochs: Number(values['deep-epochs']), log });
+  await runThreadsSuite({ Recommender, createOptions: { engine: 'threaded' }, ...readAnimeData(), log });
 }

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { animeDataPresent, DATA_DIR, REPO_ROOT } from './lib/node-data.mjs';
 import { formatReport } from './lib/report.mjs';
 import { measureSizes } from './lib/sizes.mjs';
+import { THREADS_EPOCHS } from './lib/wasm-suite.mjs';
 
 const PARTS = ['native', 'wasm_node', 'tfjs_wasm_node', 'chromium', 'tfjs_node'];
 const { values: args } = parseArgs({ options: {
@@ -117,7 +118,8 @@ if (!skipped.has('native')) {
     if (!existsSync(args['native-bin'])) throw new Error(`${args['native-bin']} not found (run scripts/setup.sh)`);
     return runJsonLines(args['native-bin'], [DATA_DIR, '--bilinear-epochs', '10',
       '--keras-exact-epochs', String(settings.nativeKerasExactEpochs), '--deep-epochs', String(settings.deepEpochs),
-      '--deep-keras-exact-epochs', '0']);
+      '--deep-keras-exact-epochs', '0', '--scaling-bilinear-epochs', String(THREADS_EPOCHS.bilinear),
+      '--scaling-deep-epochs', String(THREADS_EPOCHS.deep)]);
   });
 }
 if (!skipped.has('wasm_node')) {

@@ -10,6 +10,14 @@ function formatNumber(value, digits = 0) {
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
   return value.toFixed(digits);
 }
+// The threads rows' summary (bench "scaling": medians of interleaved 1-thread / every-core pairs),
+// and its every-core median as a train line (what the speed table and the TF.js ratios use).
+const scalingLine = (lines, model) => find(lines, (l) => l.bench === 'scaling' && l.model === model);
+function threadedMedianLine(lines, model) {
+  const s = scalingLine(lines, model);
+  return s && { bench: 'train_threads', model, optimizer: 'sparse', threads: s.threads, epochs: s.epochs,
+                triplets_per_second: s.threaded_median, auc: s.auc_threaded_median };
+}
 const epochs = (n) => `${n} epoch${n === 1 ? '' : 's'}`;
 const ratio = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×` : '–');
 
@@ -76,12 +84,11 @@ export function formatReport(results) {
   }
   // The threads rows: native on every core, wasm on the threaded build (Node: engine 'threaded';
   // Chromium: a cross-origin-isolated page) with its default threads, every core.
-  const threadsLine = (lines, model) => (lines ?? []).filter((l) => l.bench === 'train_threads' && l.model === model &&
-    l.optimizer === 'sparse' && (l.threads ?? 1) > 1).sort((a, b) => b.threads - a.threads)[0];
-  for (const [label, model, modelEpochs] of [['bilinear', 'bilinear', e.bilinearEpochs], ['deep', 'deep', e.deepEpochs]]) {
-    const threadCounts = [...new Set(cols((l) => threadsLine(l, model)?.threads).filter(Boolean))].join('/') || 'N';
-    out.push(row(`${label} training on ${threadCounts} threads (Hogwild), triplets/s (${epochs(modelEpochs)})⁵`,
-                 [...cols((l) => threadsLine(l, model)?.triplets_per_second), '–', '–'], 0, true));
+  for (const [label, model] of [['bilinear', 'bilinear'], ['deep', 'deep']]) {
+    const threadCounts = [...new Set(cols((l) => threadedMedianLine(l, model)?.threads).filter(Boolean))].join('/') || 'N';
+    const modelEpochs = [...new Set(cols((l) => threadedMedianLine(l, model)?.epochs).filter(Boolean))].join('/') || '?';
+    out.push(row(`${label} training on ${threadCounts} threads (Hogwild), triplets/s (${modelEpochs} epochs, median)⁵`,
+                 [...cols((l) => threadedMedianLine(l, model)?.triplets_per_second), '–', '–'], 0, true));
   }
   out.push(row(`AUC, bilinear after ${epochs(e.bilinearEpochs)}`,
                [...cols((l) => trainLine(l, 'bilinear', 'sparse')?.auc), '–', '–'], 4, false));
@@ -123,11 +130,12 @@ export function formatReport(results) {
            '(parse + build the table). The Node and browser generator is a different PRNG from the native one, same format.');
   out.push('⁵ Every core: native `tripletrec_bench`\'s threads rows; wasm the threaded build (dist/mt/, -pthread), ' +
            'in Node through worker_threads (create({ engine: \'threaded\' })), in Chromium in a worker of a cross-origin-isolated page. ' +
-           'The 1-thread figure of the same build is in bench/results/latest.json (train_threads, threads 1).');
+           'The median of the interleaved pairs; the pairs and the scaling are in the Threads table below.');
   out.push(`Training rates are the engine's TrainResult (training time only). wasm rows train through the package's Recommender ` +
            '(slices of ~16 ms that yield to the event loop).');
   out.push('');
 
+  out.push(...formatThreadsSection(results));
   out.push(...formatPeerSection(results));
 
   const maps = [['wasm Node', find(node, (l) => l.bench === 'embedding_map')],
@@ -184,13 +192,40 @@ const cpuMicroseconds = (line) => ((line?.threads ?? 1) === 1 && line?.triplets_
 const fastest = (lines) => lines.filter((l) => l?.triplets_per_second > 0)
   .sort((a, b) => b.triplets_per_second - a.triplets_per_second)[0];
 
-/** The bilinear default (sparse Adam) train lines of one runtime: the 1-thread one and the most-threaded one. */
+/** The bilinear default (sparse Adam) train lines of one runtime: the 1-thread one (the single-threaded
+ * build's) and the every-core median of the threads rows. */
 function byThreads(lines) {
-  const train = (lines ?? []).filter((l) => (l.bench === 'train' || l.bench === 'train_threads') &&
-                                            l.model === 'bilinear' && l.optimizer === 'sparse');
-  const single = train.find((l) => (l.threads ?? 1) === 1);
-  const threaded = train.filter((l) => (l.threads ?? 1) > 1).sort((a, b) => b.threads - a.threads)[0];
-  return { single, threaded };
+  const single = (lines ?? []).find((l) => l.bench === 'train' && l.model === 'bilinear' && l.optimizer === 'sparse' &&
+                                           (l.threads ?? 1) === 1);
+  return { single, threaded: threadedMedianLine(lines, 'bilinear') };
+}
+
+/** The threads table: per runtime and model, the medians of the interleaved pairs, their ratio,
+ * and natively the machine's own ceiling (two independent one-thread trainings at once). */
+function formatThreadsSection({ parts }) {
+  const runtimes = [['native', parts.native], ['wasm Node (threaded build)', parts.wasm_node],
+                    ['wasm Chromium (threaded build)', parts.wasm_chromium]];
+  const rows = [];
+  for (const [label, lines] of runtimes) {
+    for (const model of ['bilinear', 'deep']) {
+      const s = scalingLine(lines, model);
+      if (!s) continue;
+      const range = s.ratios?.length ? `${Math.min(...s.ratios).toFixed(2)}–${Math.max(...s.ratios).toFixed(2)}` : '–';
+      rows.push(`| ${label} | ${model} | ${s.epochs} | ${s.pairs} | ${formatNumber(s.single_median)} | ${s.threads} | ` +
+                `${formatNumber(s.threaded_median)} | **${s.ratio_median.toFixed(2)}×** (${range}) | ` +
+                `${s.two_processes_ratio ? `${s.two_processes_ratio.toFixed(2)}×` : '–'} | ` +
+                `${formatNumber(s.auc_single_median, 4)} → ${formatNumber(s.auc_threaded_median, 4)} |`);
+    }
+  }
+  if (rows.length === 0) return [];
+  return ['## Threads (Hogwild training on every core)', '',
+    '| runtime | model | epochs | pairs | 1 thread, triplets/s | threads | every core, triplets/s | scaling: median of the pairs (range) | ' +
+    'the machine: two independent 1-thread trainings at once | AUC 1 → every core (medians) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|', ...rows, '',
+    'Each pair is a 1-thread and an every-core run, back to back, the order alternating; the scaling is the median of the ' +
+    'pairs\' ratios. The machine column trains two independent sessions on one thread each at the same time (nothing ' +
+    'shared but the hardware): what the cores give to work that shares nothing, the ceiling for the engine\'s threads. ' +
+    'wasm runs the threaded build on 1 thread and on every core.', ''];
 }
 
 function formatPeerSection({ parts }) {

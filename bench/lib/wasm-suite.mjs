@@ -124,15 +124,27 @@ export async function runWasmSuite(options) {
   return results;
 }
 
+// The threads rows' epochs, natively too (bench/native_bench.cpp's defaults): bilinear 30 (10 epochs
+// on 2 threads take ~0.2 s, too short against the machine's drift), deep the notebook's 20 (the AUC
+// of 1 and 2 threads is compared there: at 10 epochs 2 threads trail by ~0.005, at 20 they do not).
+export const THREADS_EPOCHS = Object.freeze({ bilinear: 30, deep: 20 });
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  return n === 0 ? undefined : n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+};
+
 /**
- * The threads rows (bench "train_threads", as bench/native_bench.cpp): bilinear and deep trained on
- * the threaded build's default threads (every core) and, for the ratio beside them, on 1 thread of
- * the same build. options: { Recommender, createOptions (what selects the threaded build: Node
- * { engine: 'threaded' }, a cross-origin-isolated page {}), ratings?, items?, bilinearEpochs,
- * deepEpochs, log }. Returns the result lines.
+ * The threads rows, as bench/native_bench.cpp's bench_scaling: per model, `pairs` pairs of a
+ * 1-thread and an every-core run of the threaded build, interleaved (the order alternates, so the
+ * machine's drift falls on both sides), one "train_threads" line per run, then a "scaling" line
+ * with the medians, THREADS_EPOCHS epochs. options: { Recommender, createOptions (what selects the
+ * threaded build: Node { engine: 'threaded' }, a cross-origin-isolated page {}), ratings?, items?,
+ * pairs (default 3), log }. Returns the result lines.
  */
 export async function runThreadsSuite(options) {
-  const { Recommender, log = () => {} } = options;
+  const { Recommender, log = () => {}, pairs = 3 } = options;
   const results = [];
   const record = (result) => { results.push(result); log(result); };
   const recommender = await Recommender.create(options.createOptions);
@@ -140,11 +152,25 @@ export async function runThreadsSuite(options) {
   // Warm-up: every hot function compiled by the optimising tier, on every thread's instance.
   recommender.createModel({ model: 'bilinear' });
   await recommender.train({ epochs: 1 });
-  for (const [model, epochs] of [['bilinear', options.bilinearEpochs], ['deep', options.deepEpochs]]) {
-    for (const threads of [1, undefined]) {
-      const result = await trainAndEvaluate(recommender, { model }, epochs, undefined, threads);
-      record({ ...result, bench: 'train_threads', build: 'threaded' });
+  for (const [model, epochs] of Object.entries(THREADS_EPOCHS)) {
+    const runs = { single: [], threaded: [] };
+    let threads = 1;
+    for (let pair = 0; pair < pairs; ++pair) {
+      const order = pair % 2 === 0 ? [1, undefined] : [undefined, 1];
+      for (const wanted of order) {
+        const result = await trainAndEvaluate(recommender, { model }, epochs, undefined, wanted);
+        record({ ...result, bench: 'train_threads', build: 'threaded', pair });
+        (wanted === 1 ? runs.single : runs.threaded).push(result);
+        if (wanted === undefined) threads = result.threads;
+      }
     }
+    const rate = (r) => r.triplets_per_second;
+    record({ bench: 'scaling', model, epochs, threads, pairs, build: 'threaded',
+             single_median: median(runs.single.map(rate)), threaded_median: median(runs.threaded.map(rate)),
+             ratio_median: median(runs.threaded.map((r, i) => rate(r) / rate(runs.single[i]))),
+             ratios: runs.threaded.map((r, i) => Number((rate(r) / rate(runs.single[i])).toFixed(3))),
+             auc_single_median: median(runs.single.map((r) => r.auc)),
+             auc_threaded_median: median(runs.threaded.map((r) => r.auc)) });
   }
   recommender.dispose();
   return results;
