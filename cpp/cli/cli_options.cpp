@@ -18,9 +18,10 @@ namespace tripletrec::cli {
 namespace {
 
 // Values of engine options: the text is read as a number (or a name), then the engine's table
-// checks it, so the CLI accepts exactly what the package accepts, with the same message.
+// checks it, so the CLI accepts exactly what the package accepts, with the same message (null is
+// spelled off here).
 [[noreturn]] void not_readable(OptionId id, const std::string& text) {
-  throw OptionError(id, "expected " + option_expectation(option_spec(id)) + ", got \"" + text + "\"");
+  throw OptionError(id, "expected " + option_expectation(option_spec(id), "off") + ", got \"" + text + "\"");
 }
 
 double read_number_text(OptionId id, const std::string& text) {
@@ -153,7 +154,15 @@ std::vector<Flag> train_flags() {
         o.min_popularity = option_number<std::int64_t>(I::MinPopularity, v);
       }, default_text(I::MinPopularity) + "; with --sample " + std::to_string(sample_preprocess.min_popularity)),
       option_flag(I::MaxUserId, "N|off", [](CliOptions& o, const std::string& v) {
-        o.max_user_id = v == "off" ? -1 : option_number<std::int64_t>(I::MaxUserId, v);
+        if (v == "off") {
+          o.max_user_id = -1;
+          return;
+        }
+        try {
+          o.max_user_id = option_number<std::int64_t>(I::MaxUserId, v);
+        } catch (const OptionError&) {
+          not_readable(I::MaxUserId, v);  // the engine's message spells null "null"
+        }
       }, default_text(I::MaxUserId) + "; with --sample " +
              (sample_preprocess.max_user_id < 0 ? "off" : std::to_string(sample_preprocess.max_user_id))),
       {option_spec(I::DropUnrated).flag, "", "off", "keep rating -1 rows (watched, not rated)",

@@ -195,9 +195,10 @@ std::string format_number(double value) {
   return mantissa + "e" + (exponent > 0 ? "+" : "-") + std::to_string(std::abs(exponent));
 }
 
-std::string option_expectation(const OptionSpec& spec) {
+std::string option_expectation(const OptionSpec& spec, const char* null_word) {
   switch (spec.type) {
-    case OptionType::Integer: return "an integer in " + range_text(spec) + (spec.nullable ? " or null" : "");
+    case OptionType::Integer:
+      return "an integer in " + range_text(spec) + (spec.nullable ? std::string(" or ") + null_word : std::string());
     case OptionType::Number: return "a number in " + range_text(spec);
     case OptionType::Bool: return "true or false";
     case OptionType::Text: return "a non-empty string";

@@ -320,11 +320,8 @@ TrainResult train(Model& model, const Positives& train, const TrainOptions& opti
                   const std::vector<std::int32_t>* negative_items, ThreadPool* pool) {
   Trainer trainer(model, train, options, negative_items, pool);
   // One batch per step on one thread (progress and cancel after each, as ever); on several, a
-  // round of kRoundBatches per thread, so waking the threads and waiting for the last one costs
-  // little against the work. (Measured on 2 cores, bilinear on anime: with 32 the two threads
-  // kept 1.6 cores busy, with 256 1.97; a round is then ~8 ms of bilinear, ~60 ms of deep training.)
-  constexpr std::int64_t kRoundBatches = 256;
-  const std::int64_t per_step = trainer.threads() == 1 ? 1 : kRoundBatches * trainer.threads();
+  // full round (kRoundBatchesPerThread, trainer.hpp).
+  const std::int64_t per_step = trainer.threads() == 1 ? 1 : kRoundBatchesPerThread * trainer.threads();
   TrainResult result;
   while (!trainer.finished()) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {

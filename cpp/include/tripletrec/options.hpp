@@ -98,7 +98,8 @@ const std::vector<OptionSpec>& option_specs();
 const OptionSpec& option_spec(OptionId id);
 
 // What a value must be, as the messages say it: "an integer in [1, 4096]", "\"cosine\" or \"dot\"".
-std::string option_expectation(const OptionSpec& spec);
+// `null_word`: how the caller spells null (the CLI: off).
+std::string option_expectation(const OptionSpec& spec, const char* null_word = "null");
 // A number as a caller would write it: shortest text that reads back the same (2.7, 1e+30).
 std::string format_number(double value);
 // The default of an option for a model kind (the same for both unless spec.per_model).
