@@ -94,8 +94,14 @@ std::uint64_t model_parameter_count(const ModelConfig& c, std::int64_t n_users, 
 std::uint64_t model_bytes(const ModelConfig& c, std::int64_t n_users, std::int64_t n_items) {
   // Tables: weights and Adam's two moments (12 bytes per weight) and a row index per row.
   // Dense layers: weights, moments, the batch's gradient and a transposed copy (20 bytes).
-  return add(add(mul(table_parameters(c, n_users, n_items), 12), mul(add(count(n_users), count(n_items)), 4)),
-             mul(dense_parameters(c), 20));
+  const std::uint64_t bytes =
+      add(add(mul(table_parameters(c, n_users, n_items), 12), mul(add(count(n_users), count(n_items)), 4)),
+          mul(dense_parameters(c), 20));
+  if (c.kind != ModelKind::Deep) return bytes;
+  // The deep model's scoring cache: the first layer's item part for every item, unit-major and
+  // item-major (evaluation, fold-in), 8 bytes per item and unit.
+  const std::uint64_t units = c.hidden.empty() ? 1 : count(c.hidden.front());
+  return add(bytes, mul(mul(count(n_items), units), 8));
 }
 
 std::uint64_t training_bytes(const ModelConfig& c, const TrainOptions& o, std::int64_t n_positives,

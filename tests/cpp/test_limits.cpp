@@ -101,6 +101,20 @@ TEST(MemoryBudget, TrainingActivationsAreCheckedNamingBatchSize) {
   EXPECT_GT(s.evaluate(10).users, 0);
 }
 
+// The deep model's scoring cache (the first layer's item part, unit-major and item-major) is part
+// of the model's bytes: 8 bytes per item and first-layer unit.
+TEST(MemoryBudget, TheDeepModelsScoringCacheCounts) {
+  ModelConfig deep = ModelConfig::deep_defaults();  // hidden {128}
+  ModelConfig no_hidden = deep;
+  no_hidden.hidden = {};
+  const std::uint64_t tables_and_dense = model_parameter_count(deep, 5000, 10000);
+  EXPECT_GE(model_bytes(deep, 5000, 10000), tables_and_dense * 12 + 10000u * 128 * 8);
+  EXPECT_EQ(model_bytes(deep, 5000, 20000) - model_bytes(deep, 5000, 10000),
+            10000u * (deep.item_dim * 12 + 4 + 128 * 8));
+  EXPECT_EQ(model_bytes(no_hidden, 5000, 20000) - model_bytes(no_hidden, 5000, 10000),
+            10000u * (deep.item_dim * 12 + 4 + 1 * 8));
+}
+
 TEST(MemoryBudget, EachThreadsBuffersCount) {
   ModelConfig deep = ModelConfig::deep_defaults();
   TrainOptions one, four;
