@@ -141,10 +141,27 @@ void IdReplica::apply(EmbeddingBag& bag, RowGradients& grads, const Adam& adam, 
 
 void IdReplica::sync(EmbeddingBag& bag, bool with_moments) {
   float* shared = bag.id_table();
-  for (const std::int32_t r : touched_rows_) {
-    const std::size_t offset = static_cast<std::size_t>(r) * static_cast<std::size_t>(dim_);
-    for (std::size_t d = offset; d < offset + static_cast<std::size_t>(dim_); ++d) shared[d] += rows_[d] - at_sync_[d];
-    touched_[static_cast<std::size_t>(r)] = 0;
+  const std::size_t size = rows_.size();
+  if (touched_rows_.size() * 4 >= touched_.size()) {
+    // Most rows moved (anime: nearly all 293 in 32 batches): one pass over the table in order, so
+    // the hardware prefetches the shared lines the other threads wrote (rows in touched order
+    // missed one by one); an untouched row adds 0. Each row also comes back from the shared table.
+    for (std::size_t d = 0; d < size; ++d) {
+      const float value = shared[d] + (rows_[d] - at_sync_[d]);
+      shared[d] = value;
+      rows_[d] = value;
+      at_sync_[d] = value;
+    }
+    std::fill(touched_.begin(), touched_.end(), std::uint8_t{0});
+  } else {
+    for (const std::int32_t r : touched_rows_) {
+      const std::size_t offset = static_cast<std::size_t>(r) * static_cast<std::size_t>(dim_);
+      for (std::size_t d = offset; d < offset + static_cast<std::size_t>(dim_); ++d) shared[d] += rows_[d] - at_sync_[d];
+      touched_[static_cast<std::size_t>(r)] = 0;
+    }
+    // Every row back from the shared table (a small table: kMaxRows), the other threads' steps included.
+    std::copy(shared, shared + size, rows_.begin());
+    std::copy(shared, shared + size, at_sync_.begin());
   }
   touched_rows_.clear();
   if (with_moments) {
@@ -152,9 +169,6 @@ void IdReplica::sync(EmbeddingBag& bag, bool with_moments) {
     std::copy(moments_.m.begin(), moments_.m.end(), shared_moments.m.begin());
     std::copy(moments_.v.begin(), moments_.v.end(), shared_moments.v.begin());
   }
-  // Every row back from the shared table (a small table: kMaxRows), the other threads' steps included.
-  std::copy(shared, shared + rows_.size(), rows_.begin());
-  std::copy(shared, shared + rows_.size(), at_sync_.begin());
   batches_ = 0;
 }
 
