@@ -394,16 +394,14 @@ class DeepModel final : public ModelWithOptimizer {
       DenseLayer& shared = layers_[l];
       DenseLayer& mine = ws.mlp[l];
       DenseLayer& before = ws.mlp_at_sync[l];
-      shared.kernel += mine.kernel - before.kernel;
-      shared.bias += mine.bias - before.bias;
+      merge_into_shared(shared.kernel.data(), mine.kernel.data(), before.kernel.data(),
+                        static_cast<std::size_t>(shared.kernel.size()));
+      merge_into_shared(shared.bias.data(), mine.bias.data(), before.bias.data(),
+                        static_cast<std::size_t>(shared.bias.size()));
       if (with_moments) {
         shared.kernel_moments = mine.kernel_moments;  // copies into the same sizes: no allocation
         shared.bias_moments = mine.bias_moments;
       }
-      mine.kernel = shared.kernel;
-      mine.bias = shared.bias;
-      before.kernel = shared.kernel;
-      before.bias = shared.bias;
     }
     ws.mlp_batches = 0;
   }

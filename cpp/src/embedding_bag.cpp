@@ -118,52 +118,31 @@ void EmbeddingBag::tensors(const std::string& side, std::vector<Tensor>& out, co
   if (features_) out.push_back({side + "_feature_" + what, {features_->n_features(), dim_}, table_.data()});
 }
 
+void merge_into_shared(float* shared, float* copy, float* at_sync, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float value = shared[i] + (copy[i] - at_sync[i]);
+    shared[i] = value;
+    copy[i] = value;
+    at_sync[i] = value;
+  }
+}
+
 void IdReplica::attach(EmbeddingBag& bag) {
   dim_ = bag.dim();
   const std::size_t size = static_cast<std::size_t>(bag.rows()) * static_cast<std::size_t>(dim_);
   rows_.assign(bag.id_table(), bag.id_table() + size);
   at_sync_ = rows_;
   moments_ = bag.id_moments();
-  touched_.assign(static_cast<std::size_t>(bag.rows()), 0);
-  touched_rows_.clear();
-  touched_rows_.reserve(static_cast<std::size_t>(bag.rows()));
   batches_ = 0;
 }
 
 void IdReplica::apply(EmbeddingBag& bag, RowGradients& grads, const Adam& adam, float lr, float l2) {
-  for (int k = 0; k < grads.count(); ++k) {
-    const std::int32_t r = grads.table_row(k);
-    if (!touched_[static_cast<std::size_t>(r)]) touched_[static_cast<std::size_t>(r)] = 1, touched_rows_.push_back(r);
-  }
   apply_embedding_update(adam, lr, false, l2, rows_.data(), bag.rows(), moments_, grads);
   if (++batches_ >= kSyncBatches) sync(bag, false);
 }
 
 void IdReplica::sync(EmbeddingBag& bag, bool with_moments) {
-  float* shared = bag.id_table();
-  const std::size_t size = rows_.size();
-  if (touched_rows_.size() * 4 >= touched_.size()) {
-    // Most rows moved (anime: nearly all 293 in 32 batches): one pass over the table in order, so
-    // the hardware prefetches the shared lines the other threads wrote (rows in touched order
-    // missed one by one); an untouched row adds 0. Each row also comes back from the shared table.
-    for (std::size_t d = 0; d < size; ++d) {
-      const float value = shared[d] + (rows_[d] - at_sync_[d]);
-      shared[d] = value;
-      rows_[d] = value;
-      at_sync_[d] = value;
-    }
-    std::fill(touched_.begin(), touched_.end(), std::uint8_t{0});
-  } else {
-    for (const std::int32_t r : touched_rows_) {
-      const std::size_t offset = static_cast<std::size_t>(r) * static_cast<std::size_t>(dim_);
-      for (std::size_t d = offset; d < offset + static_cast<std::size_t>(dim_); ++d) shared[d] += rows_[d] - at_sync_[d];
-      touched_[static_cast<std::size_t>(r)] = 0;
-    }
-    // Every row back from the shared table (a small table: kMaxRows), the other threads' steps included.
-    std::copy(shared, shared + size, rows_.begin());
-    std::copy(shared, shared + size, at_sync_.begin());
-  }
-  touched_rows_.clear();
+  merge_into_shared(bag.id_table(), rows_.data(), at_sync_.data(), rows_.size());
   if (with_moments) {
     AdamMoments& shared_moments = bag.id_moments();
     std::copy(moments_.m.begin(), moments_.m.end(), shared_moments.m.begin());

@@ -122,9 +122,9 @@ std::uint64_t training_workspace_bytes(const ModelConfig& c, const TrainOptions&
   // gradients in and out), 4 bytes each; plus the embedding rows' gradients.
   const std::uint64_t lanes = mul(count(o.batch_size), 2);
   // On several threads, the bilinear model's copy of a small item table: rows, rows at the last
-  // sync, two moments (16 bytes per weight) and 5 bytes per row of bookkeeping.
+  // sync and two moments (16 bytes per weight).
   if (c.kind == ModelKind::Bilinear && o.threads > 1 && n_items <= IdReplica::kMaxRows)
-    bytes = add(bytes, add(mul(mul(count(n_items), count(c.embedding_dim)), 16), mul(count(n_items), 5)));
+    bytes = add(bytes, mul(mul(count(n_items), count(c.embedding_dim)), 16));
   std::uint64_t per_lane = mul(widest_layer(c), 3);
   if (c.kind == ModelKind::Deep) {
     std::uint64_t inputs = add(count(c.user_dim), count(c.item_dim));
