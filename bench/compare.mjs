@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATA_DIR, REPO_ROOT } from './lib/node-data.mjs';
+import { median } from './lib/stats.mjs';
 
 const PARTS = ['native', 'wasm_node', 'chromium'];
 const { values: args } = parseArgs({ options: {
@@ -100,7 +101,6 @@ for (const part of PARTS.filter((p) => !skipped.has(p))) {
 }
 report.machine.load_end = loadAverage();
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const format = (x) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
 const lines = [`Machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}; load average ${report.machine.load_start} at the start, ${report.machine.load_end} at the end.`,
   `Old engine: ${args.baseline}; new: this checkout. Medians of ${rounds} interleaved rounds (min–max in brackets); "new / old" > 1 is better for both kinds of row (throughput new/old, time old/new); the ratio range pairs each round's old and new run.`, '',

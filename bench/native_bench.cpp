@@ -236,8 +236,7 @@ static void bench_fold_in(ModelKind kind, int repeats) {
       run();
       ms.push_back(seconds_since(t0) * 1000);
     }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
+    return median(ms);
   };
   const FoldInOptions options;
   const double recommend_ms = median_ms([&] { session.recommend_for(likes, {}, 10, options); });

@@ -3,6 +3,7 @@
 // granularity of ~0.1 s. Used by bench/compare-in-process.mjs (Node) and bench/browser.mjs
 // (Chromium, --interleaved). Returns { row: { old: [...], new: [...], higherIsBetter } }.
 import { loadBenchData } from './prepare-options.mjs';
+import { median } from './stats.mjs';
 
 /**
  * options: { Recommenders: { old, new } (each engine's Recommender class), data ({ ratings, items }),
@@ -51,7 +52,6 @@ export async function runInterleaved({ Recommenders, data, turns, cpuSeconds, lo
   return rows;
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const fmt = (x) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 
 /** Markdown rows: measurement | old median (min–max) | new median (min–max) | new / old (> 1 better). */

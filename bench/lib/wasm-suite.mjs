@@ -3,6 +3,7 @@
 // AUC, evaluation time. Takes the package's Recommender class and the file bytes as arguments.
 import { generateRatingsCsv, mulberry32 } from './generate-ratings.mjs';
 import { loadBenchData } from './prepare-options.mjs';
+import { median } from './stats.mjs';
 
 const nowSeconds = () => performance.now() / 1000;
 // The side features of the feature-model rows, as bench/native_bench.cpp: the anime file's item
@@ -129,12 +130,6 @@ export async function runWasmSuite(options) {
 // of 1 and 2 threads is compared there: at 10 epochs 2 threads trail by ~0.005, at 20 they do not).
 export const THREADS_EPOCHS = Object.freeze({ bilinear: 30, deep: 20 });
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  return n === 0 ? undefined : n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-};
-
 /**
  * The threads rows, as bench/native_bench.cpp's bench_scaling: per model, `pairs` pairs of a
  * 1-thread and an every-core run of the threaded build, interleaved (the order alternates, so the
@@ -254,8 +249,7 @@ export async function runFoldInSuite({ Recommender, repeats = 21, log = () => {}
         run();
         ms.push((nowSeconds() - start) * 1000);
       }
-      ms.sort((a, b) => a - b);
-      return ms[Math.floor(ms.length / 2)];
+      return median(ms);
     };
     const result = {
       bench: 'fold_in', model, likes: likes.length, items: all.length, steps: recommender.defaults().foldIn.steps, repeats,
