@@ -29,7 +29,12 @@ double read_number_text(OptionId id, const std::string& text) {
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end) not_readable(id, text);
-  return check_number(id, value, text);
+  try {
+    return check_number(id, value, text);
+  } catch (const OptionError&) {
+    if (!option_spec(id).nullable) throw;
+    not_readable(id, text);  // the engine's range message spells null "null"; the CLI says off
+  }
 }
 
 template <class T>
@@ -154,15 +159,7 @@ std::vector<Flag> train_flags() {
         o.min_popularity = option_number<std::int64_t>(I::MinPopularity, v);
       }, default_text(I::MinPopularity) + "; with --sample " + std::to_string(sample_preprocess.min_popularity)),
       option_flag(I::MaxUserId, "N|off", [](CliOptions& o, const std::string& v) {
-        if (v == "off") {
-          o.max_user_id = -1;
-          return;
-        }
-        try {
-          o.max_user_id = option_number<std::int64_t>(I::MaxUserId, v);
-        } catch (const OptionError&) {
-          not_readable(I::MaxUserId, v);  // the engine's message spells null "null"
-        }
+        o.max_user_id = v == "off" ? -1 : option_number<std::int64_t>(I::MaxUserId, v);
       }, default_text(I::MaxUserId) + "; with --sample " +
              (sample_preprocess.max_user_id < 0 ? "off" : std::to_string(sample_preprocess.max_user_id))),
       {option_spec(I::DropUnrated).flag, "", "off", "keep rating -1 rows (watched, not rated)",
