@@ -112,11 +112,29 @@ void RowGradients::clear() {
   count_ = 0;
 }
 
+namespace {
+// A row's weights and moments are asked for, for writing, two rows ahead of their update: on
+// several threads the shared rows are often in the other core's cache, and the update of one row
+// is too short to hide that wait. Measured on 2 threads (anime, 3 alternations of 3 pairs): deep
+// 1.17-1.20 against 1.08-1.15 M triplets/s without it, bilinear 8.18-8.74 against 8.23-8.45 M.
+// (A hint: the same bits.)
+constexpr int kPrefetchRows = 2;
+inline void prefetch_row(const float* table, const AdamMoments& moments, std::size_t offset, std::size_t dim) {
+  for (std::size_t i = 0; i < dim; i += 16) {
+    __builtin_prefetch(table + offset + i, 1);
+    __builtin_prefetch(moments.m.data() + offset + i, 1);
+    __builtin_prefetch(moments.v.data() + offset + i, 1);
+  }
+}
+}  // namespace
+
 void apply_embedding_update(const Adam& adam, float lr, bool keras_exact, float l2, float* table,
                             std::int32_t table_rows, AdamMoments& moments, RowGradients& grads) {
   const std::size_t dim = static_cast<std::size_t>(grads.dim());
   if (!keras_exact) {
-    for (int k = 0; k < grads.count(); ++k) {
+    const int count = grads.count();
+    for (int k = 0; k < count; ++k) {
+      if (k + kPrefetchRows < count) prefetch_row(table, moments, static_cast<std::size_t>(grads.table_row(k + kPrefetchRows)) * dim, dim);
       const std::size_t offset = static_cast<std::size_t>(grads.table_row(k)) * dim;
       adam.update_l2(lr, table + offset, grads.grad(k), l2, moments.m.data() + offset,
                      moments.v.data() + offset, dim);

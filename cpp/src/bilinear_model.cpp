@@ -67,7 +67,7 @@ class BilinearModel final : public ModelWithOptimizer {
     auto& ws = static_cast<BilinearWorkspace&>(workspace);
     const bool exact = optimizer_.keras_exact;
     if (ws.grow(user_, item_, count) && ws.other_threads && !exact && !ws.items.active() && IdReplica::suits(item_))
-      ws.items.attach(item_);  // warm-up, as the accumulators: several threads train a copy of a small item table
+      ws.items.attach(item_, item_sync_mutex_);  // warm-up, as the accumulators: several threads train a copy of a small item table
     // Only a valid cache is invalidated: a store every batch would move this cache line between
     // the training threads on every batch (they all read the model's fields).
     if (cache_valid_.load(std::memory_order_relaxed)) cache_valid_.store(false, std::memory_order_relaxed);
@@ -280,6 +280,7 @@ class BilinearModel final : public ModelWithOptimizer {
   int dim_;
   EmbeddingBag user_, item_;  // id embeddings and/or the mean of feature embeddings
   Adam adam_;
+  std::mutex item_sync_mutex_;  // one thread at a time merges its copy of the item table (IdReplica)
 
   mutable std::mutex cache_mutex_;
   mutable std::atomic<bool> cache_valid_{false};

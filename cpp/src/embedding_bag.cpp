@@ -127,7 +127,8 @@ void merge_into_shared(float* shared, float* copy, float* at_sync, std::size_t n
   }
 }
 
-void IdReplica::attach(EmbeddingBag& bag) {
+void IdReplica::attach(const EmbeddingBag& bag, std::mutex& sync_mutex) {
+  sync_mutex_ = &sync_mutex;
   dim_ = bag.dim();
   const std::size_t size = static_cast<std::size_t>(bag.rows()) * static_cast<std::size_t>(dim_);
   rows_.assign(bag.id_table(), bag.id_table() + size);
@@ -138,10 +139,11 @@ void IdReplica::attach(EmbeddingBag& bag) {
 
 void IdReplica::apply(EmbeddingBag& bag, RowGradients& grads, const Adam& adam, float lr, float l2) {
   apply_embedding_update(adam, lr, false, l2, rows_.data(), bag.rows(), moments_, grads);
-  if (++batches_ >= kSyncBatches) sync(bag, false);
+  if (++batches_ >= sync_batches_) sync(bag, false);
 }
 
 void IdReplica::sync(EmbeddingBag& bag, bool with_moments) {
+  std::lock_guard<std::mutex> lock(*sync_mutex_);
   merge_into_shared(bag.id_table(), rows_.data(), at_sync_.data(), rows_.size());
   if (with_moments) {
     AdamMoments& shared_moments = bag.id_moments();

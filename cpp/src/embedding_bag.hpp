@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -79,7 +80,9 @@ class EmbeddingBag {
 
   // The id table and its Adam moments, for an IdReplica.
   float* id_table() { return ids_.data(); }
+  const float* id_table() const { return ids_.data(); }
   AdamMoments& id_moments() { return id_moments_; }
+  const AdamMoments& id_moments() const { return id_moments_; }
 
   // ("user", "embedding") -> user_embedding (ids) and user_feature_embedding (features), when present.
   void tensors(const std::string& side, std::vector<Tensor>& out, const std::string& what = "embedding");
@@ -125,29 +128,33 @@ struct TripletBagsWorkspace : TrainingWorkspace {
 // lines the other threads wrote). A value the copy did not move adds 0. n floats each.
 void merge_into_shared(float* shared, float* copy, float* at_sync, std::size_t n);
 
-// One training thread's copy of a small id table that every thread writes (the bilinear model's
-// items: on anime 293 rows, a third of them in every batch). Hogwild on such a table moves the
+// One training thread's copy of a small id table that every thread writes (the bilinear and deep
+// models' items: on anime 293 rows, a third of them in every batch). Hogwild on such a table moves the
 // rows' cache lines between the cores on every batch: measured on 2 cores (the bench at real-time
 // priority, so both threads ran), the bilinear model trained slower on 2 threads than on 1
 // (0.74-0.79x, each thread at 0.42x the CPU rate of one alone), and 2.0x with the item updates
 // left out. So each thread trains its own copy of the rows and their moments, and every
 // kSyncBatches batches (and at the end of each round) adds what its copy moved since the last
-// sync to the shared rows, without locks as Hogwild writes, and takes every row back: the other
-// threads' steps reach it at most kSyncBatches batches late. Measured: 1.56x with 32 (1.40x with
+// sync to the shared rows, one thread at a time (a short lock: two merges at once could lose one
+// thread's moves of a whole sync period), and takes every row back: the other threads' steps reach
+// it at most kSyncBatches batches late. Measured: 1.56x with 32 (1.40x with
 // 16, 1.59-1.63x with 64-128), the AUC within 0.002 of one thread's. One thread never uses it.
 class IdReplica {
  public:
   static constexpr int kSyncBatches = 32;
+  // A copy syncs every `sync_batches` batches (the deep model: as often as its MLP copy).
+  explicit IdReplica(int sync_batches = kSyncBatches) : sync_batches_(sync_batches) {}
   // Tables with more rows train shared (Hogwild as it is): a batch touches a small share of
   // their rows, and a sync copies the whole table back.
   static constexpr std::int32_t kMaxRows = 1024;
   static bool suits(const EmbeddingBag& bag) { return bag.plain() && bag.rows() <= kMaxRows; }
   bool active() const { return kThreadsAvailable && !rows_.empty(); }
-  // Copies the table's rows and moments (allocates: warm-up, before the first batch).
-  void attach(EmbeddingBag& bag);
+  // Copies the table's rows and moments (allocates: warm-up, before the first batch). The threads'
+  // copies of one table merge one at a time, under `sync_mutex` (the model's).
+  void attach(const EmbeddingBag& bag, std::mutex& sync_mutex);
   const float* row(std::int32_t r) const { return rows_.data() + static_cast<std::size_t>(r) * dim_; }
   // Adam on the copy's rows the batch touched (forgets the batch as apply_embedding_update does);
-  // syncs every kSyncBatches calls.
+  // syncs every `sync_batches` calls.
   void apply(EmbeddingBag& bag, RowGradients& grads, const Adam& adam, float lr, float l2);
   // Merges the copy into the shared rows (merge_into_shared: every row, in one pass; on anime
   // nearly all 293 move in 32 batches, and visiting the moved rows in the order the batches touched
@@ -163,6 +170,8 @@ class IdReplica {
   std::vector<float> rows_, at_sync_;  // the copy, and the rows as they were at the last sync
   AdamMoments moments_;
   int batches_ = 0;
+  int sync_batches_;
+  std::mutex* sync_mutex_ = nullptr;
 };
 
 }  // namespace tripletrec

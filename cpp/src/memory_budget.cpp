@@ -121,10 +121,12 @@ std::uint64_t training_workspace_bytes(const ModelConfig& c, const TrainOptions&
   // dropout masks of every layer's input, and three buffers of the widest layer (gathered rows,
   // gradients in and out), 4 bytes each; plus the embedding rows' gradients.
   const std::uint64_t lanes = mul(count(o.batch_size), 2);
-  // On several threads, the bilinear model's copy of a small item table: rows, rows at the last
-  // sync and two moments (16 bytes per weight).
-  if (c.kind == ModelKind::Bilinear && o.threads > 1 && n_items <= IdReplica::kMaxRows)
-    bytes = add(bytes, mul(mul(count(n_items), count(c.embedding_dim)), 16));
+  // On several threads, the bilinear and deep models' copy of a small item table: rows, rows at
+  // the last sync and two moments (16 bytes per weight).
+  if (o.threads > 1 && n_items <= IdReplica::kMaxRows && (c.kind == ModelKind::Bilinear || c.kind == ModelKind::Deep)) {
+    const int item_width = c.kind == ModelKind::Deep ? c.item_dim : c.embedding_dim;
+    bytes = add(bytes, mul(mul(count(n_items), count(item_width)), 16));
+  }
   std::uint64_t per_lane = mul(widest_layer(c), 3);
   if (c.kind == ModelKind::Deep) {
     std::uint64_t inputs = add(count(c.user_dim), count(c.item_dim));

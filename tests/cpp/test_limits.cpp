@@ -122,9 +122,13 @@ TEST(MemoryBudget, EachThreadsBuffersCount) {
   const std::uint64_t workspace = training_workspace_bytes(deep, one, 5000, 300);
   // Deep defaults, batch 64: 128 lanes of activations, the dense gradients, the row slots.
   EXPECT_GT(workspace, 128u * (deep.user_dim + deep.item_dim) * 4);
-  // On several threads, each also has its copy of the MLP (96 x 128 + 128 + 128 + 1 weights).
+  // On several threads, each also has its copy of the MLP (96 x 128 + 128 + 128 + 1 weights, 24
+  // bytes each) and of the 300 x 64 item table (16 bytes per weight).
   const std::uint64_t threaded = training_workspace_bytes(deep, four, 5000, 300);
-  EXPECT_EQ(threaded - workspace, 24u * (96 * 128 + 128 + 128 + 1));
+  EXPECT_EQ(threaded - workspace, 24u * (96 * 128 + 128 + 128 + 1) + 16u * 300 * 64);
+  // A large item table trains shared: no copy.
+  EXPECT_EQ(training_workspace_bytes(deep, four, 5000, 3000) - training_workspace_bytes(deep, one, 5000, 3000),
+            24u * (96 * 128 + 128 + 128 + 1));
   EXPECT_EQ(training_bytes(deep, four, 100000, 5000, 300) - training_bytes(deep, one, 100000, 5000, 300),
             4 * threaded - workspace);
   EXPECT_EQ(evaluation_bytes(deep, 5000, 300, 10, 3) - evaluation_bytes(deep, 5000, 300, 10, 1),

@@ -250,11 +250,16 @@ double trained_auc(Load load, const ModelConfig& config, int threads, std::vecto
 TEST(ThreadsOnRealData, TwoThreadsKeepTheAnimeAucOfOne) {
   TRIPLETREC_REQUIRE_THREADS();
   TRIPLETREC_REQUIRE_DATA("anime/rating_5000users.csv");
-  // Measured (seed 42): bilinear 0.8184 on 1 thread, 0.8168 on 2 (twice); deep 0.8367 on 1,
-  // 0.8380 and 0.8352 on 2.
-  for (const ModelConfig& config : {ModelConfig::bilinear_defaults(), ModelConfig::deep_defaults()})
-    EXPECT_NEAR(trained_auc(load_anime, config, 2, {42}, "anime"), trained_auc(load_anime, config, 1, {42}, "anime"),
-                0.005);
+  // Measured (seed 42): bilinear 0.8184 on 1 thread, 0.8168-0.8173 on 2 (32 runs). Deep: 0.8367 on
+  // 1, on 2 a spread of 0.8314-0.8375 (mean 0.8353, 54 runs; 1 in 54 more than 0.005 below), so
+  // the deep model compares the means of 3 seeds (one thread: 0.8367, 0.8329, 0.8348; two, once:
+  // 0.8350, 0.8357, 0.8384).
+  const ModelConfig bilinear = ModelConfig::bilinear_defaults();
+  EXPECT_NEAR(trained_auc(load_anime, bilinear, 2, {42}, "anime"), trained_auc(load_anime, bilinear, 1, {42}, "anime"),
+              0.005);
+  const ModelConfig deep = ModelConfig::deep_defaults();
+  EXPECT_NEAR(trained_auc(load_anime, deep, 2, {42, 43, 44}, "anime"),
+              trained_auc(load_anime, deep, 1, {42, 43, 44}, "anime"), 0.005);
 }
 
 TEST(ThreadsOnRealData, TwoThreadsKeepTheMovieLensAucOfOne) {

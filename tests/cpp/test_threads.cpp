@@ -113,31 +113,39 @@ TEST(Threads, EachStepOnTwoThreadsReachesTheSharedItemTable) {
   s.end_training();
 }
 
-// The deep model's threads train copies of the MLP and add their changes to the shared one every
-// few batches and at the end of every step: what a caller evaluates after a step has them.
-TEST(Threads, EachStepOnTwoThreadsReachesTheSharedMlp) {
+// The deep model's threads train copies of the MLP and of a small item table, and add their
+// changes to the shared ones every few batches and at the end of every step: what a caller
+// evaluates after a step has them.
+TEST(Threads, EachStepOnTwoThreadsReachesTheSharedMlpAndItemTable) {
   TRIPLETREC_REQUIRE_THREADS();
   Session s;
   s.load_sample(small_sample());
   s.prepare(sample_prepare());
   s.create_model(ModelConfig::deep_defaults(), OptimizerConfig{}, 1);
-  auto mlp = [&] {
-    std::vector<float> weights;
-    for (const Tensor& t : s.model().parameters())
-      if (t.name.find("/kernel") != std::string::npos || t.name.find("/bias") != std::string::npos)
-        weights.insert(weights.end(), t.data, t.data + t.size());
-    return weights;
+  ASSERT_LE(s.dataset().n_items, 1024);  // small enough for the copies (IdReplica::kMaxRows)
+  auto weights = [&](bool mlp) {
+    std::vector<float> out;
+    for (const Tensor& t : s.model().parameters()) {
+      const bool dense = t.name.find("/kernel") != std::string::npos || t.name.find("/bias") != std::string::npos;
+      if (mlp ? dense : t.name == "item_embedding") out.insert(out.end(), t.data, t.data + t.size());
+    }
+    return out;
+  };
+  auto changed = [](const std::vector<float>& before, const std::vector<float>& after) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < before.size(); ++i) n += before[i] != after[i];
+    return n;
   };
   s.begin_training(on_threads(2, 1));
   ASSERT_EQ(s.training_progress().threads, 2);
-  const std::vector<float> before = mlp();
-  ASSERT_GT(before.size(), 96u * 128u);  // the 96 x 128 kernel, its bias and the output layer
+  const std::vector<float> mlp_before = weights(true), items_before = weights(false);
+  ASSERT_GT(mlp_before.size(), 96u * 128u);  // the 96 x 128 kernel, its bias and the output layer
+  ASSERT_FALSE(items_before.empty());
   s.train_step(2);  // one batch per thread: fewer than a sync's kMlpSyncBatches
-  const std::vector<float> after = mlp();
-  std::size_t changed = 0;
-  for (std::size_t i = 0; i < before.size(); ++i) changed += before[i] != after[i];
   // Adam moves every weight whose gradient is not zero; dropout and relu leave some at zero.
-  EXPECT_GT(changed, before.size() / 2);
+  EXPECT_GT(changed(mlp_before, weights(true)), mlp_before.size() / 2);
+  // Two batches of 64 triplets touch at most 256 item rows of 64 floats, and at least a few.
+  EXPECT_GT(changed(items_before, weights(false)), 64u * 10);
   s.end_training();
 }
 
