@@ -20,6 +20,7 @@
 #include "tripletrec/embedding_map.hpp"
 #include "tripletrec/error.hpp"
 #include "tripletrec/features.hpp"
+#include "tripletrec/memory_budget.hpp"
 #include "tripletrec/options.hpp"
 #include "tripletrec/sample_data.hpp"
 #include "tripletrec/session.hpp"
@@ -486,6 +487,13 @@ class Engine {
   // Frees the input buffer without loading it: a streamed read that failed half-way must not pin
   // its (possibly 100 MB) buffer until the next load.
   void releaseInput() { std::vector<char>().swap(input_); }  // `input_ = {}` would keep the capacity
+
+  // The package's CreateOptions.memoryBudget (bytes): what a model, a training, an evaluation or a
+  // sample may need at most (Session::set_memory_budget).
+  void setMemoryBudget(double bytes) {
+    guarded([&] { session_.set_memory_budget(tripletrec::memory_budget_from_number(bytes, "memoryBudget")); });
+  }
+  double memoryBudget() const { return static_cast<double>(session_.memory_budget()); }
 
   void loadRatings(double length, const std::string& source) {
     guarded([&] { consume_input(length, [&](std::string_view bytes) { session_.load_ratings(bytes, source); }); });
@@ -998,6 +1006,8 @@ EMSCRIPTEN_BINDINGS(tripletrec) {
       .constructor<>()
       .function("inputBuffer", &Engine::inputBuffer)
       .function("releaseInput", &Engine::releaseInput)
+      .function("setMemoryBudget", &Engine::setMemoryBudget)
+      .function("memoryBudget", &Engine::memoryBudget)
       .function("loadRatings", &Engine::loadRatings)
       .function("loadTestRatings", &Engine::loadTestRatings)
       .function("loadItems", &Engine::loadItems)

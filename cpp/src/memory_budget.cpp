@@ -240,4 +240,15 @@ std::uint64_t check_memory_budget(std::uint64_t bytes) {
   return bytes;
 }
 
+std::uint64_t memory_budget_from_number(double bytes, const std::string& name) {
+  if (!(bytes >= static_cast<double>(kMinMemoryBudget) && bytes <= static_cast<double>(kMaxMemoryBudget)) ||
+      bytes != std::floor(bytes)) {
+    char given[64];
+    std::snprintf(given, sizeof given, "%.17g", bytes);
+    throw UsageError(name + ": expected a whole number of bytes in [" + with_commas(kMinMemoryBudget) + ", " +
+                     with_commas(kMaxMemoryBudget) + "], got " + given);
+  }
+  return static_cast<std::uint64_t>(bytes);
+}
+
 }  // namespace tripletrec

@@ -115,6 +115,29 @@ TEST(MemoryBudget, TheDeepModelsScoringCacheCounts) {
             10000u * (deep.item_dim * 12 + 4 + 1 * 8));
 }
 
+// The package's memoryBudget arrives as a JS number: a whole number of bytes in the settable
+// range, else an error that names the option as the package spells it.
+TEST(MemoryBudget, FromANumberIsAWholeNumberOfBytesInRange) {
+  EXPECT_EQ(memory_budget_from_number(1048576.0, "memoryBudget"), kMinMemoryBudget);
+  EXPECT_EQ(memory_budget_from_number(1099511627776.0, "memoryBudget"), kMaxMemoryBudget);
+  EXPECT_EQ(memory_budget_from_number(3.0 * (1 << 30), "memoryBudget"), 3ull << 30);
+  for (const double bad : {1048575.0, 1048576.5, 1099511627777.0, -1.0, std::nan(""),
+                           std::numeric_limits<double>::infinity()}) {
+    try {
+      memory_budget_from_number(bad, "memoryBudget");
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const UsageError& e) {
+      EXPECT_TRUE(contains(e.what(), "memoryBudget: expected a whole number of bytes in [1,048,576, "
+                                     "1,099,511,627,776], got ")) << e.what();
+    }
+  }
+  try {
+    memory_budget_from_number(1048576.5, "memoryBudget");
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "memoryBudget: expected a whole number of bytes in [1,048,576, 1,099,511,627,776], got 1048576.5");
+  }
+}
+
 TEST(MemoryBudget, EachThreadsBuffersCount) {
   ModelConfig deep = ModelConfig::deep_defaults();
   TrainOptions one, four;

@@ -3,7 +3,7 @@
 // trap the whole module), a diverging training stops with an error, and test rows unknown to
 // training are counted. Each refused call leaves the Recommender working.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Recommender } from 'tripletrec';
+import { Recommender, WorkerRecommender } from 'tripletrec';
 
 const encoder = new TextEncoder();
 
@@ -23,6 +23,35 @@ describe('limits through the package', () => {
       /^hidden: the model \(4,29\d,\d{3},\d{3} parameters with Adam's moments\) needs [\d,]+ bytes \([\d.]+ GiB\), over the memory budget of 1,073,741,824 bytes \(1\.0 GiB\)$/);
     expect(rec.paramCount()).toBe(params);
     expect(rec.evaluate().users).toBeGreaterThan(0);
+  });
+
+  it('takes a memory budget at create (memoryBudget), in both clients', async () => {
+    expect(rec.heapStats().memoryBudget).toBe(2 ** 30);  // the engine's default
+    // 16 MiB: the sample and a deep model with a 1,024-unit layer fit, and training it in batches of
+    // 64 (measured 5.6 MB), not in batches of 1,024 (each lane keeps that layer's activations).
+    for (const client of [Recommender, WorkerRecommender] as const) {
+      const small = await client.create({ memoryBudget: 16 * 2 ** 20 });
+      try {
+        expect((await small.heapStats()).memoryBudget).toBe(16 * 2 ** 20);
+        await small.loadSample({ users: 300, items: 60 });
+        await small.prepare({ ...(await small.samplePreprocessOptions()), minPopularity: 0 });
+        await small.createModel({ model: 'deep', hidden: [1024], seed: 1 });
+        await expect(small.train({ batchSize: 1024, epochs: 1 })).rejects.toThrowError(
+          /^batchSize: training with batches of 1,024 triplets .* over the memory budget of 16,777,216 bytes \(16\.0 MiB\)$/);
+        await small.train({ epochs: 1 });  // batches of 64 fit; the refused call left the model as it was
+        expect((await small.evaluate()).users).toBeGreaterThan(0);
+      } finally {
+        small.dispose();
+      }
+    }
+    // Out of range or not a whole number: the option's name, the range and what was given.
+    for (const [given, shown] of [[1000, '1000'], [2 ** 41, '2199023255552'], [2 ** 20 + 0.5, '1048576.5']] as const) {
+      await expect(Recommender.create({ memoryBudget: given })).rejects.toThrowError(
+        `memoryBudget: expected a whole number of bytes in [1,048,576, 1,099,511,627,776], got ${shown}`);
+    }
+    await expect(Recommender.create({ memoryBudget: '1G' as unknown as number })).rejects.toThrowError(
+      /^memoryBudget: expected a number of bytes, got string$/);
+    await expect(WorkerRecommender.create({ memoryBudget: 1000 })).rejects.toThrowError(/^memoryBudget: expected a whole number/);
   });
 
   it('refuses training activations over the budget, naming batchSize', async () => {

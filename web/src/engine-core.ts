@@ -43,7 +43,19 @@ export class EngineCore {
 
   /** Loads the wasm module (once per realm, see module.ts) and creates an empty engine. */
   static async create(options?: CreateOptions): Promise<EngineCore> {
-    return new EngineCore(await loadModule(options));
+    const core = new EngineCore(await loadModule(options));
+    if (options?.memoryBudget !== undefined) {
+      try {
+        // A wrong type never reaches Embind (which would coerce it); the range is the engine's.
+        if (typeof options.memoryBudget !== 'number')
+          throw new TypeError(`memoryBudget: expected a number of bytes, got ${typeof options.memoryBudget}`);
+        core.#live().setMemoryBudget(options.memoryBudget);
+      } catch (error) {
+        core.dispose();
+        throw error;
+      }
+    }
+    return core;
   }
 
   constructor(module: TripletrecModule) {
@@ -233,7 +245,8 @@ export class EngineCore {
   /** malloc statistics of the wasm instance (shared by every engine of this realm). */
   heapStats(): HeapStats {
     assertModuleAlive(this.#module);
-    return { ...this.#module.heapStats(), memoryBytes: this.#module.HEAP8.buffer.byteLength };
+    return { ...this.#module.heapStats(), memoryBytes: this.#module.HEAP8.buffer.byteLength,
+             memoryBudget: this.#live().memoryBudget() };
   }
   get disposed(): boolean { return this.#engine === undefined; }
 

@@ -39,6 +39,8 @@ export interface OptionSpec {
 export interface EngineHandle {
   inputBuffer(size: number): Uint8Array;
   releaseInput(): void;
+  setMemoryBudget(bytes: number): void;
+  memoryBudget(): number;
   loadRatings(length: number, source: string): void;
   loadTestRatings(length: number, source: string): void;
   loadItems(length: number, source: string): void;

@@ -457,6 +457,14 @@ export interface CreateOptions {
    * wasmBinary, the single-threaded build (they name its .wasm).
    */
   engine?: EngineBuild;
+  /**
+   * The most memory, in bytes, that the engine lets a model, a training (every thread's buffers
+   * included), an evaluation or a generated sample need: anything larger is refused up front with
+   * an error that says what would need how much (nothing is allocated, the state is kept). Default
+   * 1 GiB (1,073,741,824 B, what a browser tab can give); a whole number in [1 MiB, 1 TiB].
+   * Memory the wasm instance cannot grow to (4 GB single-threaded, 2 GB threaded) fails anyway.
+   */
+  memoryBudget?: number;
 }
 
 /** The engine's two builds, and 'auto' (see CreateOptions.engine). */
@@ -500,4 +508,6 @@ export interface HeapStats {
   arenaBytes: number;
   /** Size of the whole wasm memory (it only grows). */
   memoryBytes: number;
+  /** This engine's memory budget (CreateOptions.memoryBudget, else the engine's default). */
+  memoryBudget: number;
 }

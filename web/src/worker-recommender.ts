@@ -61,11 +61,12 @@ export class WorkerRecommender implements AsyncRecommenderApi {
       failed(error);
       client.#failAll(error);
     });
-    const { wasmUrl, wasmBinary, engine } = options;
+    const { wasmUrl, wasmBinary, engine, memoryBudget } = options;
     client.#port.post({ type: 'init', options: {
       ...(wasmUrl !== undefined ? { wasmUrl: resolveAgainstPage(wasmUrl) } : {}),
       ...(wasmBinary !== undefined ? { wasmBinary } : {}),
       ...(engine !== undefined ? { engine } : {}),
+      ...(memoryBudget !== undefined ? { memoryBudget } : {}),
     } });
     client.#port.keepAlive(true);
     try {

@@ -78,5 +78,8 @@ void check_sample_fits(const SampleOptions& options, std::uint64_t budget);
 
 // The budget itself must be in [kMinMemoryBudget, kMaxMemoryBudget] (UsageError otherwise).
 std::uint64_t check_memory_budget(std::uint64_t bytes);
+// The same for a budget given as a number (the package's `memoryBudget`): a whole number in that
+// range, or a UsageError that starts with `name`, the option as its caller spells it.
+std::uint64_t memory_budget_from_number(double bytes, const std::string& name);
 
 }  // namespace tripletrec
