@@ -82,8 +82,13 @@ export async function recordedFrames(page: Page, from = 0, to = Number.MAX_VALUE
   }, [from, to]);
 }
 
-/** How far the page is wider than the viewport (0 when nothing scrolls sideways). */
+/** How far the page is wider than the viewport (0 when nothing scrolls sideways), once its layout
+ * has followed a resize: charts and the map redraw at their new width a frame or more later (one
+ * CI run measured the map step 479 px too wide right after the viewport shrank), so this waits up
+ * to 3 s for the page to fit before it measures. */
 export async function horizontalOverflow(page: Page): Promise<number> {
+  await page.waitForFunction(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+    undefined, { timeout: 3_000 }).catch(() => undefined);
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
@@ -142,4 +147,49 @@ export async function loadFiles(page: Page, ratings: PickedFile, items: PickedFi
 
 export function csvFile(name: string, content: string): { name: string; mimeType: string; buffer: Buffer } {
   return { name, mimeType: 'text/csv', buffer: Buffer.from(content, 'utf8') };
+}
+
+// The "Your taste" step: search, likes and the recommendations they give.
+
+/** Types into the search box and waits for suggestions that are items (not "No item matches"). */
+export async function search(target: Page, query: string): Promise<string[]> {
+  await target.locator('#taste-search').fill(query);
+  await target.waitForSelector('#taste-suggestions li.suggestion[data-item-id]', { timeout: 15_000 });
+  return target.locator('#taste-suggestions li.suggestion .item-name').allTextContents();
+}
+
+export async function likes(target: Page): Promise<string[]> {
+  return target.locator('#taste-likes .like-name').allTextContents();
+}
+
+/** Waits until the recommendations were computed for exactly `count` likes. */
+export async function waitForRecommendations(target: Page, count: number): Promise<{ names: string[]; because: string[] }> {
+  await target.waitForFunction((n) => {
+    const timing = document.getElementById('taste-timing')?.textContent ?? '';
+    return new RegExp(`fold-in of ${n} like`).test(timing) && document.querySelectorAll('#taste-recs li.item').length > 0;
+  }, count, { timeout: 20_000 });
+  return {
+    names: await target.locator('#taste-recs .item-name').allTextContents(),
+    because: await target.locator('#taste-recs .item-because').allTextContents(),
+  };
+}
+
+/** Picks `count` likes: the first suggestion by click, the others by keyboard. */
+export async function pickLikes(target: Page, queries: string[]): Promise<void> {
+  const before = (await likes(target)).length;
+  for (const [index, query] of queries.entries()) {
+    await search(target, query);
+    if (index % 2 === 0) await target.locator('#taste-suggestions li.suggestion[data-item-id]').first().dispatchEvent('mousedown');
+    else {
+      await target.locator('#taste-search').press('ArrowDown');
+      await target.locator('#taste-search').press('Enter');
+    }
+    await waitForRecommendations(target, before + index + 1);
+  }
+}
+
+/** Queries that match items of the loaded catalogue: the first letters of the most popular names. */
+export async function queriesFromSuggestions(target: Page): Promise<string[]> {
+  const names = await search(target, 'a');
+  return names.slice(0, 3).map((name) => name.slice(0, 4));
 }
