@@ -1,12 +1,17 @@
 // The demo page's side features and cold-start items: load ratings, item and user files, tick
 // feature fields (listed from the loaded files' vocabulary), hold items out of training, train, and
-// read the cold-item AUC beside the warm one in Results. Names from files are shown as text.
-import { existsSync } from 'node:fs';
+// read the cold-item AUC beside the warm one in Results. Names from files are shown as text. Then
+// the factorization machine's serving bundle (item features included) on a fresh page.
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { artifactsDir, chooseModel, csvFile, dataDir, launchBrowser, loadFiles, openDemo, setControl, text, trainAndWait } from './demo-page';
+import type { Browser, Page } from 'playwright-core';
+import {
+  actAndWaitIdle, artifactsDir, chooseModel, csvFile, dataDir, launchBrowser, likes, loadFiles, openDemo, pickLikes,
+  queriesFromSuggestions, setControl, text, trainAndWait, waitForRecommendations,
+} from './demo-page';
 
 let browser: Browser;
+let fmPage: Page | undefined;  // the page once the FM with item features has trained
 beforeAll(async () => {
   browser = await launchBrowser();
 });
@@ -74,6 +79,43 @@ describe('side features and cold-start items on the page', () => {
     await page.locator('#step-train').screenshot({ path: `${artifactsDir}/features-train-step.png` });
     await page.locator('#step-results').screenshot({ path: `${artifactsDir}/features-results-step.png` });
     expect(problems.errors).toEqual([]);
+    fmPage = page;
+  });
+
+  it.skipIf(!haveAnimeData)('its FM bundle, with the item features, recommends with reasons on a fresh page', async () => {
+    const page = fmPage!;
+    await page.waitForFunction(() => document.getElementById('step-taste')?.dataset.state === 'ready');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#taste-download').click()]);
+    expect(download.suggestedFilename()).toMatch(/^tripletrec-serving-fm-\d+items-\w+\.safetensors$/);
+    const path = `${artifactsDir}/${download.suggestedFilename()}`;
+    await download.saveAs(path);
+    const bytes = readFileSync(path);
+    const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8')) as Record<string, unknown>;
+    const tensors = Object.keys(header).filter((key) => key !== '__metadata__');
+    console.log(`FM bundle ${download.suggestedFilename()}: ${bytes.length} bytes, tensors ${tensors.join(', ')}`);
+    expect(tensors).toEqual(expect.arrayContaining(['item_feature_index', 'item_feature_weights', 'item_feature_offsets']));
     await page.close();
+
+    const fresh = await openDemo(browser, inject('demoUrl'));
+    const target = fresh.page;
+    await actAndWaitIdle(target, () => target.evaluate(([data, name]) => {
+      const file = new File([new Uint8Array(data)], name, { type: 'application/octet-stream' });
+      const transfer = new DataTransfer();
+      transfer.items.add(file);
+      document.getElementById('drop-zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, [[...bytes], 'fm-features.safetensors'] as const));
+    expect(await target.locator('#taste-error').isVisible()).toBe(false);
+    expect(await text(target, '#taste-source')).toMatch(/serving bundle fm-features\.safetensors/);
+    const queries = await queriesFromSuggestions(target);
+    await pickLikes(target, queries.slice(0, 2));
+    const { names, because } = await waitForRecommendations(target, 2);
+    const liked = await likes(target);
+    console.log(`FM bundle: likes ${JSON.stringify(liked)} -> ${JSON.stringify(names.slice(0, 3))}`);
+    expect(names.length).toBe(10);
+    for (const name of names) expect(liked).not.toContain(name);
+    expect(because.length).toBe(10);
+    for (const reason of because) expect(liked.map((name) => `because you liked ${name}`)).toContain(reason);
+    expect(fresh.problems.errors).toEqual([]);
+    await target.close();
   });
 });

@@ -6,8 +6,8 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
-  actAndWaitIdle, artifactsDir, chooseModel, horizontalOverflow, launchBrowser, openDemo, repoRoot, setControl, text,
-  trainAndWait, type PageProblems,
+  actAndWaitIdle, artifactsDir, chooseModel, horizontalOverflow, launchBrowser, likes, openDemo, pickLikes,
+  queriesFromSuggestions, repoRoot, setControl, text, trainAndWait, waitForRecommendations, type PageProblems,
 } from './demo-page';
 
 let browser: Browser;
@@ -27,49 +27,6 @@ afterAll(async () => {
   rmSync(servedBundle, { force: true });
   await browser?.close();
 });
-
-/** Types into the search box and waits for suggestions that are items (not "No item matches"). */
-async function search(target: Page, query: string): Promise<string[]> {
-  await target.locator('#taste-search').fill(query);
-  await target.waitForSelector('#taste-suggestions li.suggestion[data-item-id]', { timeout: 15_000 });
-  return target.locator('#taste-suggestions li.suggestion .item-name').allTextContents();
-}
-
-async function likes(target: Page): Promise<string[]> {
-  return target.locator('#taste-likes .like-name').allTextContents();
-}
-
-/** Waits until the recommendations were computed for exactly `count` likes. */
-async function waitForRecommendations(target: Page, count: number): Promise<{ names: string[]; because: string[] }> {
-  await target.waitForFunction((n) => {
-    const timing = document.getElementById('taste-timing')?.textContent ?? '';
-    return new RegExp(`fold-in of ${n} like`).test(timing) && document.querySelectorAll('#taste-recs li.item').length > 0;
-  }, count, { timeout: 20_000 });
-  return {
-    names: await target.locator('#taste-recs .item-name').allTextContents(),
-    because: await target.locator('#taste-recs .item-because').allTextContents(),
-  };
-}
-
-/** Picks `count` likes: the first suggestion by click, the others by keyboard. */
-async function pickLikes(target: Page, queries: string[]): Promise<void> {
-  const before = (await likes(target)).length;
-  for (const [index, query] of queries.entries()) {
-    await search(target, query);
-    if (index % 2 === 0) await target.locator('#taste-suggestions li.suggestion[data-item-id]').first().dispatchEvent('mousedown');
-    else {
-      await target.locator('#taste-search').press('ArrowDown');
-      await target.locator('#taste-search').press('Enter');
-    }
-    await waitForRecommendations(target, before + index + 1);
-  }
-}
-
-/** Queries that match items of the loaded catalogue: the first letters of the most popular names. */
-async function queriesFromSuggestions(target: Page): Promise<string[]> {
-  const names = await search(target, 'a');
-  return names.slice(0, 3).map((name) => name.slice(0, 4));
-}
 
 describe('demo page: Your taste', () => {
   it('waits for a model before offering the search', async () => {
