@@ -82,6 +82,16 @@ export async function recordedFrames(page: Page, from = 0, to = Number.MAX_VALUE
   }, [from, to]);
 }
 
+/** Drops a file on the page's drop zone, as a user drags one from the desktop, and waits until the page is idle. */
+export async function dropFile(page: Page, bytes: Uint8Array, name: string): Promise<void> {
+  await actAndWaitIdle(page, () => page.evaluate(([data, fileName]) => {
+    const file = new File([new Uint8Array(data)], fileName, { type: 'application/octet-stream' });
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    document.getElementById('drop-zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, [[...bytes], name] as const));
+}
+
 /** How far the page is wider than the viewport (0 when nothing scrolls sideways), once its layout
  * has followed a resize: charts and the map redraw at their new width a frame or more later (one
  * CI run measured the map step 479 px too wide right after the viewport shrank), so this waits up

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
-  actAndWaitIdle, artifactsDir, chooseModel, csvFile, dataDir, launchBrowser, likes, loadFiles, openDemo, pickLikes,
+  artifactsDir, chooseModel, csvFile, dataDir, dropFile, launchBrowser, likes, loadFiles, openDemo, pickLikes,
   queriesFromSuggestions, setControl, text, trainAndWait, waitForRecommendations,
 } from './demo-page';
 
@@ -98,12 +98,7 @@ describe('side features and cold-start items on the page', () => {
 
     const fresh = await openDemo(browser, inject('demoUrl'));
     const target = fresh.page;
-    await actAndWaitIdle(target, () => target.evaluate(([data, name]) => {
-      const file = new File([new Uint8Array(data)], name, { type: 'application/octet-stream' });
-      const transfer = new DataTransfer();
-      transfer.items.add(file);
-      document.getElementById('drop-zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    }, [[...bytes], 'fm-features.safetensors'] as const));
+    await dropFile(target, bytes, 'fm-features.safetensors');
     expect(await target.locator('#taste-error').isVisible()).toBe(false);
     expect(await text(target, '#taste-source')).toMatch(/serving bundle fm-features\.safetensors/);
     const queries = await queriesFromSuggestions(target);

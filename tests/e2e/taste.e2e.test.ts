@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
-  actAndWaitIdle, artifactsDir, chooseModel, horizontalOverflow, launchBrowser, likes, openDemo, pickLikes,
+  actAndWaitIdle, artifactsDir, chooseModel, dropFile, horizontalOverflow, launchBrowser, likes, openDemo, pickLikes,
   queriesFromSuggestions, repoRoot, setControl, text, trainAndWait, waitForRecommendations, type PageProblems,
 } from './demo-page';
 
@@ -98,12 +98,7 @@ describe('demo page: Your taste', () => {
     const fresh = await openDemo(browser, inject('demoUrl'));
     const target = fresh.page;
     const bytes = readFileSync(bundlePath);
-    await actAndWaitIdle(target, () => target.evaluate(([data, name]) => {
-      const file = new File([new Uint8Array(data)], name, { type: 'application/octet-stream' });
-      const transfer = new DataTransfer();
-      transfer.items.add(file);
-      document.getElementById('drop-zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    }, [[...bytes], 'dropped.safetensors'] as const));
+    await dropFile(target, bytes, 'dropped.safetensors');
     expect(await target.locator('#taste-error').isVisible()).toBe(false);
     expect(await text(target, '#taste-source')).toMatch(/serving bundle dropped\.safetensors/);
     expect(await text(target, '#auc-after')).toBe('–');  // nothing was trained on this page
