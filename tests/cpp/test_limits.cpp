@@ -133,6 +133,7 @@ TEST(MemoryBudget, FromANumberIsAWholeNumberOfBytesInRange) {
   }
   try {
     memory_budget_from_number(1048576.5, "memoryBudget");
+    ADD_FAILURE() << "accepted 1048576.5";
   } catch (const UsageError& e) {
     EXPECT_STREQ(e.what(), "memoryBudget: expected a whole number of bytes in [1,048,576, 1,099,511,627,776], got 1048576.5");
   }

@@ -44,6 +44,11 @@ describe('limits through the package', () => {
         small.dispose();
       }
     }
+    // The instance's figures stay readable after dispose, without the engine's budget.
+    const disposed = await Recommender.create({ memoryBudget: 2 ** 31 });
+    disposed.dispose();
+    expect(disposed.heapStats().memoryBudget).toBeUndefined();
+    expect(disposed.heapStats().memoryBytes).toBeGreaterThan(0);
     // Out of range or not a whole number: the option's name, the range and what was given.
     for (const [given, shown] of [[1000, '1000'], [2 ** 41, '2199023255552'], [2 ** 20 + 0.5, '1048576.5']] as const) {
       await expect(Recommender.create({ memoryBudget: given })).rejects.toThrowError(

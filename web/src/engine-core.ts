@@ -245,8 +245,10 @@ export class EngineCore {
   /** malloc statistics of the wasm instance (shared by every engine of this realm). */
   heapStats(): HeapStats {
     assertModuleAlive(this.#module);
+    // The instance's figures stay readable after dispose (how much it freed); the budget is the engine's.
+    const engine = this.#engine;
     return { ...this.#module.heapStats(), memoryBytes: this.#module.HEAP8.buffer.byteLength,
-             memoryBudget: this.#live().memoryBudget() };
+             ...(engine !== undefined ? { memoryBudget: engine.memoryBudget() } : {}) };
   }
   get disposed(): boolean { return this.#engine === undefined; }
 

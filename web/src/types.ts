@@ -508,6 +508,7 @@ export interface HeapStats {
   arenaBytes: number;
   /** Size of the whole wasm memory (it only grows). */
   memoryBytes: number;
-  /** This engine's memory budget (CreateOptions.memoryBudget, else the engine's default). */
-  memoryBudget: number;
+  /** This engine's memory budget (CreateOptions.memoryBudget, else the engine's default); absent
+   * once the engine is disposed. */
+  memoryBudget?: number;
 }
